@@ -1,0 +1,35 @@
+// @ts-check
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+/** Electron stays at the edges: these folders must run under plain Node (CLI, tests, the serve bridge). */
+const plainNodeFolders = ['src-main/core/**', 'src-main/cli/**', 'src-main/contract/**']
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', '.lab/**', '.scratch/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: plainNodeFolders,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'core/, cli/ and contract/ run under plain Node: keep electron out.',
+            },
+          ],
+          patterns: [{ group: ['electron/*'], message: 'core/, cli/ and contract/ run under plain Node.' }],
+        },
+      ],
+    },
+  },
+)

@@ -1,0 +1,55 @@
+import { checkCommand } from './check-command.js'
+import { redactText } from '../core/redact.js'
+
+const HELP = `Usage: klairr-companion <command> [options]
+
+Gets a PostgreSQL database safely connected to Klairr, from this machine.
+
+Commands:
+  check      run Klairr's six setup tests and explain every failure
+
+Run "klairr-companion <command> --help" for a command's options.
+`
+
+const COMMANDS: Record<string, typeof checkCommand> = { check: checkCommand }
+
+/** The CLI's entry: dispatches to a command and returns its exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  const io = {
+    argv: rest,
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  }
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP)
+    return command ? 0 : 2
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${__APP_VERSION__}\n`)
+    return 0
+  }
+  const run = COMMANDS[command]
+  if (!run) {
+    process.stderr.write(`klairr-companion: unknown command "${command}" (try --help)\n`)
+    return 2
+  }
+  try {
+    return await run(io)
+  } catch (e) {
+    // A bug, not a database failure: say so, without any secret the environment holds.
+    const secrets = [process.env.PGPASSWORD ?? ''].filter(Boolean)
+    process.stderr.write(
+      `klairr-companion: internal error: ${redactText(String((e as Error)?.stack ?? e), secrets)}\n`,
+    )
+    return 70
+  }
+}
+
+declare const __APP_VERSION__: string
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

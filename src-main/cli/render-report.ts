@@ -1,0 +1,80 @@
+import type { ConnectionSettings } from '../core/connection/settings.js'
+import type { CheckReport, CheckResult, CheckStatus } from '../core/checks/types.js'
+import { adviceFor } from '../core/diagnosis/advice.js'
+
+export interface Style {
+  color: boolean
+}
+
+const MARK: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' }
+const COLOR: Record<CheckStatus, string> = { pass: '32', warn: '33', fail: '31', skip: '90' }
+
+function paint(style: Style, code: string, text: string): string {
+  return style.color ? `\u001b[${code}m${text}\u001b[0m` : text
+}
+
+export function header(s: Omit<ConnectionSettings, 'password'>): string {
+  return `Klairr setup tests for ${s.username}@${s.host}:${s.port}/${s.database} (schema ${s.schema}, sslmode ${s.sslMode})\n`
+}
+
+/** One line per check, printed as each finishes. */
+export function checkLine(r: CheckResult, style: Style): string {
+  const mark = paint(style, COLOR[r.status], MARK[r.status])
+  const time = r.status === 'skip' ? '' : `${r.durationMs} ms`
+  return `  ${mark}  ${r.id.padEnd(13)} ${time.padStart(8)}   ${r.summary}`
+}
+
+const VERDICT: Record<CheckReport['verdict'], [string, string]> = {
+  ready: ['READY', '32'],
+  ready_with_warnings: ['READY WITH WARNINGS', '33'],
+  blocked: ['BLOCKED', '31'],
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n')
+}
+
+/** The part after the check lines: server facts, the verdict, and advice for every warning and failure. */
+export function footer(
+  report: CheckReport,
+  settings: Omit<ConnectionSettings, 'password'>,
+  style: Style,
+): string {
+  const out: string[] = ['']
+  if (report.server) {
+    const s = report.server
+    out.push(
+      `Server: PostgreSQL ${s.versionString} (${s.versionNumber}), ${s.inRecovery ? 'hot standby' : 'primary'}, ${s.supported ? 'supported' : 'NOT supported (older than 12)'}${s.transactionReadOnly ? ', sessions read-only by default' : ''}`,
+    )
+  }
+  if (report.network?.addresses.length) {
+    out.push(
+      `Addresses: ${report.network.addresses.map((a) => `${a.address} (${a.class})`).join(', ')}; private network: ${report.network.privateNetwork ? 'Yes' : 'No'}`,
+    )
+  }
+  const [word, color] = VERDICT[report.verdict]
+  out.push(`Verdict: ${paint(style, color, word)}${report.cancelled ? ' (cancelled)' : ''}`)
+  const todo = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && c.reason)
+  if (todo.length) {
+    out.push('', 'What to do')
+    for (const c of todo) {
+      const advice = adviceFor(c, settings)
+      if (!advice) continue
+      out.push(
+        '',
+        `  ${c.id}: ${c.reason}${c.troubleshooting ? ` (troubleshooting: ${c.troubleshooting})` : ''}`,
+        indent(advice.meaning, '    '),
+      )
+      advice.steps.forEach((step, i) => out.push(`    ${i + 1}. ${step}`))
+      if (advice.field) out.push(`    Field to change: ${advice.field}`)
+      for (const cmd of advice.commands) {
+        if (!cmd.command) continue
+        out.push(`    ${cmd.label}:`, indent(cmd.command, '      '))
+      }
+    }
+  }
+  return out.join('\n') + '\n'
+}

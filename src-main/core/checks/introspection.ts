@@ -1,0 +1,98 @@
+import { boundedQuery, type PgClient } from '../connection/pg-session.js'
+import { introspectionSql } from './catalog-sql.js'
+import type { RunContext } from './context.js'
+import { checkResult } from './result.js'
+import type { CheckResult } from './types.js'
+
+export type RelationKind = 'table' | 'view' | 'materialized_view' | 'partitioned_table' | 'foreign_table'
+
+export interface ColumnInfo {
+  name: string
+  type: string
+  notNull: boolean
+}
+
+export interface RelationInfo {
+  name: string
+  kind: RelationKind
+  partition: boolean
+  columns: ColumnInfo[]
+}
+
+export interface SchemaSnapshot {
+  schema: string
+  relations: RelationInfo[]
+}
+
+const KINDS: Record<string, RelationKind> = {
+  r: 'table',
+  v: 'view',
+  m: 'materialized_view',
+  p: 'partitioned_table',
+  f: 'foreign_table',
+}
+
+interface Row {
+  name: string
+  kind: string
+  partition: boolean
+  columns: [string, string, boolean][] | null
+}
+
+/** Enumerates what Klairr would see in the schema: relations, columns, types. No row data is read. */
+export async function runIntrospection(
+  ctx: RunContext,
+  client: PgClient,
+): Promise<{ result: CheckResult; snapshot: SchemaSnapshot }> {
+  const started = ctx.now()
+  const { schema } = ctx.settings
+  const [res] = await boundedQuery<Row>(client, introspectionSql(schema), ctx.timeouts.query, ctx.signal)
+  const relations: RelationInfo[] = (res?.rows ?? []).map((r) => ({
+    name: r.name,
+    kind: KINDS[r.kind] ?? 'table',
+    partition: r.partition,
+    columns: (r.columns ?? []).map(([name, type, notNull]) => ({ name, type, notNull })),
+  }))
+  const counts: Record<RelationKind, number> = {
+    table: 0,
+    view: 0,
+    materialized_view: 0,
+    partitioned_table: 0,
+    foreign_table: 0,
+  }
+  let columns = 0
+  for (const r of relations) {
+    counts[r.kind]++
+    columns += r.columns.length
+  }
+  const evidence = {
+    schema,
+    relations: relations.length,
+    columns,
+    ...counts,
+    sample: relations.slice(0, 10).map((r) => r.name),
+  }
+  const result =
+    relations.length === 0
+      ? checkResult(
+          'introspection',
+          started,
+          ctx.now(),
+          'fail',
+          `Introspection of "${schema}" returned 0 tables: the role sees nothing there.`,
+          {
+            reason: 'no_tables_visible',
+            troubleshooting: 'schema_introspection_empty',
+            evidence,
+          },
+        )
+      : checkResult(
+          'introspection',
+          started,
+          ctx.now(),
+          'pass',
+          `${relations.length} relations (${counts.table + counts.partitioned_table} tables, ${counts.view} views, ${counts.materialized_view} materialized views, ${counts.foreign_table} foreign tables) with ${columns} columns in "${schema}".`,
+          { evidence },
+        )
+  return { result, snapshot: { schema, relations } }
+}

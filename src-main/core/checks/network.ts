@@ -1,0 +1,137 @@
+import type { Socket } from 'node:net'
+import { classifyAddress, describeMismatch, type AddressReport } from '../diagnosis/address-class.js'
+import {
+  askForTls,
+  NotPostgresError,
+  openTcp,
+  resolveHost,
+  type Address,
+  type SslAnswer,
+} from '../connection/transport.js'
+import { CancelledError, StepTimeoutError } from '../time.js'
+import type { RunContext } from './context.js'
+import { checkResult } from './result.js'
+import type { CheckResult, ReasonCode } from './types.js'
+
+export interface NetworkOutcome {
+  result: CheckResult
+  report: AddressReport
+  /** Open and answered, ready for TLS or startup; null when the check failed. */
+  socket: Socket | null
+  sslAnswer: SslAnswer | null
+}
+
+const TCP_REASONS: Record<string, ReasonCode> = {
+  ECONNREFUSED: 'tcp_refused',
+  EHOSTUNREACH: 'tcp_unreachable',
+  ENETUNREACH: 'tcp_unreachable',
+  EADDRNOTAVAIL: 'tcp_unreachable',
+  ETIMEDOUT: 'tcp_timeout',
+}
+
+/** DNS, then TCP to each address in turn (as libpq does), then the SSLRequest that proves the peer is PostgreSQL. */
+export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
+  const { host, port, privateNetwork } = ctx.settings
+  const started = ctx.now()
+  const report: AddressReport = {
+    host,
+    port,
+    addresses: [],
+    connectedAddress: null,
+    privateNetwork,
+    mismatch: null,
+  }
+  const fail = (
+    reason: ReasonCode,
+    summary: string,
+    evidence: Record<string, unknown> = {},
+  ): NetworkOutcome => ({
+    result: checkResult('network', started, ctx.now(), 'fail', summary, {
+      reason,
+      troubleshooting: 'connection_refused',
+      evidence: { ...evidence, addresses: report.addresses },
+    }),
+    report,
+    socket: null,
+    sslAnswer: null,
+  })
+
+  let addresses: Address[]
+  try {
+    addresses = await resolveHost(host, ctx.timeouts.dns, ctx.signal)
+  } catch (e) {
+    if (e instanceof CancelledError) throw e
+    if (e instanceof StepTimeoutError || (e as NodeJS.ErrnoException).code === 'EAI_AGAIN')
+      return fail('dns_timeout', `DNS did not answer for ${host} within ${ctx.timeouts.dns} ms.`)
+    return fail(
+      'dns_not_found',
+      `${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? 'no address'}).`,
+    )
+  }
+  report.addresses = addresses.map((a) => ({ ...a, class: classifyAddress(a.address) }))
+  report.mismatch = describeMismatch(report.addresses, privateNetwork)
+
+  let socket: Socket | null = null
+  let lastReason: ReasonCode = 'tcp_unreachable'
+  let lastDetail = ''
+  for (const a of addresses) {
+    try {
+      socket = await openTcp(a.address, port, ctx.timeouts.tcp, ctx.signal)
+      report.connectedAddress = a.address
+      break
+    } catch (e) {
+      if (e instanceof CancelledError) throw e
+      const code =
+        e instanceof StepTimeoutError ? 'ETIMEDOUT' : ((e as NodeJS.ErrnoException).code ?? 'unknown')
+      lastReason = TCP_REASONS[code] ?? 'tcp_unreachable'
+      lastDetail = `${a.address}:${port}: ${code === 'ETIMEDOUT' ? `no answer within ${ctx.timeouts.tcp} ms` : code}`
+    }
+  }
+  if (!socket) {
+    const verb =
+      lastReason === 'tcp_refused'
+        ? 'refused the connection'
+        : lastReason === 'tcp_timeout'
+          ? 'did not accept within the bound'
+          : 'is unreachable'
+    return fail(lastReason, `${host}:${port} ${verb} (${lastDetail}).`, {
+      tried: addresses.map((a) => a.address),
+    })
+  }
+
+  let sslAnswer: SslAnswer
+  try {
+    sslAnswer = await askForTls(socket, ctx.timeouts.startup, ctx.signal)
+  } catch (e) {
+    socket.destroy()
+    if (e instanceof CancelledError) throw e
+    if (e instanceof StepTimeoutError)
+      return fail(
+        'server_timeout',
+        `${host}:${port} accepted the connection but did not answer PostgreSQL's SSLRequest within ${ctx.timeouts.startup} ms.`,
+      )
+    const first = e instanceof NotPostgresError ? e.firstBytes : ''
+    return fail(
+      'not_postgres',
+      `${host}:${port} accepted the connection but does not speak PostgreSQL${first ? ` (it answered ${JSON.stringify(first)})` : ' (it closed the connection)'}.`,
+      { answer: first },
+    )
+  }
+  const status = report.mismatch ? 'warn' : 'pass'
+  const summary = `${host} → ${addresses.map((a) => a.address).join(', ')}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
+  return {
+    result: checkResult('network', started, ctx.now(), status, summary, {
+      reason: report.mismatch ? 'address_class_mismatch' : null,
+      troubleshooting: report.mismatch ? 'connection_refused' : null,
+      evidence: {
+        addresses: report.addresses,
+        connectedAddress: report.connectedAddress,
+        serverOffersTls: sslAnswer === 'S',
+        mismatch: report.mismatch,
+      },
+    }),
+    report,
+    socket,
+    sslAnswer,
+  }
+}

@@ -1,0 +1,160 @@
+import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
+import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
+import { redactDeep } from '../redact.js'
+import { CancelledError, StepTimeoutError } from '../time.js'
+import { runAuth } from './auth.js'
+import { readCatalog } from './catalog.js'
+import type { RunContext } from './context.js'
+import { runIntrospection, type SchemaSnapshot } from './introspection.js'
+import { runNetwork } from './network.js'
+import { runReadAccess } from './read-access.js'
+import { checkResult, skipped } from './result.js'
+import { runTls } from './tls.js'
+import {
+  CHECK_IDS,
+  type CheckId,
+  type CheckReport,
+  type CheckResult,
+  type ProgressEvent,
+  type Verdict,
+} from './types.js'
+import { runWriteProbe } from './write-probe.js'
+
+export interface RunOptions {
+  timeouts?: Partial<Timeouts>
+  signal?: AbortSignal
+  onProgress?: (event: ProgressEvent) => void
+  now?: () => number
+}
+
+export interface RunOutput {
+  report: CheckReport
+  /** The schema as the role sees it, for the explorer; null when introspection did not run. */
+  snapshot: SchemaSnapshot | null
+}
+
+export function verdictOf(checks: CheckResult[]): Verdict {
+  if (checks.some((c) => c.status === 'fail' || c.status === 'skip')) return 'blocked'
+  return checks.some((c) => c.status === 'warn') ? 'ready_with_warnings' : 'ready'
+}
+
+/**
+ * Runs the six setup tests in order on one connection. Never throws for what the database or network
+ * does: every failure is a result with a stable code. The returned report has passed through redaction.
+ */
+export async function runChecks(settings: ConnectionSettings, opts: RunOptions = {}): Promise<RunOutput> {
+  const ctx: RunContext = {
+    settings,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+    signal: opts.signal,
+    now: opts.now ?? (() => performance.now()),
+  }
+  const results = new Map<CheckId, CheckResult>()
+  const report: CheckReport = {
+    verdict: 'blocked',
+    checks: [],
+    server: null,
+    tls: null,
+    network: null,
+    cancelled: false,
+  }
+  let snapshot: SchemaSnapshot | null = null
+  let session: Session | null = null
+  const emit = (event: ProgressEvent) => opts.onProgress?.(redactDeep(event, secretsOf(settings)))
+  const finish = (result: CheckResult) => {
+    results.set(result.id, result)
+    emit({ type: 'check_finished', result })
+  }
+  const start = (id: CheckId) => emit({ type: 'check_started', id })
+  let current: CheckId = 'network'
+
+  try {
+    start((current = 'network'))
+    const net = await runNetwork(ctx)
+    report.network = net.report
+    finish(net.result)
+    if (!net.socket || !net.sslAnswer) return seal()
+
+    start((current = 'tls'))
+    const tls = await runTls(ctx, net.socket, net.sslAnswer)
+    report.tls = tls.evidence
+    finish(tls.result)
+    if (!tls.proceed) return seal()
+
+    start((current = 'auth'))
+    const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
+    finish(auth.result)
+    session = auth.session
+    if (!session) return seal()
+
+    start((current = 'read_access'))
+    const readStarted = ctx.now()
+    const facts = await readCatalog(session.client, settings.schema, ctx.timeouts.query, ctx.signal)
+    report.server = facts.server
+    finish(await runReadAccess(ctx, session.client, facts, readStarted))
+
+    start((current = 'write_probe'))
+    finish(await runWriteProbe(ctx, session.client, facts))
+
+    start((current = 'introspection'))
+    const intro = await runIntrospection(ctx, session.client)
+    snapshot = intro.snapshot
+    finish(intro.result)
+    return seal()
+  } catch (e) {
+    if (session) destroyClient(session.client)
+    session = null
+    if (e instanceof CancelledError) {
+      report.cancelled = true
+      finish(checkResult(current, 0, 0, 'skip', 'Cancelled.', { reason: 'cancelled' }))
+      return seal()
+    }
+    const err = e as { code?: string; message?: string }
+    const timeout = e instanceof StepTimeoutError
+    if (!timeout && !err.code && !(e instanceof Error)) throw e
+    finish(
+      checkResult(
+        current,
+        0,
+        0,
+        'fail',
+        timeout ? `${err.message}.` : `The server reported an error: ${err.message}`,
+        {
+          reason: timeout ? 'query_timeout' : err.code ? 'query_error' : 'connection_lost',
+          troubleshooting: troubleshootingFor(current),
+          evidence: err.code ? { sqlstate: err.code } : {},
+        },
+      ),
+    )
+    return seal()
+  } finally {
+    if (session) await closeSession(session.client)
+  }
+
+  function seal(): RunOutput {
+    const because = report.cancelled ? 'the run was cancelled' : 'an earlier check failed'
+    report.checks = CHECK_IDS.map(
+      (id) =>
+        results.get(id) ?? skipped(id, because, report.cancelled ? 'cancelled' : 'earlier_check_failed'),
+    )
+    for (const c of report.checks) if (!results.has(c.id)) emit({ type: 'check_finished', result: c })
+    report.verdict = verdictOf(report.checks)
+    return { report: redactDeep(report, secretsOf(settings)), snapshot }
+  }
+}
+
+function troubleshootingFor(id: CheckId): CheckResult['troubleshooting'] {
+  const map: Record<CheckId, CheckResult['troubleshooting']> = {
+    network: 'connection_refused',
+    tls: 'tls_handshake_failed',
+    auth: 'authentication_failed',
+    read_access: 'permission_denied',
+    write_probe: 'credentials_grant_write',
+    introspection: 'schema_introspection_empty',
+  }
+  return map[id]
+}
+
+function secretsOf(settings: ConnectionSettings): string[] {
+  return settings.password ? [settings.password] : []
+}

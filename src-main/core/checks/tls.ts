@@ -1,0 +1,199 @@
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import { KLAIRR_SSL_MODES } from '../connection/settings.js'
+import type { SslAnswer } from '../connection/transport.js'
+import { judgeTls, loadTrustAnchors, RootCertError, upgradeToTls } from '../connection/tls-upgrade.js'
+import type { TlsEvidence } from '../connection/tls-evidence.js'
+import { CancelledError, StepTimeoutError } from '../time.js'
+import type { RunContext } from './context.js'
+import { checkResult } from './result.js'
+import type { CheckResult, ReasonCode } from './types.js'
+
+export interface TlsOutcome {
+  result: CheckResult
+  evidence: TlsEvidence | null
+  /** The socket to start the session on: TLS when negotiated, the plain one only for diagnostic sslmodes. */
+  socket: Socket | TLSSocket | null
+  /** Whether later checks may run (never over plaintext unless the sslmode itself asked for it). */
+  proceed: boolean
+}
+
+const VERSION_ERRORS =
+  /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|WRONG_SSL_VERSION|VERSION_TOO_LOW/
+
+export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer): Promise<TlsOutcome> {
+  const { host, sslMode, sslRootCert } = ctx.settings
+  const started = ctx.now()
+  const klairrMode = KLAIRR_SSL_MODES.includes(sslMode)
+  const fail = (
+    reason: ReasonCode,
+    summary: string,
+    evidence: TlsEvidence | null,
+    extra: Record<string, unknown> = {},
+  ) =>
+    checkResult('tls', started, ctx.now(), 'fail', summary, {
+      reason,
+      troubleshooting: 'tls_handshake_failed',
+      evidence: { ...extra, ...(evidence ?? {}), sslMode },
+    })
+
+  // Diagnostic modes that never start TLS: the probe socket already said S or N; PostgreSQL expects the
+  // handshake after S, so a plain session needs a fresh connection, which auth opens.
+  if (sslMode === 'disable' || sslMode === 'allow' || (sslMode === 'prefer' && answer === 'N')) {
+    socket.destroy()
+    return {
+      result: fail(
+        'tls_disabled',
+        `sslmode=${sslMode} sends the password without TLS; Klairr requires TLS 1.2+ (sslmode require, verify-ca or verify-full). The server ${answer === 'S' ? 'does' : 'does not'} offer TLS.`,
+        null,
+        { serverOffersTls: answer === 'S' },
+      ),
+      evidence: null,
+      socket: null,
+      proceed: true,
+    }
+  }
+  if (answer === 'N') {
+    socket.destroy()
+    return {
+      result: fail(
+        'tls_not_supported',
+        `The server refused TLS (it answered N to SSLRequest): ssl is off in postgresql.conf.`,
+        null,
+        {
+          serverOffersTls: false,
+        },
+      ),
+      evidence: null,
+      socket: null,
+      proceed: false,
+    }
+  }
+
+  let anchors
+  try {
+    anchors = await loadTrustAnchors(sslMode, sslRootCert)
+  } catch (e) {
+    socket.destroy()
+    if (e instanceof RootCertError) {
+      return {
+        result: fail('cert_root_unreadable', e.message, null),
+        evidence: null,
+        socket: null,
+        proceed: false,
+      }
+    }
+    throw e
+  }
+
+  let tlsSocket: TLSSocket
+  try {
+    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal)
+  } catch (e) {
+    socket.destroy()
+    if (e instanceof CancelledError) throw e
+    if (e instanceof StepTimeoutError) {
+      return {
+        result: fail(
+          'tls_handshake_error',
+          `The TLS handshake did not finish within ${ctx.timeouts.startup} ms.`,
+          null,
+        ),
+        evidence: null,
+        socket: null,
+        proceed: false,
+      }
+    }
+    const err = e as NodeJS.ErrnoException & { reason?: string }
+    const text = `${err.code ?? ''} ${err.reason ?? ''} ${err.message}`
+    const tooOld = VERSION_ERRORS.test(text)
+    return {
+      result: fail(
+        tooOld ? 'tls_version_unsupported' : 'tls_handshake_error',
+        tooOld
+          ? 'The server and this client share no TLS version: the server offers only TLS older than 1.2, which Klairr refuses.'
+          : `The TLS handshake failed: ${err.reason ?? err.message}.`,
+        null,
+        { error: err.code ?? err.message },
+      ),
+      evidence: null,
+      socket: null,
+      proceed: false,
+    }
+  }
+
+  const judged = judgeTls(tlsSocket, host, sslMode, anchors)
+  const what = `${judged.evidence.protocol ?? 'TLS'} (${judged.evidence.cipher ?? 'unknown cipher'})`
+  if (!judged.ok) {
+    tlsSocket.destroy()
+    return {
+      result: fail(
+        judged.reason,
+        `${what}, but ${certSentence(judged.reason, judged.detail, host)}`,
+        judged.evidence,
+      ),
+      evidence: judged.evidence,
+      socket: null,
+      proceed: false,
+    }
+  }
+  if (!klairrMode) {
+    // prefer with a server that offers TLS: encrypted this time, but the mode allows plaintext.
+    return {
+      result: fail(
+        'tls_disabled',
+        `${what} was negotiated, but sslmode=prefer would fall back to plaintext; Klairr requires sslmode require, verify-ca or verify-full.`,
+        judged.evidence,
+      ),
+      evidence: judged.evidence,
+      socket: tlsSocket,
+      proceed: true,
+    }
+  }
+  const verified =
+    sslMode === 'verify-full'
+      ? 'chain and host name verified'
+      : anchors.trust !== 'none'
+        ? 'chain verified'
+        : 'certificate not verified (sslmode=require)'
+  if (judged.expired) {
+    return {
+      result: checkResult(
+        'tls',
+        started,
+        ctx.now(),
+        'warn',
+        `${what}; ${verified}, but the server certificate has expired: verify-ca and verify-full will fail.`,
+        {
+          reason: 'cert_expired',
+          troubleshooting: 'tls_handshake_failed',
+          evidence: { ...judged.evidence, sslMode },
+        },
+      ),
+      evidence: judged.evidence,
+      socket: tlsSocket,
+      proceed: true,
+    }
+  }
+  return {
+    result: checkResult('tls', started, ctx.now(), 'pass', `${what}; ${verified}.`, {
+      evidence: { ...judged.evidence, sslMode },
+    }),
+    evidence: judged.evidence,
+    socket: tlsSocket,
+    proceed: true,
+  }
+}
+
+function certSentence(reason: ReasonCode, detail: string, host: string): string {
+  switch (reason) {
+    case 'cert_expired':
+      return 'the server certificate has expired.'
+    case 'cert_not_yet_valid':
+      return 'the server certificate is not valid yet (check the clocks).'
+    case 'cert_hostname_mismatch':
+      return `the certificate does not name "${host}" (${detail}).`
+    default:
+      return `the certificate chain is not trusted (${detail}).`
+  }
+}

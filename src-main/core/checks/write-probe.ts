@@ -1,0 +1,149 @@
+import { boundedQuery, type PgClient } from '../connection/pg-session.js'
+import type { CatalogFacts } from './catalog.js'
+import type { RunContext } from './context.js'
+import { checkResult } from './result.js'
+import type { CheckResult } from './types.js'
+import { probeStatement, toFindings, type WriteFinding } from './write-paths.js'
+
+type ProbeOutcome = 'permitted' | 'denied' | 'blocked_by_lock' | 'timeout' | 'error' | 'not_run'
+
+interface PgError {
+  code?: string
+  message?: string
+}
+
+function describe(f: WriteFinding): string {
+  const via =
+    f.cause === 'membership' ? ` via ${f.via.join(' → ')}` : f.cause === 'public' ? ' via PUBLIC' : ''
+  switch (f.kind) {
+    case 'attribute':
+      return `${f.privilege} attribute${f.via.length > 1 ? ` of role ${f.via[f.via.length - 1]} (reachable${via})` : ''}`
+    case 'membership':
+      return `member of ${f.object}${via}`
+    case 'ownership':
+    case 'schema_ownership':
+    case 'database_ownership':
+      return `owns ${f.object}${via}`
+    case 'probe':
+      return `PostgreSQL permitted ${f.privilege} on ${f.object}`
+    default:
+      return `${f.privilege}${f.column ? ` (${f.column})` : ''} on ${f.object}${via}`
+  }
+}
+
+/**
+ * Judges from the catalog every way the role could write, then confirms by planning a zero-row write in
+ * the read-only transaction `runReadAccess` opened, and always rolls that transaction back.
+ */
+export async function runWriteProbe(
+  ctx: RunContext,
+  client: PgClient,
+  facts: CatalogFacts,
+): Promise<CheckResult> {
+  const started = ctx.now()
+  const { settings, timeouts } = ctx
+  const findings = toFindings(facts.writePaths)
+  const probe = probeStatement(facts.writePaths, facts.probeTarget)
+  let outcome: ProbeOutcome = 'not_run'
+  let probeError: string | null = null
+  try {
+    if (probe) {
+      try {
+        await boundedQuery(client, probe.sql, timeouts.query, ctx.signal)
+        outcome = 'permitted'
+      } catch (e) {
+        const err = e as PgError
+        if (!err.code) throw e
+        probeError = `${err.code}: ${err.message}`
+        outcome =
+          err.code === '42501'
+            ? 'denied'
+            : err.code === '55P03'
+              ? 'blocked_by_lock'
+              : err.code === '57014'
+                ? 'timeout'
+                : 'error'
+      }
+    }
+  } finally {
+    // Never COMMIT: the transaction is read only and ends here whatever happened.
+    await boundedQuery(client, 'ROLLBACK', timeouts.query, ctx.signal)
+  }
+  if (outcome === 'permitted' && probe && !findings.some((f) => f.writable && f.object === probe.target)) {
+    findings.push({
+      kind: 'probe',
+      object: probe.target,
+      column: null,
+      privilege: probe.sql.split(' ')[1] ?? 'write',
+      cause: 'probe',
+      via: [],
+      writable: true,
+    })
+  }
+  const writable = findings.filter((f) => f.writable)
+  const createOnly = findings.filter((f) => !f.writable)
+  const evidence = {
+    findings: findings.map((f) => ({ ...f, description: describe(f) })),
+    probe: probe
+      ? { statement: probe.sql, outcome, error: probeError }
+      : { statement: null, outcome, error: null },
+    inRecovery: facts.server.inRecovery,
+    transactionReadOnly: facts.server.transactionReadOnly,
+  }
+  const done = (
+    status: CheckResult['status'],
+    summary: string,
+    reason: CheckResult['reason'],
+    troubleshooting: CheckResult['troubleshooting'] = null,
+  ) => checkResult('write_probe', started, ctx.now(), status, summary, { reason, troubleshooting, evidence })
+  const list = (fs: WriteFinding[]) =>
+    fs.slice(0, 3).map(describe).join('; ') + (fs.length > 3 ? `; and ${fs.length - 3} more` : '')
+
+  if (facts.server.inRecovery) {
+    return writable.length
+      ? done(
+          'warn',
+          `Hot standby: every write fails here, but on the primary this role can write (${list(writable)}).`,
+          'read_replica',
+          'credentials_grant_write',
+        )
+      : done(
+          'pass',
+          'Hot standby: every write fails here, and the role holds no write privilege.',
+          'read_replica',
+        )
+  }
+  if (writable.length) {
+    const proof = outcome === 'permitted' ? ' PostgreSQL confirmed it.' : ''
+    return settings.allowWritableRole
+      ? done(
+          'warn',
+          `The role can write (${list(writable)}); accepted because "Allow writable role" is Yes.${proof}`,
+          'writable_role',
+          'credentials_grant_write',
+        )
+      : done(
+          'fail',
+          `The role can write: ${list(writable)}.${proof}`,
+          'writable_role',
+          'credentials_grant_write',
+        )
+  }
+  if (outcome === 'blocked_by_lock' || outcome === 'timeout' || outcome === 'error') {
+    return done(
+      'warn',
+      `The catalog shows no write privilege, but the probe could not confirm it (${probeError}).`,
+      'probe_inconclusive',
+    )
+  }
+  if (createOnly.length) {
+    return done(
+      'warn',
+      `No write privilege on data, but the role can create objects: ${list(createOnly)}.`,
+      'schema_create_privilege',
+      'credentials_grant_write',
+    )
+  }
+  const confirmed = outcome === 'denied' ? ` PostgreSQL refused a planned write on ${probe?.target}.` : ''
+  return done('pass', `The role cannot write.${confirmed}`, null)
+}

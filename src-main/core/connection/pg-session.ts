@@ -1,0 +1,107 @@
+import pg from 'pg'
+import type { Socket } from 'node:net'
+import { bounded } from '../time.js'
+import type { Timeouts } from './settings.js'
+
+export type PgClient = pg.Client
+
+/** The server asked for a password and none was given. */
+export class PasswordMissingError extends Error {
+  override readonly name = 'PasswordMissingError'
+  constructor() {
+    super('the server asked for a password and none was given')
+  }
+}
+
+export interface Session {
+  client: PgClient
+  /** ParameterStatus values the server reported at startup (server_version, in_hot_standby on 14+, …). */
+  parameters: Record<string, string>
+}
+
+export interface StartupOptions {
+  host: string
+  port: number
+  database: string
+  user: string
+  password: string | undefined
+  timeouts: Timeouts
+  signal?: AbortSignal
+}
+
+/**
+ * Starts a PostgreSQL session on a socket that is already connected (and, if TLS, already upgraded and
+ * judged), so the checks reuse the one connection the network and TLS checks opened instead of
+ * dialling again. node-postgres calls `connect()` on its stream: the shim answers at once.
+ */
+export async function startSession(socket: Socket, opts: StartupOptions): Promise<Session> {
+  const shim = Object.assign(socket, {
+    connect(): Socket {
+      process.nextTick(() => socket.emit('connect'))
+      return socket
+    },
+  })
+  socket.resume()
+  const client = new pg.Client({
+    host: opts.host,
+    port: opts.port,
+    database: opts.database,
+    user: opts.user,
+    // A function, so node-postgres never looks up PGPASSWORD or pgpass itself: the caller already did.
+    password: async () => {
+      if (opts.password === undefined) throw new PasswordMissingError()
+      return opts.password
+    },
+    ssl: false,
+    stream: () => shim,
+    application_name: 'klairr-companion',
+    // Sent in the startup packet: server-side bounds for every statement of this session, no extra round trip.
+    statement_timeout: opts.timeouts.query,
+    lock_timeout: opts.timeouts.lock,
+    idle_in_transaction_session_timeout: opts.timeouts.query * 2,
+  } as pg.ClientConfig)
+  client.on('error', () => undefined)
+  const parameters: Record<string, string> = {}
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection
+  connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+    parameters[msg.parameterName] = msg.parameterValue
+  })
+  await bounded(client.connect(), {
+    step: 'startup and authentication',
+    timeoutMs: opts.timeouts.startup,
+    signal: opts.signal,
+    onGiveUp: () => socket.destroy(),
+  })
+  return { client, parameters }
+}
+
+/** Runs one query under the query bound; on timeout or cancel the connection is destroyed, never reused. */
+export async function boundedQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  client: PgClient,
+  text: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<pg.QueryResult<R>[]> {
+  const result = await bounded(client.query<R>(text), {
+    step: 'query',
+    timeoutMs,
+    signal,
+    onGiveUp: () => destroyClient(client),
+  })
+  return Array.isArray(result) ? (result as pg.QueryResult<R>[]) : [result]
+}
+
+export function destroyClient(client: PgClient): void {
+  const stream = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream
+  stream?.destroy()
+}
+
+export async function closeSession(client: PgClient): Promise<void> {
+  await bounded(client.end(), {
+    step: 'close',
+    timeoutMs: 1000,
+    onGiveUp: () => destroyClient(client),
+  }).catch(() => undefined)
+}
+
+export const { escapeIdentifier, escapeLiteral } = pg

@@ -1,0 +1,43 @@
+/** The connector form of Klairr's guide, plus the diagnostic sslmodes libpq knows. */
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
+export type SslMode = (typeof SSL_MODES)[number]
+
+/** sslmodes Klairr accepts; the others exist only to diagnose, and make the TLS check fail. */
+export const KLAIRR_SSL_MODES: readonly SslMode[] = ['require', 'verify-ca', 'verify-full']
+
+export interface ConnectionSettings {
+  host: string
+  port: number
+  database: string
+  schema: string
+  username: string
+  /** Never logged, never exported in clear: see `redact.ts`. */
+  password?: string
+  sslMode: SslMode
+  /** PEM text, a path to a PEM file, or `system` for Node's trust store (libpq 16+ semantics). */
+  sslRootCert?: string
+  privateNetwork: boolean
+  allowWritableRole: boolean
+}
+
+export const DEFAULT_PORT = 5432
+export const DEFAULT_SCHEMA = 'public'
+export const DEFAULT_SSL_MODE: SslMode = 'require'
+
+/** Bounds for every wait, in milliseconds (the contract's defaults). */
+export interface Timeouts {
+  dns: number
+  tcp: number
+  /** TLS handshake plus startup and authentication. */
+  startup: number
+  query: number
+  /** How long the read and write probes may wait for a table lock before giving up. */
+  lock: number
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, tcp: 5000, startup: 10000, query: 10000, lock: 1000 }
+
+export function isSslMode(value: string): value is SslMode {
+  return (SSL_MODES as readonly string[]).includes(value)
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises'
+import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls'
+import { isIP, type Socket } from 'node:net'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { SslMode } from './settings.js'
+import { peerChain, type TlsEvidence } from './tls-evidence.js'
+import { bounded } from '../time.js'
+
+export interface TrustAnchors {
+  ca?: string | string[]
+  trust: TlsEvidence['trust']
+}
+
+export class RootCertError extends Error {
+  override readonly name = 'RootCertError'
+}
+
+const looksLikePem = (s: string) => s.includes('-----BEGIN CERTIFICATE-----')
+
+/**
+ * Resolves sslrootcert as libpq does: PEM text or a file; `system` for the trust store; when absent,
+ * `~/.postgresql/root.crt` if it exists. For verify-ca/verify-full without any of those, the system
+ * store (the guide: "the cert validates against the system root store").
+ */
+export async function loadTrustAnchors(
+  sslMode: SslMode,
+  sslRootCert: string | undefined,
+): Promise<TrustAnchors> {
+  if (sslRootCert === 'system') return { ca: [...rootCertificates], trust: 'system' }
+  if (sslRootCert && looksLikePem(sslRootCert)) return { ca: sslRootCert, trust: 'pem' }
+  if (sslRootCert) {
+    try {
+      return { ca: await readFile(sslRootCert, 'utf8'), trust: 'file' }
+    } catch (e) {
+      throw new RootCertError(
+        `cannot read sslrootcert ${sslRootCert}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      )
+    }
+  }
+  const verifies = sslMode === 'verify-ca' || sslMode === 'verify-full'
+  const defaultFile = join(homedir(), '.postgresql', 'root.crt')
+  const fromHome = await readFile(defaultFile, 'utf8').catch(() => null)
+  if (fromHome) return { ca: fromHome, trust: 'file' }
+  return verifies ? { ca: [...rootCertificates], trust: 'system' } : { trust: 'none' }
+}
+
+export type TlsJudgement =
+  | { ok: true; evidence: TlsEvidence; expired: boolean }
+  | {
+      ok: false
+      evidence: TlsEvidence
+      reason: 'cert_untrusted' | 'cert_hostname_mismatch' | 'cert_expired' | 'cert_not_yet_valid'
+      detail: string
+    }
+
+/** Upgrades a socket that answered `S` to TLS 1.2+, keeping certificate judgement for `judgeTls`. */
+export async function upgradeToTls(
+  socket: Socket,
+  host: string,
+  anchors: TrustAnchors,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<TLSSocket> {
+  const tlsSocket = tlsConnect({
+    socket,
+    servername: isIP(host) ? undefined : host,
+    ca: anchors.ca,
+    minVersion: 'TLSv1.2',
+    // Judged by judgeTls per sslmode, as libpq does; never by Node's defaults.
+    rejectUnauthorized: false,
+  })
+  const ready = new Promise<TLSSocket>((resolve, reject) => {
+    tlsSocket.once('secureConnect', () => resolve(tlsSocket))
+    tlsSocket.once('error', reject)
+  })
+  try {
+    return await bounded(ready, {
+      step: 'TLS handshake',
+      timeoutMs,
+      signal,
+      onGiveUp: () => tlsSocket.destroy(),
+    })
+  } finally {
+    tlsSocket.removeAllListeners('error')
+    tlsSocket.on('error', () => undefined)
+  }
+}
+
+const EXPIRED = new Set(['CERT_HAS_EXPIRED'])
+const NOT_YET_VALID = new Set(['CERT_NOT_YET_VALID'])
+
+/** Applies libpq's sslmode semantics to an established TLS session. */
+export function judgeTls(
+  socket: TLSSocket,
+  host: string,
+  sslMode: SslMode,
+  anchors: TrustAnchors,
+): TlsJudgement {
+  const chain = peerChain(socket)
+  const verifyChain = sslMode === 'verify-ca' || sslMode === 'verify-full' || anchors.trust !== 'none'
+  const verifyHost = sslMode === 'verify-full'
+  // Node folds a host-name mismatch into authorizationError; the host name is judged below, per sslmode.
+  const rawError = socket.authorized ? null : String(socket.authorizationError ?? 'unknown')
+  const chainError = verifyChain && rawError && rawError !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? rawError : null
+  const evidence: TlsEvidence = {
+    protocol: socket.getProtocol(),
+    cipher: socket.getCipher()?.name ?? null,
+    chain,
+    trust: anchors.trust,
+    chainError,
+    hostnameChecked: verifyHost,
+  }
+  const leaf = chain[0]
+  const now = Date.now()
+  const expired = leaf ? Date.parse(leaf.validTo) < now : false
+  if (chainError) {
+    if (EXPIRED.has(chainError)) return { ok: false, evidence, reason: 'cert_expired', detail: chainError }
+    if (NOT_YET_VALID.has(chainError))
+      return { ok: false, evidence, reason: 'cert_not_yet_valid', detail: chainError }
+    return { ok: false, evidence, reason: 'cert_untrusted', detail: chainError }
+  }
+  if (verifyHost) {
+    const identityError = checkServerIdentity(host, socket.getPeerCertificate())
+    if (identityError) {
+      return { ok: false, evidence, reason: 'cert_hostname_mismatch', detail: identityError.message }
+    }
+  }
+  return { ok: true, evidence, expired }
+}

@@ -1,0 +1,498 @@
+import type { ConnectionSettings } from '../connection/settings.js'
+import type { CheckResult, ReasonCode } from '../checks/types.js'
+import type { WriteFinding } from '../checks/write-paths.js'
+import { conninfoString, quoteIdent } from '../sql-ident.js'
+
+/** A form field of the connector (the guide's Step 3), for "change this field" advice. */
+export type FormField =
+  | 'host'
+  | 'port'
+  | 'database'
+  | 'schema'
+  | 'username'
+  | 'password'
+  | 'sslMode'
+  | 'sslRootCert'
+  | 'privateNetwork'
+  | 'allowWritableRole'
+
+export interface Advice {
+  /** What the failure means, in one or two sentences. */
+  meaning: string
+  /** What to do, in order. */
+  steps: string[]
+  /** Commands that reproduce the failure or fix it; none contains a password. */
+  commands: { label: string; command: string }[]
+  /** Which connector field to change, if the fix is there. */
+  field: FormField | null
+}
+
+type Settings = Omit<ConnectionSettings, 'password'>
+type AdviceContext = { s: Settings; evidence: Record<string, unknown> }
+
+function psql(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
+  return `psql "${conninfoString({ host: s.host, port: s.port, dbname: s.database, user: s.username, sslmode: s.sslMode, ...(s.sslRootCert && !s.sslRootCert.includes('-----BEGIN') ? { sslrootcert: s.sslRootCert } : {}), ...over } as Record<string, string | number>).replace(/"/g, '\\"')}"`
+}
+
+function openssl(s: Settings, extra = ''): string {
+  return `openssl s_client -starttls postgres -connect ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port} -servername ${s.host} -showcerts${extra} </dev/null`
+}
+
+const role = (s: Settings) => quoteIdent(s.username)
+const schema = (s: Settings) => quoteIdent(s.schema)
+const db = (s: Settings) => quoteIdent(s.database)
+const clientHost = (c: AdviceContext) =>
+  typeof c.evidence.clientAddress === 'string'
+    ? c.evidence.clientAddress
+    : '<this machine’s address as the server sees it>'
+const cidr = (h: string) => (h.startsWith('<') ? h : h.includes(':') ? `${h}/128` : `${h}/32`)
+
+const reachability = (c: AdviceContext) => ({
+  label: 'Test the port from this machine',
+  command: `pg_isready -h ${c.s.host} -p ${c.s.port}`,
+})
+const reproduce = (c: AdviceContext) => ({
+  label: 'Reproduce with psql (it asks for the password)',
+  command: psql(c.s),
+})
+const showCert = (c: AdviceContext) => ({
+  label: 'Show the certificate and TLS version the server offers',
+  command: openssl(c.s),
+})
+const readGrants = (c: AdviceContext) => ({
+  label: 'Grant read access (run as the schema owner or a superuser)',
+  command: `GRANT USAGE ON SCHEMA ${schema(c.s)} TO ${role(c.s)};\nGRANT SELECT ON ALL TABLES IN SCHEMA ${schema(c.s)} TO ${role(c.s)};\nALTER DEFAULT PRIVILEGES IN SCHEMA ${schema(c.s)} GRANT SELECT ON TABLES TO ${role(c.s)};`,
+})
+const checkGrants = (c: AdviceContext) => ({ label: 'Verify in psql', command: `\\dp ${schema(c.s)}.*` })
+
+/** The statement that removes one write path, or what to do where no REVOKE can. */
+export function fixFor(f: WriteFinding, roleName: string): string {
+  const r = quoteIdent(roleName)
+  const grantee = f.cause === 'public' ? 'PUBLIC' : r
+  const hop = f.via[1] ? quoteIdent(f.via[1]) : null
+  if (f.cause === 'membership' && hop && f.kind !== 'attribute')
+    return `REVOKE ${hop} FROM ${r};  -- the role inherits this through ${f.via.join(' → ')}`
+  switch (f.kind) {
+    case 'attribute':
+      return f.via.length > 1 && hop
+        ? `REVOKE ${hop} FROM ${r};  -- SET ROLE ${quoteIdent(f.via[f.via.length - 1] ?? '')} would give ${f.privilege}`
+        : `ALTER ROLE ${r} NO${f.privilege};`
+    case 'membership':
+      return `REVOKE ${quoteIdent(f.object ?? '')} FROM ${r};`
+    case 'relation_privilege':
+      return `REVOKE ${f.privilege} ON ${f.object} FROM ${grantee};${f.cause === 'public' ? '  -- granted to PUBLIC: every role had it' : ''}`
+    case 'column_privilege':
+      return `REVOKE ${f.privilege} (${quoteIdent(f.column ?? '')}) ON ${f.object} FROM ${grantee};`
+    case 'ownership':
+      return `-- ${r} owns ${f.object}: no REVOKE removes an owner's rights. Hand it to the application's owner role:\nALTER TABLE ${f.object} OWNER TO <owner_role>;`
+    case 'schema_ownership':
+      return `-- ${r} owns schema ${f.object} and may drop anything in it:\nALTER SCHEMA ${f.object} OWNER TO <owner_role>;`
+    case 'database_ownership':
+      return `-- ${r} owns database ${f.object}:\nALTER DATABASE ${f.object} OWNER TO <owner_role>;`
+    case 'schema_create':
+      return `REVOKE CREATE ON SCHEMA ${f.object} FROM ${grantee};`
+    case 'database_create':
+      return `REVOKE CREATE ON DATABASE ${f.object} FROM ${grantee};`
+    case 'probe':
+      return `-- PostgreSQL allowed a planned ${f.privilege} on ${f.object}: inspect with \\dp ${f.object}`
+  }
+}
+
+const findingsOf = (c: AdviceContext) =>
+  Array.isArray(c.evidence.findings) ? (c.evidence.findings as WriteFinding[]) : []
+const revokeScript = (c: AdviceContext, writableOnly: boolean) => ({
+  label: 'Remove each write path (review, then run as a superuser)',
+  command: findingsOf(c)
+    .filter((f) => f.writable === writableOnly)
+    .map((f) => fixFor(f, c.s.username))
+    .join('\n'),
+})
+
+const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
+  dns_not_found: (c) => ({
+    meaning: `The name ${c.s.host} does not resolve from this machine.`,
+    steps: [
+      'Check the spelling of the host.',
+      'If the name only resolves inside a VPN or VPC, connect the VPN first or use the private DNS name.',
+    ],
+    commands: [{ label: 'Look the name up', command: `getent ahosts ${c.s.host}` }],
+    field: 'host',
+  }),
+  dns_timeout: (c) => ({
+    meaning: `No DNS server answered for ${c.s.host} in time.`,
+    steps: [
+      'Check this machine’s DNS settings and VPN.',
+      'Try the IP address instead of the name to confirm the rest.',
+    ],
+    commands: [{ label: 'Look the name up', command: `getent ahosts ${c.s.host}` }],
+    field: 'host',
+  }),
+  tcp_refused: (c) => ({
+    meaning: `The host answered but nothing listens on port ${c.s.port}, or a firewall rejects it.`,
+    steps: [
+      'Check the port (5432 by default).',
+      'On the server, check listen_addresses in postgresql.conf (it must not be only localhost) and that PostgreSQL is running.',
+      'Check security groups and firewalls between here and the server.',
+    ],
+    commands: [
+      reachability(c),
+      { label: 'On the server: what it listens on', command: 'psql -c "SHOW listen_addresses; SHOW port;"' },
+    ],
+    field: 'port',
+  }),
+  tcp_timeout: (c) => ({
+    meaning:
+      'Connection attempts got no answer: a firewall or security group silently drops them, or there is no route.',
+    steps: [
+      'Allow this machine (and Klairr’s egress IPs) to reach the port.',
+      'For a private database, connect through the VPN or bastion first and set “Host is on a private network” to Yes.',
+    ],
+    commands: [reachability(c)],
+    field: 'privateNetwork',
+  }),
+  tcp_unreachable: (c) => ({
+    meaning: 'There is no network route to the host from this machine.',
+    steps: [
+      'Connect the VPN, peering or bastion route the database needs.',
+      'Check the host is the right one.',
+    ],
+    commands: [
+      reachability(c),
+      { label: 'Trace the route', command: `traceroute -T -p ${c.s.port} ${c.s.host}` },
+    ],
+    field: 'host',
+  }),
+  not_postgres: (c) => ({
+    meaning: `Something listens on ${c.s.host}:${c.s.port}, but it is not PostgreSQL (it answered ${JSON.stringify(c.evidence.answer ?? '')}).`,
+    steps: [
+      'Check the port: another service (SSH, HTTP, a proxy) uses it.',
+      'If a connection pooler or proxy sits in front, make sure it speaks the PostgreSQL protocol on this port.',
+    ],
+    commands: [reachability(c)],
+    field: 'port',
+  }),
+  server_timeout: (c) => ({
+    meaning: 'The port accepted the connection but never answered, like a stalled proxy or a wrong service.',
+    steps: [
+      'Check that the port belongs to PostgreSQL and that the server is not overloaded or stuck.',
+      'Check any load balancer or proxy in front of it.',
+    ],
+    commands: [reachability(c)],
+    field: 'port',
+  }),
+  address_class_mismatch: (c) => ({
+    meaning: String(
+      (c.evidence as { mismatch?: string }).mismatch ??
+        'The addresses of the host contradict the “Host is on a private network” field.',
+    ),
+    steps: [
+      'Set “Host is on a private network” to match how Klairr will reach the database.',
+      'A loopback or private address is only reachable by Klairr through a private route.',
+    ],
+    commands: [],
+    field: 'privateNetwork',
+  }),
+  tls_not_supported: (c) => ({
+    meaning: 'The server has TLS switched off; Klairr requires TLS 1.2 or newer.',
+    steps: [
+      'In postgresql.conf set ssl = on, ssl_cert_file and ssl_key_file, then reload.',
+      'Managed databases: enable TLS in the provider’s settings.',
+    ],
+    commands: [
+      { label: 'On the server', command: 'ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();' },
+      reproduce(c),
+    ],
+    field: null,
+  }),
+  tls_version_unsupported: (c) => ({
+    meaning: 'The server only speaks TLS older than 1.2.',
+    steps: [
+      "Upgrade the server’s OpenSSL or PostgreSQL, or set ssl_min_protocol_version = 'TLSv1.2' (PostgreSQL 12+) and remove any ssl_max_protocol_version below it.",
+    ],
+    commands: [
+      { label: 'Ask for TLS 1.2 explicitly', command: openssl(c.s, ' -tls1_2') },
+      { label: 'On the server', command: 'SHOW ssl_min_protocol_version;\nSHOW ssl_max_protocol_version;' },
+    ],
+    field: null,
+  }),
+  tls_handshake_error: (c) => ({
+    meaning: 'The TLS handshake failed for a reason other than the certificate or the version.',
+    steps: [
+      'Look at the server log at the time of the attempt.',
+      'Compare with openssl’s view of the handshake.',
+    ],
+    commands: [showCert(c)],
+    field: null,
+  }),
+  cert_untrusted: (c) => ({
+    meaning:
+      'The server’s certificate does not chain to a trusted root (self-signed or issued by a private CA).',
+    steps: [
+      'Give the CA certificate that issued the server certificate as the root certificate, or',
+      'downgrade SSL mode from Verify-full to Require (the guide’s advice for self-signed certificates: still encrypted, not verified).',
+    ],
+    commands: [showCert(c), reproduce(c)],
+    field: 'sslRootCert',
+  }),
+  cert_hostname_mismatch: (c) => ({
+    meaning: `The certificate is valid but does not name ${c.s.host}.`,
+    steps: [
+      'Connect with the host name the certificate names (see its subject alternative names), or',
+      'reissue the certificate with this name in its subjectAltName, or use Verify-ca.',
+    ],
+    commands: [showCert(c)],
+    field: 'host',
+  }),
+  cert_expired: (c) => ({
+    meaning: 'The server’s certificate has expired.',
+    steps: ['Renew the certificate on the server and reload PostgreSQL (SELECT pg_reload_conf()).'],
+    commands: [showCert(c)],
+    field: null,
+  }),
+  cert_not_yet_valid: (c) => ({
+    meaning:
+      'The certificate’s validity starts in the future: a clock is wrong or the certificate was issued early.',
+    steps: [
+      'Check the clocks of this machine and the server.',
+      'Reissue the certificate with a correct start date.',
+    ],
+    commands: [showCert(c), { label: 'This machine’s clock', command: 'date -u' }],
+    field: null,
+  }),
+  cert_root_unreadable: () => ({
+    meaning: 'The root certificate given could not be read.',
+    steps: ['Give a readable PEM file, paste the PEM text, or use system for the system trust store.'],
+    commands: [],
+    field: 'sslRootCert',
+  }),
+  tls_disabled: (c) => ({
+    meaning: `sslmode=${c.s.sslMode} does not require TLS; Klairr connects only with TLS 1.2+.`,
+    steps: ['Use SSL mode Require (recommended) or Verify-full.'],
+    commands: [reproduce({ ...c, s: { ...c.s, sslMode: 'require' } })],
+    field: 'sslMode',
+  }),
+  password_invalid: (c) => ({
+    meaning: 'The password is wrong, or no role of this name exists (PostgreSQL does not say which).',
+    steps: [
+      'Check the role exists: SELECT rolname FROM pg_roles WHERE rolname = …;',
+      'Reset the password as a superuser, then update the connector.',
+    ],
+    commands: [
+      reproduce(c),
+      {
+        label: 'Reset the password (psql asks for it, nothing lands in history)',
+        command: `\\password ${role(c.s)}`,
+      },
+    ],
+    field: 'password',
+  }),
+  password_missing: (c) => ({
+    meaning: 'The server asked for a password and none was given.',
+    steps: ['Enter the password, or give it with --password-stdin, PGPASSWORD or ~/.pgpass.'],
+    commands: [reproduce(c)],
+    field: 'password',
+  }),
+  pg_hba_rejected: (c) => ({
+    meaning: `pg_hba.conf on the server has no line that admits user ${c.s.username} to ${c.s.database} from ${clientHost(c)}.`,
+    steps: [
+      'Add a line for this client (and for Klairr’s egress addresses) to pg_hba.conf, above any reject line, then reload.',
+      'Verify in psql from a workstation that has the same network reachability.',
+    ],
+    commands: [
+      {
+        label: 'pg_hba.conf line',
+        command: `hostssl  ${c.s.database}  ${c.s.username}  ${cidr(clientHost(c))}  scram-sha-256`,
+      },
+      {
+        label: 'Reload and check on the server',
+        command: 'SELECT pg_reload_conf();\nSELECT * FROM pg_hba_file_rules WHERE error IS NOT NULL;',
+      },
+      reproduce(c),
+    ],
+    field: null,
+  }),
+  pg_hba_requires_tls: (c) => ({
+    meaning: 'pg_hba.conf admits this role only over TLS (hostssl), and this connection was not encrypted.',
+    steps: ['Use SSL mode Require or Verify-full; that is what Klairr uses anyway.'],
+    commands: [reproduce({ ...c, s: { ...c.s, sslMode: 'require' } })],
+    field: 'sslMode',
+  }),
+  role_cannot_login: (c) => ({
+    meaning: `The role ${c.s.username} exists but has NOLOGIN.`,
+    steps: ['Allow it to log in.'],
+    commands: [{ label: 'As a superuser or CREATEROLE', command: `ALTER ROLE ${role(c.s)} LOGIN;` }],
+    field: 'username',
+  }),
+  database_not_found: (c) => ({
+    meaning: `There is no database named ${c.s.database} on this server.`,
+    steps: ['Check the database name (case matters when it was created quoted).'],
+    commands: [{ label: 'List databases', command: `${psql(c.s, { dbname: 'postgres' })} -c '\\l'` }],
+    field: 'database',
+  }),
+  connect_privilege_missing: (c) => ({
+    meaning: `The role lacks CONNECT on database ${c.s.database}.`,
+    steps: ['Grant it (Step 1 of the guide).'],
+    commands: [
+      { label: 'As the database owner', command: `GRANT CONNECT ON DATABASE ${db(c.s)} TO ${role(c.s)};` },
+    ],
+    field: null,
+  }),
+  too_many_connections: (c) => ({
+    meaning: 'The server, the database or the role has reached its connection limit.',
+    steps: ['Raise the role’s CONNECTION LIMIT, or max_connections, or close idle sessions.'],
+    commands: [
+      {
+        label: 'See the limits',
+        command: `SELECT rolconnlimit FROM pg_roles WHERE rolname = '${c.s.username.replace(/'/g, "''")}';\nSHOW max_connections;`,
+      },
+      { label: 'Lift the role limit', command: `ALTER ROLE ${role(c.s)} CONNECTION LIMIT -1;` },
+    ],
+    field: null,
+  }),
+  server_starting: (c) => ({
+    meaning: 'The server is starting up, shutting down or recovering from a crash.',
+    steps: ['Wait and run the tests again.'],
+    commands: [reachability(c)],
+    field: null,
+  }),
+  startup_timeout: (c) => ({
+    meaning:
+      'The server did not finish authentication in time (overload, a slow authentication backend, or a stalled proxy).',
+    steps: ['Retry; check the server load and log.'],
+    commands: [reproduce(c)],
+    field: null,
+  }),
+  server_version_unsupported: () => ({
+    meaning:
+      'The server is older than PostgreSQL 12. Earlier versions may work but are not officially supported.',
+    steps: ['Plan an upgrade to a supported PostgreSQL version.'],
+    commands: [{ label: 'Check the version', command: 'SELECT version();' }],
+    field: null,
+  }),
+  auth_error: (c) => ({
+    meaning: 'Login failed with an error this tool does not classify; the server’s message says why.',
+    steps: ['Read the server’s message and the server log.'],
+    commands: [reproduce(c)],
+    field: null,
+  }),
+  schema_not_found: (c) => ({
+    meaning: `There is no schema named ${c.s.schema} in ${c.s.database}.`,
+    steps: ['Check the Schema field (case matters for quoted names).'],
+    commands: [{ label: 'List schemas', command: `${psql(c.s)} -c '\\dn'` }],
+    field: 'schema',
+  }),
+  no_schema_usage: (c) => ({
+    meaning: 'The role has CONNECT but no USAGE on the schema, so introspection returns 0 tables.',
+    steps: [`Re-run GRANT USAGE ON SCHEMA ${c.s.schema} TO ${c.s.username}.`],
+    commands: [readGrants(c), checkGrants(c)],
+    field: null,
+  }),
+  no_select_privilege: (c) => ({
+    meaning: 'The role is missing SELECT on the tables of the schema.',
+    steps: ['Re-run the GRANT SELECT ON ALL TABLES statement and verify with \\dp.'],
+    commands: [readGrants(c), checkGrants(c)],
+    field: null,
+  }),
+  partial_select: (c) => ({
+    meaning: 'The role can read some tables of the schema but not all; Klairr will not see the others.',
+    steps: [
+      'Grant SELECT on all tables, and default privileges for future ones (for each role that creates tables).',
+    ],
+    commands: [readGrants(c), checkGrants(c)],
+    field: null,
+  }),
+  relation_locked: () => ({
+    meaning:
+      'Another session holds a lock that blocks reads on the table tested; the check gave up instead of waiting.',
+    steps: ['Run the tests again when the migration or maintenance holding the lock has finished.'],
+    commands: [
+      {
+        label: 'See who holds locks',
+        command:
+          "SELECT pid, mode, relation::regclass, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE granted AND mode = 'AccessExclusiveLock';",
+      },
+    ],
+    field: null,
+  }),
+  writable_role: (c) => ({
+    meaning:
+      'Klairr’s probe found the role can write. Either narrow it to SELECT only, or set “Allow writable role” to Yes (Klairr’s executor allow-list still blocks writes).',
+    steps: [
+      'Run the statements below to remove each write path, then test again.',
+      'Or set “Allow writable role” to Yes to acknowledge it.',
+    ],
+    commands: [revokeScript(c, true)],
+    field: 'allowWritableRole',
+  }),
+  schema_create_privilege: (c) => ({
+    meaning:
+      'The role cannot change data, but it can create objects (before PostgreSQL 15 every role may CREATE in public through PUBLIC).',
+    steps: [
+      'Revoke CREATE as below; on PostgreSQL 14 and older, revoking it from PUBLIC on schema public is the usual hardening.',
+    ],
+    commands: [revokeScript(c, false)],
+    field: null,
+  }),
+  read_replica: () => ({
+    meaning:
+      'This is a hot standby: every write fails here whatever the role may do. The privileges listed still apply on the primary.',
+    steps: [
+      'Nothing to do for reading; review the listed privileges if the same role is used on the primary.',
+    ],
+    commands: [],
+    field: null,
+  }),
+  probe_inconclusive: () => ({
+    meaning:
+      'The catalog shows no write privilege, but the confirming probe could not run (a lock or a timeout).',
+    steps: ['Run the tests again later.'],
+    commands: [],
+    field: null,
+  }),
+  no_tables_visible: (c) => ({
+    meaning: 'Schema introspection returned 0 tables: the role sees nothing in the schema.',
+    steps: [`Re-run GRANT USAGE ON SCHEMA ${c.s.schema} TO ${c.s.username}, and GRANT SELECT on its tables.`],
+    commands: [readGrants(c), checkGrants(c)],
+    field: 'schema',
+  }),
+  query_timeout: () => ({
+    meaning: 'A catalog query did not finish within its bound.',
+    steps: ['Retry; if the server is busy, raise the query timeout.'],
+    commands: [],
+    field: null,
+  }),
+  query_error: (c) => ({
+    meaning: 'A catalog query failed with a server error.',
+    steps: ['Read the error; run the same query in psql to see more.'],
+    commands: [reproduce(c)],
+    field: null,
+  }),
+  connection_lost: (c) => ({
+    meaning: 'The connection closed unexpectedly.',
+    steps: ['Check the server log and any proxy in between.'],
+    commands: [reproduce(c)],
+    field: null,
+  }),
+  cancelled: () => ({
+    meaning: 'The run was cancelled.',
+    steps: ['Run the tests again.'],
+    commands: [],
+    field: null,
+  }),
+  earlier_check_failed: () => ({
+    meaning: 'An earlier check failed, so this one could not run.',
+    steps: ['Fix the first failure.'],
+    commands: [],
+    field: null,
+  }),
+}
+
+/** Offline advice for a check's reason: exhaustive over every code (the compiler checks TABLE's keys). */
+export function adviceFor(
+  result: Pick<CheckResult, 'reason' | 'evidence'>,
+  settings: Settings,
+): Advice | null {
+  if (!result.reason) return null
+  const { password: _password, ...s } = settings as ConnectionSettings
+  return TABLE[result.reason]({ s, evidence: result.evidence })
+}

@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** The lab's certificates, all made here with openssl: a CA and leaves in each state the TLS check must recognise. */
+export interface LabCerts {
+  dir: string
+  caCert: string
+  leaves: Record<LeafName, { cert: string; key: string }>
+}
+
+export type LeafName = 'good' | 'wrongHost' | 'expired' | 'notYetValid' | 'selfSigned'
+
+const CA_CONFIG = `[ ca ]
+default_ca = lab
+[ lab ]
+dir = .
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[ any ]
+commonName = supplied
+`
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'
+}
+
+export function makeCerts(dir: string): LabCerts {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG)
+  writeFileSync(join(dir, 'index.txt'), '')
+  writeFileSync(join(dir, 'serial'), '1000\n')
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Klairr Lab CA',
+  ])
+
+  const year = 365 * 24 * 3600 * 1000
+  const now = Date.now()
+  const signed = (name: string, cn: string, san: string, start: Date, end: Date) => {
+    openssl(dir, [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ])
+    openssl(dir, [
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.crt',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.crt`,
+      '-notext',
+      '-startdate',
+      stamp(start),
+      '-enddate',
+      stamp(end),
+    ])
+    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
+  }
+  const localhostSan = 'DNS:localhost,IP:127.0.0.1'
+  const leaves: LabCerts['leaves'] = {
+    good: signed('good', 'localhost', localhostSan, new Date(now - year), new Date(now + 5 * year)),
+    wrongHost: signed(
+      'wrong-host',
+      'db.wrong.example',
+      'DNS:db.wrong.example',
+      new Date(now - year),
+      new Date(now + 5 * year),
+    ),
+    expired: signed('expired', 'localhost', localhostSan, new Date(now - 3 * year), new Date(now - year)),
+    notYetValid: signed(
+      'not-yet-valid',
+      'localhost',
+      localhostSan,
+      new Date(now + year),
+      new Date(now + 2 * year),
+    ),
+    selfSigned: { cert: join(dir, 'self-signed.crt'), key: join(dir, 'self-signed.key') },
+  }
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'self-signed.key',
+    '-out',
+    'self-signed.crt',
+    '-days',
+    '365',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    `subjectAltName=${localhostSan}`,
+  ])
+  return { dir, caCert: join(dir, 'ca.crt'), leaves }
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { makeCerts, type LabCerts, type LeafName } from './certs.js'
+import {
+  appendConf,
+  cloneCluster,
+  giveToServer,
+  initCluster,
+  installCert,
+  startServer,
+  writeHba,
+  type PgMajor,
+  type RunningServer,
+} from './server.js'
+import { clusterSeedSql, databaseSeedSql, hbaLines, LAB_DATABASE } from './seed.js'
+
+/** One server per state the product must recognise. */
+export type Variant =
+  'main' | 'standby' | 'wrongHost' | 'expired' | 'notYetValid' | 'selfSigned' | 'noTls' | 'oldTls'
+
+export interface LabManifest {
+  major: PgMajor
+  caCert: string
+  ports: Partial<Record<Variant, number>>
+  superPassword: string
+}
+
+const LEAF_OF: Partial<Record<Variant, LeafName>> = {
+  main: 'good',
+  standby: 'good',
+  oldTls: 'good',
+  wrongHost: 'wrongHost',
+  expired: 'expired',
+  notYetValid: 'notYetValid',
+  selfSigned: 'selfSigned',
+}
+
+const BASE_CONF = {
+  listen_addresses: 'localhost',
+  unix_socket_directories: '',
+  shared_buffers: '16MB',
+  max_connections: 40,
+  fsync: false,
+  synchronous_commit: false,
+  full_page_writes: false,
+  password_encryption: 'scram-sha-256',
+  log_min_messages: 'fatal',
+  log_min_error_statement: 'panic',
+  max_wal_senders: 4,
+  wal_level: 'replica',
+  hot_standby: true,
+}
+
+export class Lab {
+  readonly servers = new Map<string, RunningServer>()
+  private constructor(
+    readonly root: string,
+    readonly certs: LabCerts,
+    readonly superPassword: string,
+  ) {}
+
+  /** A lab directory with its certificates; servers come from `startVersion`. */
+  static create(): Lab {
+    const root = mkdtempSync(join(tmpdir(), 'klairr-lab-'))
+    giveToServer(root)
+    const certs = makeCerts(join(root, 'certs'))
+    giveToServer(certs.dir, true)
+    return new Lab(root, certs, randomBytes(12).toString('base64url'))
+  }
+
+  /** initdb and seed one template, then start a copy of it per variant. */
+  async startVersion(major: PgMajor, variants: Variant[]): Promise<LabManifest> {
+    const template = join(this.root, `pg${major}`, 'template')
+    initCluster(major, template, this.superPassword)
+    appendConf(template, BASE_CONF)
+    writeHba(template, hbaLines())
+    const seeding = await startServer(major, template, this.superPassword)
+    try {
+      // CREATE DATABASE cannot share a multi-statement message: one statement at a time.
+      for (const statement of clusterSeedSql()
+        .split(';\n')
+        .filter((x) => x.trim()))
+        await seeding.sql(statement)
+      await seeding.sql(databaseSeedSql(major), LAB_DATABASE)
+    } finally {
+      await seeding.stop()
+    }
+    const manifest: LabManifest = {
+      major,
+      caCert: this.certs.caCert,
+      ports: {},
+      superPassword: this.superPassword,
+    }
+    const ordered = [...variants.filter((v) => v !== 'standby'), ...variants.filter((v) => v === 'standby')]
+    for (const variant of ordered) {
+      const dir = join(this.root, `pg${major}`, variant)
+      cloneCluster(template, dir)
+      const leaf = LEAF_OF[variant]
+      const conf: Record<string, string | boolean> = leaf
+        ? { ssl: true, ...installCert(dir, this.certs.leaves[leaf].cert, this.certs.leaves[leaf].key) }
+        : { ssl: false }
+      if (variant === 'oldTls')
+        Object.assign(conf, {
+          ssl_min_protocol_version: 'TLSv1',
+          ssl_max_protocol_version: 'TLSv1.1',
+          ssl_ciphers: 'ALL:@SECLEVEL=0',
+        })
+      if (variant === 'standby') {
+        const primaryPort = manifest.ports.main
+        if (!primaryPort) throw new Error('a standby needs the main server started first')
+        conf.primary_conninfo = `host=127.0.0.1 port=${primaryPort} user=postgres password=${this.superPassword}`
+        writeFileSync(join(dir, 'standby.signal'), '')
+        giveToServer(join(dir, 'standby.signal'))
+      }
+      appendConf(dir, conf)
+      const server = await startServer(major, dir, this.superPassword, { standby: variant === 'standby' })
+      this.servers.set(`${major}:${variant}`, server)
+      manifest.ports[variant] = server.port
+    }
+    return manifest
+  }
+
+  server(major: PgMajor, variant: Variant): RunningServer {
+    const s = this.servers.get(`${major}:${variant}`)
+    if (!s) throw new Error(`lab server ${major}:${variant} is not running`)
+    return s
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((s) => s.stop()))
+    this.servers.clear()
+    rmSync(this.root, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,187 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { appendFileSync, chownSync, copyFileSync, chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import pg from 'pg'
+import { serverUser } from './os-user.js'
+
+export type PgMajor = 11 | 12 | 18
+export const SUPPORTED_MAJORS: PgMajor[] = [12, 18]
+
+const PACKAGES: Record<PgMajor, string> = { 11: 'pg11', 12: 'pg12', 18: 'pg18' }
+const require = createRequire(import.meta.url)
+
+export function binDir(major: PgMajor): string {
+  // The package exports only dist/index.js; the binaries sit beside it in native/bin.
+  return join(dirname(require.resolve(PACKAGES[major])), '..', 'native', 'bin')
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address()
+      srv.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+/** Makes a path the server user's own (the lab runs as root in CI). */
+export function giveToServer(path: string, recursive = false): void {
+  const user = serverUser()
+  if (!user) return
+  if (recursive) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, path])
+  else chownSync(path, user.uid, user.gid)
+}
+
+function run(major: PgMajor, tool: string, args: string[]): void {
+  const user = serverUser()
+  execFileSync(join(binDir(major), tool), args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    env: { ...process.env, LC_ALL: 'C' },
+  })
+}
+
+/** Creates a cluster with a superuser `postgres` whose password is `superPassword`. */
+export function initCluster(major: PgMajor, dataDir: string, superPassword: string): void {
+  mkdirSync(dirname(dataDir), { recursive: true })
+  const pwfile = `${dataDir}.pw`
+  writeFileSync(pwfile, superPassword, { mode: 0o600 })
+  giveToServer(pwfile)
+  giveToServer(dirname(dataDir))
+  run(major, 'initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--pwfile',
+    pwfile,
+    '-A',
+    'scram-sha-256',
+    '-E',
+    'UTF8',
+    '--locale',
+    'C',
+    '--no-sync',
+  ])
+}
+
+export function appendConf(dataDir: string, lines: Record<string, string | number | boolean>): void {
+  const text = Object.entries(lines)
+    .map(
+      ([k, v]) =>
+        `${k} = ${typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : v === true ? 'on' : v === false ? 'off' : v}`,
+    )
+    .join('\n')
+  appendFileSync(join(dataDir, 'postgresql.conf'), `\n${text}\n`)
+}
+
+export function writeHba(dataDir: string, lines: string[]): void {
+  writeFileSync(join(dataDir, 'pg_hba.conf'), lines.join('\n') + '\n')
+}
+
+/** Copies a cleanly stopped cluster: the lab's variants and its hot standby all start from one seeded template. */
+export function cloneCluster(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, preserveTimestamps: true })
+  giveToServer(to, true)
+  chmodSync(to, 0o700)
+}
+
+/** Installs a certificate and key in the data directory, owned by the server user with 0600 as PostgreSQL insists. */
+export function installCert(dataDir: string, cert: string, key: string, ca?: string): Record<string, string> {
+  copyFileSync(cert, join(dataDir, 'server.crt'))
+  copyFileSync(key, join(dataDir, 'server.key'))
+  chmodSync(join(dataDir, 'server.key'), 0o600)
+  giveToServer(join(dataDir, 'server.crt'))
+  giveToServer(join(dataDir, 'server.key'))
+  const conf: Record<string, string> = { ssl_cert_file: 'server.crt', ssl_key_file: 'server.key' }
+  if (ca) {
+    copyFileSync(ca, join(dataDir, 'root.crt'))
+    giveToServer(join(dataDir, 'root.crt'))
+  }
+  return conf
+}
+
+export class RunningServer {
+  private exited: Promise<void>
+  constructor(
+    readonly major: PgMajor,
+    readonly dataDir: string,
+    readonly port: number,
+    private readonly proc: ChildProcess,
+    readonly superPassword: string,
+  ) {
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()))
+  }
+
+  superClient(database = 'postgres'): pg.Client {
+    return new pg.Client({
+      host: '127.0.0.1',
+      port: this.port,
+      user: 'postgres',
+      password: this.superPassword,
+      database,
+    })
+  }
+
+  async sql(text: string, database = 'postgres'): Promise<pg.QueryResult[]> {
+    const client = this.superClient(database)
+    await client.connect()
+    try {
+      const r = await client.query(text)
+      return Array.isArray(r) ? r : [r]
+    } finally {
+      await client.end()
+    }
+  }
+
+  /** Fast shutdown (SIGINT), then waits for the process to exit. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null) this.proc.kill('SIGINT')
+    await this.exited
+  }
+}
+
+/** Starts `postgres` directly (no pg_ctl) and waits until it accepts logins or reports itself a standby. */
+export async function startServer(
+  major: PgMajor,
+  dataDir: string,
+  superPassword: string,
+  opts: { standby?: boolean } = {},
+): Promise<RunningServer> {
+  const port = await freePort()
+  const user = serverUser()
+  const stderr: Buffer[] = []
+  const proc = spawn(join(binDir(major), 'postgres'), ['-D', dataDir, '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    env: { ...process.env, LC_ALL: 'C' },
+  })
+  proc.stderr?.on('data', (b: Buffer) => stderr.length < 200 && stderr.push(b))
+  const server = new RunningServer(major, dataDir, port, proc, superPassword)
+  const deadline = Date.now() + 30000
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(
+        `PostgreSQL ${major} in ${dataDir} exited: ${Buffer.concat(stderr).toString().slice(-2000)}`,
+      )
+    try {
+      const [r] = await server.sql('SELECT pg_is_in_recovery() AS r')
+      if (Boolean(r?.rows[0]?.r) === Boolean(opts.standby)) return server
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop()
+      throw new Error(
+        `PostgreSQL ${major} in ${dataDir} did not become ready: ${Buffer.concat(stderr).toString().slice(-2000)}`,
+      )
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

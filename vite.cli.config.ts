@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { defineConfig, type Plugin } from 'vite'
+
+const pkg = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as { version: string }
+
+/**
+ * The CLI as one self-contained ESM file for Node: dependencies are bundled so that start-up loads one
+ * module instead of resolving dozens (it is most of a check run's cost on loopback).
+ */
+/**
+ * node-postgres probes for Cloudflare Workers when it loads by constructing a `Response`, which makes
+ * Node load its whole fetch implementation (undici): tens of milliseconds on every CLI start. The CLI
+ * only runs under Node, so the probe is answered at build time.
+ */
+const nodeOnlyPg: Plugin = {
+  name: 'klairr:node-only-pg',
+  transform(code, id) {
+    if (!id.replace(/\\/g, '/').endsWith('/pg/lib/stream.js')) return null
+    const patched = code.replace(
+      'function isCloudflareRuntime() {',
+      'function isCloudflareRuntime() {\n  return false',
+    )
+    if (patched === code) this.error('pg/lib/stream.js changed: update the klairr:node-only-pg patch')
+    return { code: patched, map: null }
+  },
+}
+
+export default defineConfig({
+  plugins: [nodeOnlyPg],
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  build: {
+    ssr: resolve(__dirname, 'src-main/cli/index.ts'),
+    outDir: resolve(__dirname, 'out/cli'),
+    emptyOutDir: true,
+    target: 'node20',
+    minify: true,
+    sourcemap: false,
+    rollupOptions: {
+      external: ['pg-native', 'pg-cloudflare'],
+      output: { format: 'es', entryFileNames: 'klairr-companion.mjs', inlineDynamicImports: true },
+    },
+  },
+  ssr: { noExternal: true, target: 'node' },
+})
