@@ -38,7 +38,8 @@ export default defineConfig({
     sourcemap: false,
     rollupOptions: {
       external: ['pg-native', 'pg-cloudflare'],
-      output: { format: 'es', entryFileNames: 'klairr-companion.mjs', inlineDynamicImports: true },
+      // CommonJS: Node's ESM facade for a built-in reads every export, e.g. parses the whole CA store for tls.
+      output: { format: 'cjs', entryFileNames: 'klairr-companion.cjs', codeSplitting: false },
     },
   },
   ssr: { noExternal: true, target: 'node' },

@@ -1,4 +1,6 @@
-import pg from 'pg'
+import type pg from 'pg'
+import PgClientClass from 'pg/lib/client.js'
+import pgUtils from 'pg/lib/utils.js'
 import type { Socket } from 'node:net'
 import { bounded } from '../time.js'
 import type { Timeouts } from './settings.js'
@@ -42,7 +44,7 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     },
   })
   socket.resume()
-  const client = new pg.Client({
+  const client = new PgClientClass({
     host: opts.host,
     port: opts.port,
     database: opts.database,
@@ -104,4 +106,4 @@ export async function closeSession(client: PgClient): Promise<void> {
   }).catch(() => undefined)
 }
 
-export const { escapeIdentifier, escapeLiteral } = pg
+export const { escapeIdentifier, escapeLiteral } = pgUtils

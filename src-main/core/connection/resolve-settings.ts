@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os'
-import pgpass from 'pgpass'
 import { InputError, parseConnectionString, type Conninfo } from './conninfo.js'
 import {
   DEFAULT_PORT,
@@ -94,7 +93,9 @@ export function resolveSettings(
 }
 
 /** The password from the pgpass file (PGPASSFILE or ~/.pgpass), matched as libpq matches it. */
-export function passwordFromPgpass(s: ConnectionSettings): Promise<string | undefined> {
+export async function passwordFromPgpass(s: ConnectionSettings): Promise<string | undefined> {
+  // Loaded on demand: most runs have a password already, and pgpass pulls in readline.
+  const { default: pgpass } = await import('pgpass')
   return new Promise((resolve) => {
     pgpass({ host: s.host, port: s.port, database: s.database, user: s.username }, (pw) =>
       resolve(pw ?? undefined),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile as readFileCallback } from 'node:fs'
 import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls'
 import { isIP, type Socket } from 'node:net'
 import { homedir } from 'node:os'
@@ -6,6 +6,13 @@ import { join } from 'node:path'
 import type { SslMode } from './settings.js'
 import { peerChain, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
+
+// node:fs is loaded at start-up anyway; node:fs/promises would cost the CLI a module load.
+function readFile(path: string, encoding: 'utf8'): Promise<string> {
+  return new Promise((resolve, reject) =>
+    readFileCallback(path, encoding, (err, text) => (err ? reject(err) : resolve(text))),
+  )
+}
 
 export interface TrustAnchors {
   ca?: string | string[]
@@ -65,7 +72,8 @@ export async function upgradeToTls(
   const tlsSocket = tlsConnect({
     socket,
     servername: isIP(host) ? undefined : host,
-    ca: anchors.ca,
+    // No anchors (require without a root): an empty list, so Node does not load its whole CA store for nothing.
+    ca: anchors.ca ?? [],
     minVersion: 'TLSv1.2',
     // Judged by judgeTls per sslmode, as libpq does; never by Node's defaults.
     rejectUnauthorized: false,

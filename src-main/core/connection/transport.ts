@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises'
 import { isIP, Socket, connect as netConnect } from 'node:net'
 import { bounded } from '../time.js'
 
@@ -14,6 +13,8 @@ export interface Address {
 export async function resolveHost(host: string, timeoutMs: number, signal?: AbortSignal): Promise<Address[]> {
   const family = isIP(host)
   if (family === 4 || family === 6) return [{ address: host, family }]
+  // Loaded only when a name needs resolving: IP literals never pay for the module.
+  const { lookup } = await import('node:dns/promises')
   const found = await bounded(lookup(host, { all: true, order: 'verbatim' }), {
     step: 'DNS lookup',
     timeoutMs,

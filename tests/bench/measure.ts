@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process'
+
+export interface Sample {
+  ms: number
+  code: number | null
+}
+
+/** Runs a command to completion and returns its wall-clock time, as a user would see it. */
+export function timeProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn(cmd, args, {
+      env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'],
+    })
+    if (input !== undefined) child.stdin?.end(input)
+    child.once('error', reject)
+    child.once('exit', (code) => resolve({ ms: performance.now() - start, code }))
+  })
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+}
+
+/** Alternates the contenders run by run so drift in machine load hits both alike. */
+export async function interleaved(
+  runs: number,
+  contenders: Record<string, () => Promise<Sample>>,
+): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]))
+  for (let i = 0; i < runs; i++) {
+    for (const [name, run] of Object.entries(contenders)) {
+      const s = await run()
+      if (s.code !== 0 && s.code !== 1) throw new Error(`${name} exited with ${s.code}`)
+      out[name]!.push(s.ms)
+    }
+  }
+  return out
+}
