@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS launcher: plain Node globals, require by design.
+    files: ['bin/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: plainNodeFolders,
     rules: {
       'no-restricted-imports': [
