@@ -1,0 +1,43 @@
+import type { TestProject } from 'vitest/node'
+import { startFakes } from './fakes.js'
+import { Lab, type LabManifest, type Variant } from './lab.js'
+
+export const ALL_VARIANTS: Variant[] = ['main', 'standby', 'wrongHost', 'expired', 'notYetValid', 'selfSigned', 'noTls', 'oldTls']
+
+export interface LabContext {
+  versions: Record<string, LabManifest>
+  fakes: { hungPort: number; sshPort: number; httpPort: number; closedPort: number }
+  caCert: string
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: LabContext
+  }
+}
+
+/** Starts PostgreSQL 12 and 18 in every state the product recognises, plus 11, and the fake peers. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const lab = Lab.create()
+  const fakes = await startFakes()
+  try {
+    const [v12, v18, v11] = await Promise.all([
+      lab.startVersion(12, ALL_VARIANTS),
+      lab.startVersion(18, ALL_VARIANTS),
+      lab.startVersion(11, ['main']),
+    ])
+    project.provide('lab', {
+      versions: { '11': v11, '12': v12, '18': v18 },
+      fakes: { hungPort: fakes.hungPort, sshPort: fakes.sshPort, httpPort: fakes.httpPort, closedPort: fakes.closedPort },
+      caCert: lab.certs.caCert,
+    })
+  } catch (e) {
+    await lab.stop()
+    await fakes.close()
+    throw e
+  }
+  return async () => {
+    await fakes.close()
+    await lab.stop()
+  }
+}
