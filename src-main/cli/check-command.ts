@@ -89,7 +89,7 @@ function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv): Parsed | 'help'
     })
   } catch (e) {
     // Node's messages quote the offending flag, never a value: safe to show.
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
+    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''))
   }
   const { values, positionals } = parsed
   if (values.help) return 'help'
