@@ -89,7 +89,13 @@ function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv): Parsed | 'help'
     })
   } catch (e) {
     // Node's messages quote the offending flag, never a value: safe to show.
-    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''))
+    const message = (e as Error).message.split('\n')[0]!
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message)
+    throw new UsageError(
+      ambiguous
+        ? `${ambiguous[1]} needs a value (write ${ambiguous[1]}=VALUE for a value that starts with "-")`
+        : message.replace(/\. To specify a positional argument.*$/, ''),
+    )
   }
   const { values, positionals } = parsed
   if (values.help) return 'help'

@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as an admin would, with a clean environment unless told otherwise. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string; onSpawn?: (pid: number) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env }
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })

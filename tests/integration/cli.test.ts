@@ -6,7 +6,15 @@ import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
 import { lab, portOf } from './helpers.js'
 
-const base = (port = portOf(18)) => ['--host', '127.0.0.1', '--port', String(port), '--dbname', LAB_DATABASE, '--private-network']
+const base = (port = portOf(18)) => [
+  '--host',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--dbname',
+  LAB_DATABASE,
+  '--private-network',
+]
 
 describe('klairr-companion check: bad input', () => {
   it.each([
@@ -42,7 +50,20 @@ describe('klairr-companion check: bad input', () => {
   it('--help documents every option and the exit codes', async () => {
     const r = await runCli(['check', '--help'])
     expect(r.code).toBe(0)
-    for (const flag of ['--host', '--port', '--dbname', '--schema', '--username', '--sslmode', '--sslrootcert', '--private-network', '--allow-writable-role', '--password-stdin', '--timeout-ms', '--json']) {
+    for (const flag of [
+      '--host',
+      '--port',
+      '--dbname',
+      '--schema',
+      '--username',
+      '--sslmode',
+      '--sslrootcert',
+      '--private-network',
+      '--allow-writable-role',
+      '--password-stdin',
+      '--timeout-ms',
+      '--json',
+    ]) {
       expect(r.stdout).toContain(flag)
     }
     expect(r.stdout).toMatch(/Exit status/)
@@ -51,7 +72,9 @@ describe('klairr-companion check: bad input', () => {
 
 describe('klairr-companion check: runs', () => {
   it('a healthy role: the table, the verdict READY, exit 0', async () => {
-    const r = await runCli(['check', ...base(), '--username', 'klairr_reader'], { env: { PGPASSWORD: LAB_PASSWORD } })
+    const r = await runCli(['check', ...base(), '--username', 'klairr_reader'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/PASS\s+network/)
     expect(r.stdout).toMatch(/PASS\s+introspection/)
@@ -59,50 +82,95 @@ describe('klairr-companion check: runs', () => {
   })
 
   it('--json prints exactly one object with the contract’s keys, checks in order', async () => {
-    const r = await runCli(['check', ...base(), '--username', 'r_insert_one', '--json'], { env: { PGPASSWORD: LAB_PASSWORD } })
+    const r = await runCli(['check', ...base(), '--username', 'r_insert_one', '--json'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
     expect(r.code).toBe(1)
     const report = JSON.parse(r.stdout)
     expect(Object.keys(report)).toEqual(['verdict', 'checks', 'server', 'tls', 'network'])
-    expect(report.checks.map((c: { id: string }) => c.id)).toEqual(['network', 'tls', 'auth', 'read_access', 'write_probe', 'introspection'])
-    for (const c of report.checks) expect(Object.keys(c)).toEqual(['id', 'status', 'durationMs', 'summary', 'reason', 'troubleshooting', 'evidence'])
+    expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
+      'network',
+      'tls',
+      'auth',
+      'read_access',
+      'write_probe',
+      'introspection',
+    ])
+    for (const c of report.checks)
+      expect(Object.keys(c)).toEqual([
+        'id',
+        'status',
+        'durationMs',
+        'summary',
+        'reason',
+        'troubleshooting',
+        'evidence',
+      ])
     expect(report.verdict).toBe('blocked')
     expect(report.server.versionNumber).toBeGreaterThanOrEqual(180000)
     expect(report.tls.protocol).toMatch(/^TLSv1\.[23]$/)
   })
 
   it('a failure prints advice with commands to run, and exits 1', async () => {
-    const r = await runCli(['check', ...base(), '--username', 'r_no_usage', '--schema', 'sales'], { env: { PGPASSWORD: LAB_PASSWORD } })
+    const r = await runCli(['check', ...base(), '--username', 'r_no_usage', '--schema', 'sales'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('What to do')
     expect(r.stdout).toContain('GRANT USAGE ON SCHEMA sales TO r_no_usage;')
   })
 
   it('takes the password from --password-stdin', async () => {
-    const r = await runCli(['check', ...base(), '--username', 'klairr_reader', '--password-stdin', '--json'], { stdin: `${LAB_PASSWORD}\n` })
+    const r = await runCli(
+      ['check', ...base(), '--username', 'klairr_reader', '--password-stdin', '--json'],
+      { stdin: `${LAB_PASSWORD}\n` },
+    )
     expect(JSON.parse(r.stdout).checks[2].status).toBe('pass')
   })
 
   it('takes the password from the pgpass file, as libpq does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'klairr-pgpass-'))
     const file = join(dir, 'pgpass')
-    writeFileSync(file, `127.0.0.1:${portOf(18)}:${LAB_DATABASE}:klairr_reader:${LAB_PASSWORD.replace(/:/g, '\\:')}\n`)
+    writeFileSync(
+      file,
+      `127.0.0.1:${portOf(18)}:${LAB_DATABASE}:klairr_reader:${LAB_PASSWORD.replace(/:/g, '\\:')}\n`,
+    )
     chmodSync(file, 0o600)
-    const r = await runCli(['check', ...base(), '--username', 'klairr_reader', '--json'], { env: { PGPASSFILE: file } })
+    const r = await runCli(['check', ...base(), '--username', 'klairr_reader', '--json'], {
+      env: { PGPASSFILE: file },
+    })
     expect(JSON.parse(r.stdout).checks[2].status).toBe('pass')
   })
 
   it('reads PGHOST, PGPORT, PGDATABASE, PGUSER and PGSSLMODE', async () => {
     const r = await runCli(['check', '--private-network', '--json'], {
-      env: { PGHOST: '127.0.0.1', PGPORT: String(portOf(18)), PGDATABASE: LAB_DATABASE, PGUSER: 'klairr_reader', PGSSLMODE: 'require', PGPASSWORD: LAB_PASSWORD },
+      env: {
+        PGHOST: '127.0.0.1',
+        PGPORT: String(portOf(18)),
+        PGDATABASE: LAB_DATABASE,
+        PGUSER: 'klairr_reader',
+        PGSSLMODE: 'require',
+        PGPASSWORD: LAB_PASSWORD,
+      },
     })
     expect(r.code).toBe(0)
   })
 
   it.each([
-    ['a keyword string', () => `host=127.0.0.1 port=${portOf(18)} dbname=${LAB_DATABASE} user=klairr_reader sslmode=verify-full sslrootcert='${lab().caCert}'`],
-    ['a URI', () => `postgresql://klairr_reader@127.0.0.1:${portOf(18)}/${LAB_DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(lab().caCert)}`],
+    [
+      'a keyword string',
+      () =>
+        `host=127.0.0.1 port=${portOf(18)} dbname=${LAB_DATABASE} user=klairr_reader sslmode=verify-full sslrootcert='${lab().caCert}'`,
+    ],
+    [
+      'a URI',
+      () =>
+        `postgresql://klairr_reader@127.0.0.1:${portOf(18)}/${LAB_DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(lab().caCert)}`,
+    ],
   ])('accepts %s', async (_name, conn) => {
-    const r = await runCli(['check', conn(), '--private-network', '--json'], { env: { PGPASSWORD: LAB_PASSWORD } })
+    const r = await runCli(['check', conn(), '--private-network', '--json'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
     const report = JSON.parse(r.stdout)
     expect(report.checks[1].summary).toContain('chain and host name verified')
     expect(r.code).toBe(0)
@@ -115,10 +183,24 @@ describe('the password never leaks', () => {
     ['a writable role', () => [...base(), '--username', 'r_super']],
     ['a wrong user', () => [...base(), '--username', 'nobody_here']],
     ['a pg_hba rejection', () => [...base(), '--username', 'r_rejected']],
-    ['a TLS failure', () => [...base(portOf(18, 'selfSigned')), '--username', 'klairr_reader', '--sslmode', 'verify-full', '--sslrootcert', lab().caCert]],
+    [
+      'a TLS failure',
+      () => [
+        ...base(portOf(18, 'selfSigned')),
+        '--username',
+        'klairr_reader',
+        '--sslmode',
+        'verify-full',
+        '--sslrootcert',
+        lab().caCert,
+      ],
+    ],
     ['plaintext diagnosis', () => [...base(), '--username', 'r_tls_only', '--sslmode', 'disable']],
     ['a port that speaks HTTP', () => [...base(lab().fakes.httpPort), '--username', 'klairr_reader']],
-    ['a hung port', () => [...base(lab().fakes.hungPort), '--username', 'klairr_reader', '--timeout-ms', '800']],
+    [
+      'a hung port',
+      () => [...base(lab().fakes.hungPort), '--username', 'klairr_reader', '--timeout-ms', '800'],
+    ],
   ]
   it.each(cases)('%s: not in stdout, stderr, JSON, or the process arguments', async (_name, args) => {
     for (const json of [false, true]) {

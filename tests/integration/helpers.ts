@@ -17,7 +17,14 @@ export function portOf(major: number, variant: Variant = 'main'): number {
 /** Settings for a lab server: loopback, the seeded database, the lab password, private network Yes. */
 export function labSettings(major: number, variant: Variant, over: SettingsInput = {}): ConnectionSettings {
   return resolveSettings(
-    { host: '127.0.0.1', port: portOf(major, variant), database: LAB_DATABASE, password: LAB_PASSWORD, privateNetwork: true, ...over },
+    {
+      host: '127.0.0.1',
+      port: portOf(major, variant),
+      database: LAB_DATABASE,
+      password: LAB_PASSWORD,
+      privateNetwork: true,
+      ...over,
+    },
     {},
   )
 }
@@ -25,7 +32,10 @@ export function labSettings(major: number, variant: Variant, over: SettingsInput
 /** Short bounds so failure cases finish quickly; the defaults are tested on their own. */
 export const FAST: Partial<Timeouts> = { dns: 2000, tcp: 2000, startup: 1500, query: 5000, lock: 500 }
 
-export async function check(settings: ConnectionSettings, timeouts: Partial<Timeouts> = FAST): Promise<CheckReport> {
+export async function check(
+  settings: ConnectionSettings,
+  timeouts: Partial<Timeouts> = FAST,
+): Promise<CheckReport> {
   return (await runChecks(settings, { timeouts })).report
 }
 

@@ -4,7 +4,11 @@ import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
 import { check, FAST, lab, statusLine } from './helpers.js'
 
-const at = (host: string, port: number) => resolveSettings({ host, port, database: 'analytics', username: 'u', password: 'x', privateNetwork: true }, {})
+const at = (host: string, port: number) =>
+  resolveSettings(
+    { host, port, database: 'analytics', username: 'u', password: 'x', privateNetwork: true },
+    {},
+  )
 
 describe('network', () => {
   it.each([
@@ -47,7 +51,8 @@ describe('network', () => {
     const { report } = await runChecks(at('127.0.0.1', lab().fakes.hungPort), {
       timeouts: FAST,
       signal: controller.signal,
-      onProgress: (e) => events.push(e.type === 'check_started' ? `start:${e.id}` : `end:${e.result.id}:${e.result.status}`),
+      onProgress: (e) =>
+        events.push(e.type === 'check_started' ? `start:${e.id}` : `end:${e.result.id}:${e.result.status}`),
     })
     expect(performance.now() - started).toBeLessThan(800)
     expect(report.cancelled).toBe(true)

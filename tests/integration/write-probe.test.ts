@@ -8,7 +8,13 @@ import { LAB_DATABASE } from '../lab/seed.js'
 import { check, FAST, lab, labSettings, portOf } from './helpers.js'
 
 function superClient(major: number): pg.Client {
-  return new pg.Client({ host: '127.0.0.1', port: portOf(major), user: 'postgres', password: lab().versions[String(major)]!.superPassword, database: LAB_DATABASE })
+  return new pg.Client({
+    host: '127.0.0.1',
+    port: portOf(major),
+    user: 'postgres',
+    password: lab().versions[String(major)]!.superPassword,
+    database: LAB_DATABASE,
+  })
 }
 
 /** Everything the acceptance says must not change: rows, tuple counters, objects, locks. */
@@ -24,11 +30,22 @@ async function traces(client: pg.Client): Promise<unknown> {
   const objects = await client.query(
     `SELECT count(*) AS n, max(c.oid::bigint) AS newest FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'sales')`,
   )
-  const locks = await client.query(`SELECT locktype, mode, relation::regclass::text AS rel FROM pg_locks WHERE pid <> pg_backend_pid() ORDER BY 1, 2, 3`)
+  const locks = await client.query(
+    `SELECT locktype, mode, relation::regclass::text AS rel FROM pg_locks WHERE pid <> pg_backend_pid() ORDER BY 1, 2, 3`,
+  )
   return { stats: stats.rows, rows: rows.rows, objects: objects.rows, locks: locks.rows }
 }
 
-const ROLES = ['klairr_reader', 'r_insert_one', 'r_column', 'r_member', 'r_owner', 'r_super', 'r_write_all', 'r_readonly_default']
+const ROLES = [
+  'klairr_reader',
+  'r_insert_one',
+  'r_column',
+  'r_member',
+  'r_owner',
+  'r_super',
+  'r_write_all',
+  'r_readonly_default',
+]
 
 describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
   it('leaves no trace: row counts, tuple counters, objects and locks are unchanged', async () => {
@@ -50,14 +67,18 @@ describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
     await client.connect()
     try {
       await client.query('BEGIN')
-      await client.query('LOCK TABLE public.customers, public.orders, public.events, public.owned_by_role IN ACCESS EXCLUSIVE MODE')
+      await client.query(
+        'LOCK TABLE public.customers, public.orders, public.events, public.owned_by_role IN ACCESS EXCLUSIVE MODE',
+      )
       for (const [username, expected] of [
         ['klairr_reader', 'probe_inconclusive'],
         ['r_insert_one', 'writable_role'],
       ] as const) {
         for (const lock of [FAST.lock!, DEFAULT_TIMEOUTS.lock]) {
           const started = performance.now()
-          const { report } = await runChecks(labSettings(major, 'main', { username }), { timeouts: { ...FAST, lock } })
+          const { report } = await runChecks(labSettings(major, 'main', { username }), {
+            timeouts: { ...FAST, lock },
+          })
           const read = report.checks.find((c) => c.id === 'read_access')!
           const write = report.checks.find((c) => c.id === 'write_probe')!
           expect(read.reason).toBe('relation_locked')
@@ -89,9 +110,20 @@ describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
     ['r_super', 'attribute', null, 'SUPERUSER', 'attribute'],
   ])('names the write path of %s: %s on %s', async (username, kind, object, privilege, cause) => {
     const report = await check(labSettings(major, 'main', { username }))
-    const findings = report.checks.find((c) => c.id === 'write_probe')!.evidence.findings as { kind: string; object: string | null; privilege: string; cause: string; via: string[] }[]
+    const findings = report.checks.find((c) => c.id === 'write_probe')!.evidence.findings as {
+      kind: string
+      object: string | null
+      privilege: string
+      cause: string
+      via: string[]
+    }[]
     expect(findings).toContainEqual(expect.objectContaining({ kind, object, privilege, cause }))
-    if (cause === 'membership') expect(findings.find((f) => f.cause === 'membership')?.via).toEqual(['r_member', 'app_writer_group', 'app_writer'])
+    if (cause === 'membership')
+      expect(findings.find((f) => f.cause === 'membership')?.via).toEqual([
+        'r_member',
+        'app_writer_group',
+        'app_writer',
+      ])
   })
 
   it('on the wire: no COMMIT, every write only planned (EXPLAIN) inside a read-only transaction that is rolled back', async () => {
@@ -102,11 +134,15 @@ describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
         await check(settings)
       }
       // Every simple-protocol Query message ('Q', length, text, NUL), split into statements.
-      const statements = [...spy.sent().matchAll(/Q[\s\S]{4}([^\0]*)\0/g)].flatMap((m) => m[1]!.split(';').map((x) => x.trim()))
+      const statements = [...spy.sent().matchAll(/Q[\s\S]{4}([^\0]*)\0/g)].flatMap((m) =>
+        m[1]!.split(';').map((x) => x.trim()),
+      )
       expect(statements).toContain('BEGIN READ ONLY')
       expect(statements).toContain('ROLLBACK')
       expect(statements.some((x) => /^EXPLAIN (INSERT|UPDATE|DELETE)\b/.test(x))).toBe(true)
-      expect(statements.filter((x) => /^(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|COMMIT|END)\b/i.test(x))).toEqual([])
+      expect(
+        statements.filter((x) => /^(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|COMMIT|END)\b/i.test(x)),
+      ).toEqual([])
     } finally {
       await spy.close()
     }

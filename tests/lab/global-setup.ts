@@ -2,7 +2,16 @@ import type { TestProject } from 'vitest/node'
 import { startFakes } from './fakes.js'
 import { Lab, type LabManifest, type Variant } from './lab.js'
 
-export const ALL_VARIANTS: Variant[] = ['main', 'standby', 'wrongHost', 'expired', 'notYetValid', 'selfSigned', 'noTls', 'oldTls']
+export const ALL_VARIANTS: Variant[] = [
+  'main',
+  'standby',
+  'wrongHost',
+  'expired',
+  'notYetValid',
+  'selfSigned',
+  'noTls',
+  'oldTls',
+]
 
 export interface LabContext {
   versions: Record<string, LabManifest>
@@ -28,7 +37,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ])
     project.provide('lab', {
       versions: { '11': v11, '12': v12, '18': v18 },
-      fakes: { hungPort: fakes.hungPort, sshPort: fakes.sshPort, httpPort: fakes.httpPort, closedPort: fakes.closedPort },
+      fakes: {
+        hungPort: fakes.hungPort,
+        sshPort: fakes.sshPort,
+        httpPort: fakes.httpPort,
+        closedPort: fakes.closedPort,
+      },
       caCert: lab.certs.caCert,
     })
   } catch (e) {

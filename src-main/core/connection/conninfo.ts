@@ -110,6 +110,13 @@ export function parseKeywordValue(text: string): Conninfo {
  * the files that ssl* parameters name as a side effect of parsing.
  */
 export function parsePostgresUri(text: string): Conninfo {
+  // libpq allows host lists and ports the URL parser rejects; say what is wrong instead of "malformed".
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(text)?.[1] ?? ''
+  const hostPart = authority.slice(authority.lastIndexOf('@') + 1)
+  if (hostPart.includes(',')) throw new InputError('connection URI names several hosts: give exactly one')
+  const port = /:(\d+)$/.exec(hostPart)?.[1]
+  if (port && (Number(port) < 1 || Number(port) > 65535))
+    throw new InputError(`port must be a whole number from 1 to 65535, not "${port}"`)
   let url: URL
   try {
     url = new URL(text)
@@ -117,7 +124,6 @@ export function parsePostgresUri(text: string): Conninfo {
     // Never echo the input: it may hold a password.
     throw new InputError('malformed connection URI')
   }
-  if (url.host.includes(',')) throw new InputError('connection URI names several hosts: give exactly one')
   const out: Conninfo = {}
   const decode = (part: string, what: string) => {
     try {

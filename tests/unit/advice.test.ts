@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import { adviceFor, fixFor } from '../../src-main/core/diagnosis/advice.js'
+import { REASON_CODES } from '../../src-main/core/checks/types.js'
+import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import type { WriteFinding } from '../../src-main/core/checks/write-paths.js'
+
+const PASSWORD = 'Zq7-never-in-advice'
+const settings: ConnectionSettings = {
+  host: 'db.example.com',
+  port: 5432,
+  database: 'My Analytics',
+  schema: 'Sales',
+  username: 'klairr_reader',
+  password: PASSWORD,
+  sslMode: 'verify-full',
+  sslRootCert: '/etc/ssl/ca.pem',
+  privateNetwork: false,
+  allowWritableRole: false,
+}
+
+describe('the advice table', () => {
+  it.each(REASON_CODES)('%s has advice an admin can act on, without the password', (reason) => {
+    const advice = adviceFor({ reason, evidence: { clientAddress: '203.0.113.9', findings: [] } }, settings)
+    expect(advice).not.toBeNull()
+    expect(advice!.meaning.length).toBeGreaterThan(10)
+    expect(advice!.steps.length).toBeGreaterThan(0)
+    expect(JSON.stringify(advice)).not.toContain(PASSWORD)
+  })
+
+  it('quotes identifiers that need it in the commands it suggests', () => {
+    const advice = adviceFor({ reason: 'no_schema_usage', evidence: {} }, settings)!
+    expect(advice.commands[0]!.command).toContain('GRANT USAGE ON SCHEMA "Sales" TO klairr_reader;')
+    const db = adviceFor({ reason: 'connect_privilege_missing', evidence: {} }, settings)!
+    expect(db.commands[0]!.command).toBe('GRANT CONNECT ON DATABASE "My Analytics" TO klairr_reader;')
+  })
+
+  it('gives the pg_hba.conf line for the address the server saw', () => {
+    const advice = adviceFor(
+      { reason: 'pg_hba_rejected', evidence: { clientAddress: '203.0.113.9' } },
+      settings,
+    )!
+    expect(advice.commands[0]!.command).toBe(
+      'hostssl  My Analytics  klairr_reader  203.0.113.9/32  scram-sha-256',
+    )
+  })
+
+  it('reproduces TLS failures with openssl and psql, never with a password', () => {
+    const advice = adviceFor({ reason: 'cert_untrusted', evidence: {} }, settings)!
+    const text = advice.commands.map((c) => c.command).join('\n')
+    expect(text).toContain('openssl s_client -starttls postgres -connect db.example.com:5432')
+    expect(text).toContain(
+      `psql "host=db.example.com port=5432 dbname='My Analytics' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem"`,
+    )
+  })
+})
+
+describe('fixFor', () => {
+  const f = (over: Partial<WriteFinding>): WriteFinding => ({
+    kind: 'relation_privilege',
+    object: 'public.orders',
+    column: null,
+    privilege: 'INSERT',
+    cause: 'direct',
+    via: ['r'],
+    writable: true,
+    ...over,
+  })
+  it.each([
+    [f({}), 'REVOKE INSERT ON public.orders FROM r;'],
+    [f({ cause: 'public', via: ['PUBLIC'] }), 'REVOKE INSERT ON public.orders FROM PUBLIC;'],
+    [
+      f({ kind: 'column_privilege', privilege: 'UPDATE', column: 'total' }),
+      'REVOKE UPDATE (total) ON public.orders FROM r;',
+    ],
+    [f({ cause: 'membership', via: ['r', 'writers', 'app'] }), 'REVOKE writers FROM r;'],
+    [
+      f({ kind: 'attribute', object: null, privilege: 'SUPERUSER', cause: 'attribute' }),
+      'ALTER ROLE r NOSUPERUSER;',
+    ],
+    [
+      f({
+        kind: 'membership',
+        object: 'pg_write_all_data',
+        privilege: null,
+        via: ['r', 'pg_write_all_data'],
+        cause: 'membership',
+      }),
+      'REVOKE pg_write_all_data FROM r;',
+    ],
+    [
+      f({ kind: 'schema_create', object: 'public', privilege: 'CREATE', cause: 'public', via: ['PUBLIC'] }),
+      'REVOKE CREATE ON SCHEMA public FROM PUBLIC;',
+    ],
+  ])('%j', (finding, fix) => {
+    expect(fixFor(finding, 'r').startsWith(fix)).toBe(true)
+  })
+
+  it('says plainly that no REVOKE removes ownership', () => {
+    expect(fixFor(f({ kind: 'ownership', privilege: 'r' }), 'r')).toMatch(
+      /no REVOKE removes an owner's rights[\s\S]*ALTER TABLE public.orders OWNER TO/,
+    )
+  })
+})
