@@ -23,7 +23,10 @@ try {
 } catch {
   cachedData = undefined
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData })
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
+  filename: file,
+  cachedData,
+})
 if (!cachedData || script.cachedDataRejected) {
   process.once('exit', () => {
     try {

@@ -128,18 +128,32 @@ describe('klairr-companion check: runs', () => {
     expect(JSON.parse(r.stdout).checks[2].status).toBe('pass')
   })
 
-  it('takes the password from the pgpass file, as libpq does', async () => {
+  it('takes the password from the pgpass file, as libpq does, and resolves a host name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'klairr-pgpass-'))
     const file = join(dir, 'pgpass')
     writeFileSync(
       file,
-      `127.0.0.1:${portOf(18)}:${LAB_DATABASE}:klairr_reader:${LAB_PASSWORD.replace(/:/g, '\\:')}\n`,
+      `localhost:${portOf(18)}:${LAB_DATABASE}:klairr_reader:${LAB_PASSWORD.replace(/:/g, '\\:')}\n`,
     )
     chmodSync(file, 0o600)
-    const r = await runCli(['check', ...base(), '--username', 'klairr_reader', '--json'], {
-      env: { PGPASSFILE: file },
-    })
-    expect(JSON.parse(r.stdout).checks[2].status).toBe('pass')
+    const args = [
+      'check',
+      '--host',
+      'localhost',
+      '--port',
+      String(portOf(18)),
+      '--dbname',
+      LAB_DATABASE,
+      '--private-network',
+      '--username',
+      'klairr_reader',
+      '--json',
+    ]
+    const r = await runCli(args, { env: { PGPASSFILE: file } })
+    const report = JSON.parse(r.stdout)
+    expect(report.checks[0].status).toBe('pass')
+    expect(report.network.addresses.length).toBeGreaterThan(0)
+    expect(report.checks[2].status).toBe('pass')
   })
 
   it('reads PGHOST, PGPORT, PGDATABASE, PGUSER and PGSSLMODE', async () => {

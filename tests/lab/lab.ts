@@ -53,8 +53,18 @@ const BASE_CONF = {
   hot_standby: true,
 }
 
+/** What a template cluster holds: SQL for database `postgres` (roles, databases), then for `analytics`. */
+export interface LabSeed {
+  cluster(major: PgMajor): string
+  database(major: PgMajor): string
+}
+
+const testSeed: LabSeed = { cluster: clusterSeedSql, database: databaseSeedSql }
+
 export class Lab {
   readonly servers = new Map<string, RunningServer>()
+  /** Start servers in their own process group, so they can outlive this process. */
+  detached = false
   private constructor(
     readonly root: string,
     readonly certs: LabCerts,
@@ -71,7 +81,7 @@ export class Lab {
   }
 
   /** initdb and seed one template, then start a copy of it per variant. */
-  async startVersion(major: PgMajor, variants: Variant[]): Promise<LabManifest> {
+  async startVersion(major: PgMajor, variants: Variant[], seed: LabSeed = testSeed): Promise<LabManifest> {
     const template = join(this.root, `pg${major}`, 'template')
     initCluster(major, template, this.superPassword)
     appendConf(template, BASE_CONF)
@@ -79,11 +89,12 @@ export class Lab {
     const seeding = await startServer(major, template, this.superPassword)
     try {
       // CREATE DATABASE cannot share a multi-statement message: one statement at a time.
-      for (const statement of clusterSeedSql()
+      for (const statement of seed
+        .cluster(major)
         .split(';\n')
         .filter((x) => x.trim()))
         await seeding.sql(statement)
-      await seeding.sql(databaseSeedSql(major), LAB_DATABASE)
+      await seeding.sql(seed.database(major), LAB_DATABASE)
     } finally {
       await seeding.stop()
     }
@@ -115,7 +126,10 @@ export class Lab {
         giveToServer(join(dir, 'standby.signal'))
       }
       appendConf(dir, conf)
-      const server = await startServer(major, dir, this.superPassword, { standby: variant === 'standby' })
+      const server = await startServer(major, dir, this.superPassword, {
+        standby: variant === 'standby',
+        detached: this.detached,
+      })
       this.servers.set(`${major}:${variant}`, server)
       manifest.ports[variant] = server.port
     }

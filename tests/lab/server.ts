@@ -108,6 +108,7 @@ export function installCert(dataDir: string, cert: string, key: string, ca?: str
 }
 
 export class RunningServer {
+  readonly pid: number
   private exited: Promise<void>
   constructor(
     readonly major: PgMajor,
@@ -116,6 +117,7 @@ export class RunningServer {
     private readonly proc: ChildProcess,
     readonly superPassword: string,
   ) {
+    this.pid = proc.pid ?? 0
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()))
   }
 
@@ -140,6 +142,12 @@ export class RunningServer {
     }
   }
 
+  /** Lets the server outlive this process (`npm run demo -- --keep`). */
+  detach(): void {
+    this.proc.unref()
+    this.proc.stderr?.destroy()
+  }
+
   /** Fast shutdown (SIGINT), then waits for the process to exit. */
   async stop(): Promise<void> {
     if (this.proc.exitCode === null) this.proc.kill('SIGINT')
@@ -152,13 +160,14 @@ export async function startServer(
   major: PgMajor,
   dataDir: string,
   superPassword: string,
-  opts: { standby?: boolean } = {},
+  opts: { standby?: boolean; detached?: boolean } = {},
 ): Promise<RunningServer> {
   const port = await freePort()
   const user = serverUser()
   const stderr: Buffer[] = []
   const proc = spawn(join(binDir(major), 'postgres'), ['-D', dataDir, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: opts.detached ?? false,
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
     env: { ...process.env, LC_ALL: 'C' },
   })

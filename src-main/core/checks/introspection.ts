@@ -24,6 +24,8 @@ export interface SchemaSnapshot {
   relations: RelationInfo[]
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
+
 const KINDS: Record<string, RelationKind> = {
   r: 'table',
   v: 'view',
@@ -91,7 +93,8 @@ export async function runIntrospection(
           started,
           ctx.now(),
           'pass',
-          `${relations.length} relations (${counts.table + counts.partitioned_table} tables, ${counts.view} views, ${counts.materialized_view} materialized views, ${counts.foreign_table} foreign tables) with ${columns} columns in "${schema}".`,
+          `${plural(relations.length, 'relation')} (${plural(counts.table + counts.partitioned_table, 'table')}, ${plural(counts.view, 'view')}, ${plural(counts.materialized_view, 'materialized view')}, ${plural(counts.foreign_table, 'foreign table')}) with ${plural(columns, 'column')} in "${schema}".`,
+
           { evidence },
         )
   return { result, snapshot: { schema, relations } }

@@ -1,3 +1,4 @@
+import { lookup, type LookupAddress } from 'node:dns'
 import { isIP, Socket, connect as netConnect } from 'node:net'
 import { bounded } from '../time.js'
 
@@ -9,13 +10,17 @@ export interface Address {
   family: 4 | 6
 }
 
+function lookupAll(host: string): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) =>
+    lookup(host, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  )
+}
+
 /** Resolves every A/AAAA record (IP literals resolve to themselves, without DNS). */
 export async function resolveHost(host: string, timeoutMs: number, signal?: AbortSignal): Promise<Address[]> {
   const family = isIP(host)
   if (family === 4 || family === 6) return [{ address: host, family }]
-  // Loaded only when a name needs resolving: IP literals never pay for the module.
-  const { lookup } = await import('node:dns/promises')
-  const found = await bounded(lookup(host, { all: true, order: 'verbatim' }), {
+  const found = await bounded(lookupAll(host), {
     step: 'DNS lookup',
     timeoutMs,
     signal,
