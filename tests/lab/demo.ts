@@ -37,7 +37,7 @@ const say = (text: string) => process.stdout.write(`${text}\n`)
 
 const lab = Lab.create()
 lab.detached = keep
-let code = 1
+let code: number
 try {
   say('Starting PostgreSQL 18 with TLS (certificates made by this demo’s own CA)…')
   const manifest = await lab.startVersion(18, ['main'], demoSeed)
