@@ -1,6 +1,6 @@
 import type { ConnectionSettings } from '../core/connection/settings.js'
 import type { CheckReport, CheckResult, CheckStatus } from '../core/checks/types.js'
-import { adviceFor } from '../core/diagnosis/advice.js'
+import { adviceFor, FIELD_LABELS } from '../core/diagnosis/advice.js'
 
 export interface Style {
   color: boolean
@@ -69,7 +69,7 @@ export function footer(
         indent(advice.meaning, '    '),
       )
       advice.steps.forEach((step, i) => out.push(`    ${i + 1}. ${step}`))
-      if (advice.field) out.push(`    Field to change: ${advice.field}`)
+      if (advice.field) out.push(`    Field to change: ${FIELD_LABELS[advice.field]}`)
       for (const cmd of advice.commands) {
         if (!cmd.command) continue
         out.push(`    ${cmd.label}:`, indent(cmd.command, '      '))

@@ -31,6 +31,20 @@ function describe(f: WriteFinding): string {
   }
 }
 
+/** One phrase per object and path: `INSERT, UPDATE on public.orders via a → b`, not one per privilege. */
+export function summarize(findings: WriteFinding[]): string[] {
+  const groups = new Map<string, WriteFinding[]>()
+  for (const f of findings) {
+    const key = [f.kind, f.object, f.column, f.cause, f.via.join('>')].join('|')
+    groups.set(key, [...(groups.get(key) ?? []), f])
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!
+    const privileges = [...new Set(group.map((f) => f.privilege))].join(', ')
+    return describe({ ...first, privilege: privileges })
+  })
+}
+
 /**
  * Judges from the catalog every way the role could write, then confirms by planning a zero-row write in
  * the read-only transaction `runReadAccess` opened, and always rolls that transaction back.
@@ -96,8 +110,10 @@ export async function runWriteProbe(
     reason: CheckResult['reason'],
     troubleshooting: CheckResult['troubleshooting'] = null,
   ) => checkResult('write_probe', started, ctx.now(), status, summary, { reason, troubleshooting, evidence })
-  const list = (fs: WriteFinding[]) =>
-    fs.slice(0, 3).map(describe).join('; ') + (fs.length > 3 ? `; and ${fs.length - 3} more` : '')
+  const list = (fs: WriteFinding[]) => {
+    const lines = summarize(fs)
+    return lines.slice(0, 3).join('; ') + (lines.length > 3 ? `; and ${lines.length - 3} more` : '')
+  }
 
   if (facts.server.inRecovery) {
     return writable.length

@@ -16,6 +16,20 @@ export type FormField =
   | 'privateNetwork'
   | 'allowWritableRole'
 
+/** The labels the guide's connector form uses. */
+export const FIELD_LABELS: Record<FormField, string> = {
+  host: 'Host',
+  port: 'Port',
+  database: 'Database',
+  schema: 'Schema',
+  username: 'Username',
+  password: 'Password',
+  sslMode: 'SSL mode',
+  sslRootCert: 'Root certificate',
+  privateNetwork: 'Host is on a private network',
+  allowWritableRole: 'Allow writable role',
+}
+
 export interface Advice {
   /** What the failure means, in one or two sentences. */
   meaning: string
@@ -105,6 +119,7 @@ const revokeScript = (c: AdviceContext, writableOnly: boolean) => ({
   command: findingsOf(c)
     .filter((f) => f.writable === writableOnly)
     .map((f) => fixFor(f, c.s.username))
+    .filter((line, i, all) => all.indexOf(line) === i)
     .join('\n'),
 })
 
