@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
-import { runCli } from './cli-run.js'
+import { spawn } from 'node:child_process'
+import { CLI, runCli } from './cli-run.js'
 import { lab, portOf } from './helpers.js'
 
 const base = (port = portOf(18)) => [
@@ -234,5 +235,26 @@ describe('the password never leaks', () => {
         expect(text).not.toContain(encodeURIComponent(LAB_PASSWORD))
       }
     }
+  })
+})
+
+describe('klairr-companion check: cancel', () => {
+  it('Ctrl-C stops a waiting run at once, reports it cancelled, exits 130', async () => {
+    const started = performance.now()
+    const child = spawn(
+      process.execPath,
+      [CLI, 'check', ...base(lab().fakes.hungPort), '--username', 'klairr_reader'],
+      {
+        env: { PATH: process.env.PATH, PGPASSWORD: LAB_PASSWORD },
+      },
+    )
+    let stdout = ''
+    child.stdout.on('data', (b) => (stdout += b))
+    setTimeout(() => child.kill('SIGINT'), 500)
+    const code = await new Promise((resolve) => child.once('close', resolve))
+    expect(code).toBe(130)
+    expect(performance.now() - started).toBeLessThan(2500)
+    expect(stdout).toContain('Verdict: BLOCKED (cancelled)')
+    expect(stdout).toMatch(/SKIP\s+network\s+Cancelled\./)
   })
 })

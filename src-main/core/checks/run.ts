@@ -1,3 +1,4 @@
+import { warmUp } from '../connection/lazy-modules.js'
 import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { redactDeep } from '../redact.js'
@@ -70,6 +71,8 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
 
   try {
     start((current = 'network'))
+    // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
+    setImmediate(warmUp)
     const net = await runNetwork(ctx)
     report.network = net.report
     finish(net.result)

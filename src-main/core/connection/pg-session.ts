@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import PgClientClass from 'pg/lib/client.js'
+import { pgClientClass } from './lazy-modules.js'
 import pgUtils from 'pg/lib/utils.js'
 import type { Socket } from 'node:net'
 import { bounded } from '../time.js'
@@ -44,7 +44,8 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     },
   })
   socket.resume()
-  const client = new PgClientClass({
+  const PgClient = await pgClientClass()
+  const client = new PgClient({
     host: opts.host,
     port: opts.port,
     database: opts.database,

@@ -1,9 +1,10 @@
 import { readFile as readFileCallback } from 'node:fs'
-import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls'
+import type { TLSSocket } from 'node:tls'
 import { isIP, type Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { SslMode } from './settings.js'
+import { tlsModule } from './lazy-modules.js'
 import { peerChain, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
 
@@ -34,7 +35,7 @@ export async function loadTrustAnchors(
   sslMode: SslMode,
   sslRootCert: string | undefined,
 ): Promise<TrustAnchors> {
-  if (sslRootCert === 'system') return { ca: [...rootCertificates], trust: 'system' }
+  if (sslRootCert === 'system') return { ca: [...tlsModule().rootCertificates], trust: 'system' }
   if (sslRootCert && looksLikePem(sslRootCert)) return { ca: sslRootCert, trust: 'pem' }
   if (sslRootCert) {
     try {
@@ -49,7 +50,7 @@ export async function loadTrustAnchors(
   const defaultFile = join(homedir(), '.postgresql', 'root.crt')
   const fromHome = await readFile(defaultFile, 'utf8').catch(() => null)
   if (fromHome) return { ca: fromHome, trust: 'file' }
-  return verifies ? { ca: [...rootCertificates], trust: 'system' } : { trust: 'none' }
+  return verifies ? { ca: [...tlsModule().rootCertificates], trust: 'system' } : { trust: 'none' }
 }
 
 export type TlsJudgement =
@@ -69,7 +70,7 @@ export async function upgradeToTls(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<TLSSocket> {
-  const tlsSocket = tlsConnect({
+  const tlsSocket = tlsModule().connect({
     socket,
     servername: isIP(host) ? undefined : host,
     // No anchors (require without a root): an empty list, so Node does not load its whole CA store for nothing.
@@ -129,7 +130,7 @@ export function judgeTls(
     return { ok: false, evidence, reason: 'cert_untrusted', detail: chainError }
   }
   if (verifyHost) {
-    const identityError = checkServerIdentity(host, socket.getPeerCertificate())
+    const identityError = tlsModule().checkServerIdentity(host, socket.getPeerCertificate())
     if (identityError) {
       return { ok: false, evidence, reason: 'cert_hostname_mismatch', detail: identityError.message }
     }
