@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
-import { check, FAST, lab, statusLine } from './helpers.js'
+import { check, FAST, lab, labSettings, statusLine } from './helpers.js'
 
 const at = (host: string, port: number) =>
   resolveSettings(
@@ -60,5 +60,15 @@ describe('network', () => {
     expect(events[0]).toBe('start:network')
     expect(events).toContain('end:network:skip')
     expect(events.filter((e) => e.startsWith('end:'))).toHaveLength(6)
+  })
+})
+
+describe('query bounds', () => {
+  it('a catalog query over its bound fails that check with query_timeout; the rest are skipped', async () => {
+    const { report } = await runChecks(labSettings(18, 'main', { username: 'klairr_reader' }), {
+      timeouts: { ...FAST, query: 1 },
+    })
+    expect(statusLine(report)).toBe('PPPF--')
+    expect(report.checks[3]).toMatchObject({ reason: 'query_timeout', troubleshooting: 'permission_denied' })
   })
 })

@@ -17,6 +17,7 @@ import {
   type CheckReport,
   type CheckResult,
   type ProgressEvent,
+  type ReasonCode,
   type Verdict,
 } from './types.js'
 import { runWriteProbe } from './write-probe.js'
@@ -66,11 +67,16 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     results.set(result.id, result)
     emit({ type: 'check_finished', result })
   }
-  const start = (id: CheckId) => emit({ type: 'check_started', id })
   let current: CheckId = 'network'
+  let currentStarted = ctx.now()
+  const start = (id: CheckId) => {
+    current = id
+    currentStarted = ctx.now()
+    emit({ type: 'check_started', id })
+  }
 
   try {
-    start((current = 'network'))
+    start('network')
     // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
     setImmediate(warmUp)
     const net = await runNetwork(ctx)
@@ -78,28 +84,28 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     finish(net.result)
     if (!net.socket || !net.sslAnswer) return seal()
 
-    start((current = 'tls'))
+    start('tls')
     const tls = await runTls(ctx, net.socket, net.sslAnswer)
     report.tls = tls.evidence
     finish(tls.result)
     if (!tls.proceed) return seal()
 
-    start((current = 'auth'))
+    start('auth')
     const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
     finish(auth.result)
     session = auth.session
     if (!session) return seal()
 
-    start((current = 'read_access'))
+    start('read_access')
     const readStarted = ctx.now()
     const facts = await readCatalog(session.client, settings.schema, ctx.timeouts.query, ctx.signal)
     report.server = facts.server
     finish(await runReadAccess(ctx, session.client, facts, readStarted))
 
-    start((current = 'write_probe'))
+    start('write_probe')
     finish(await runWriteProbe(ctx, session.client, facts))
 
-    start((current = 'introspection'))
+    start('introspection')
     const intro = await runIntrospection(ctx, session.client)
     snapshot = intro.snapshot
     finish(intro.result)
@@ -109,25 +115,17 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     session = null
     if (e instanceof CancelledError) {
       report.cancelled = true
-      finish(checkResult(current, 0, 0, 'skip', 'Cancelled.', { reason: 'cancelled' }))
+      finish(checkResult(current, currentStarted, ctx.now(), 'skip', 'Cancelled.', { reason: 'cancelled' }))
       return seal()
     }
-    const err = e as { code?: string; message?: string }
-    const timeout = e instanceof StepTimeoutError
-    if (!timeout && !err.code && !(e instanceof Error)) throw e
+    const failure = classifyFailure(e)
+    if (!failure) throw e // a bug, not something the server or the network did
     finish(
-      checkResult(
-        current,
-        0,
-        0,
-        'fail',
-        timeout ? `${err.message}.` : `The server reported an error: ${err.message}`,
-        {
-          reason: timeout ? 'query_timeout' : err.code ? 'query_error' : 'connection_lost',
-          troubleshooting: troubleshootingFor(current),
-          evidence: err.code ? { sqlstate: err.code } : {},
-        },
-      ),
+      checkResult(current, currentStarted, ctx.now(), 'fail', failure.summary, {
+        reason: failure.reason,
+        troubleshooting: troubleshootingFor(current),
+        evidence: failure.evidence,
+      }),
     )
     return seal()
   } finally {
@@ -144,6 +142,36 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     report.verdict = verdictOf(report.checks)
     return { report: redactDeep(report, secretsOf(settings)), snapshot }
   }
+}
+
+/** What the server or the network did to a query, or null for anything else (which is a bug). */
+function classifyFailure(
+  e: unknown,
+): { reason: ReasonCode; summary: string; evidence: Record<string, unknown> } | null {
+  if (e instanceof StepTimeoutError)
+    return { reason: 'query_timeout', summary: `${e.message}.`, evidence: { timeoutMs: e.timeoutMs } }
+  const err = e as { code?: unknown; message?: unknown }
+  const message = typeof err?.message === 'string' ? err.message : ''
+  if (err?.code === '57014')
+    return {
+      reason: 'query_timeout',
+      summary: `The server cancelled a query at its bound: ${message}`,
+      evidence: { sqlstate: '57014' },
+    }
+  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
+    return {
+      reason: 'query_error',
+      summary: `The server reported an error: ${message}`,
+      evidence: { sqlstate: err.code },
+    }
+  }
+  if (
+    (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) ||
+    /Connection terminated|not queryable/.test(message)
+  ) {
+    return { reason: 'connection_lost', summary: `The connection was lost: ${message}`, evidence: {} }
+  }
+  return null
 }
 
 function troubleshootingFor(id: CheckId): CheckResult['troubleshooting'] {
