@@ -130,7 +130,7 @@ try {
   let peakKb = 0
   let relations = 0
   let columns = 0
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     const r = await runOnce(process.execPath, [cli, 'check', ...conninfo('wide')], env)
     const report = JSON.parse(r.stdout)
     const intro = report.checks.find((c: { id: string }) => c.id === 'introspection')
@@ -150,7 +150,7 @@ try {
   const bOurs = median(introOurs)
   const bPsql = median(introPsql)
   rows.push([
-    `(b) introspect ${WIDE_TABLES.toLocaleString('en')} tables × ${WIDE_COLUMNS} columns, median of 5`,
+    `(b) introspect ${WIDE_TABLES.toLocaleString('en')} tables × ${WIDE_COLUMNS} columns, median of 9`,
     ms(bOurs),
     `psql ${ms(bPsql)}`,
     (bOurs / bPsql).toFixed(2) + '×',

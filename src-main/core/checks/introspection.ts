@@ -16,7 +16,18 @@ export interface RelationInfo {
   name: string
   kind: RelationKind
   partition: boolean
-  columns: ColumnInfo[]
+  columnCount: number
+  /** The columns as the server sent them, `[[name, type, notNull], …]`: read with `columnsOf`. */
+  columnsJson: string
+}
+
+/**
+ * The columns of one relation. Parsed on demand: a 10,000-table schema arrives as 10,000 short strings,
+ * and only the relations someone opens become objects.
+ */
+export function columnsOf(relation: RelationInfo): ColumnInfo[] {
+  const rows = JSON.parse(relation.columnsJson) as [string, string, boolean][]
+  return rows.map(([name, type, notNull]) => ({ name, type, notNull }))
 }
 
 export interface SchemaSnapshot {
@@ -38,7 +49,8 @@ interface Row {
   name: string
   kind: string
   partition: boolean
-  columns: [string, string, boolean][] | null
+  column_count: number
+  columns_json: string
 }
 
 /** Enumerates what Klairr would see in the schema: relations, columns, types. No row data is read. */
@@ -53,7 +65,8 @@ export async function runIntrospection(
     name: r.name,
     kind: KINDS[r.kind] ?? 'table',
     partition: r.partition,
-    columns: (r.columns ?? []).map(([name, type, notNull]) => ({ name, type, notNull })),
+    columnCount: r.column_count,
+    columnsJson: r.columns_json,
   }))
   const counts: Record<RelationKind, number> = {
     table: 0,
@@ -65,7 +78,7 @@ export async function runIntrospection(
   let columns = 0
   for (const r of relations) {
     counts[r.kind]++
-    columns += r.columns.length
+    columns += r.columnCount
   }
   const evidence = {
     schema,
