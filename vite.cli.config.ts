@@ -37,9 +37,16 @@ export default defineConfig({
     minify: true,
     sourcemap: false,
     rollupOptions: {
-      external: ['pg-native', 'pg-cloudflare'],
+      // libpg-query finds its .wasm beside its own files: loaded from node_modules, not bundled.
+      external: ['pg-native', 'pg-cloudflare', 'libpg-query'],
       // CommonJS: Node's ESM facade for a built-in reads every export, e.g. parses the whole CA store for tls.
-      output: { format: 'cjs', entryFileNames: 'klairr-companion.cjs', codeSplitting: false },
+      output: {
+        format: 'cjs',
+        entryFileNames: 'klairr-companion.cjs',
+        codeSplitting: false,
+        // The launcher runs the bundle through vm.Script, which has no import(): require instead.
+        dynamicImportInCjs: false,
+      },
     },
   },
   ssr: { noExternal: true, target: 'node' },

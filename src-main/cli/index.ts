@@ -1,4 +1,7 @@
 import { checkCommand } from './check-command.js'
+import type { Io } from './io.js'
+import { queryCommand } from './query-command.js'
+import { validateSqlCommand } from './validate-sql-command.js'
 import { redactText } from '../core/redact.js'
 
 const HELP = `Usage: klairr-companion <command> [options]
@@ -6,20 +9,29 @@ const HELP = `Usage: klairr-companion <command> [options]
 Gets a PostgreSQL database safely connected to Klairr, from this machine.
 
 Commands:
-  check      run Klairr's six setup tests and explain every failure
+  check          run Klairr's six setup tests and explain every failure
+  validate-sql   say whether Klairr's allow-list lets a query run
+  query          run one query as Klairr would: allow-list, READ ONLY, row cap
 
 Run "klairr-companion <command> --help" for a command's options.
 `
 
-const COMMANDS: Record<string, typeof checkCommand> = { check: checkCommand }
+const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
+  check: checkCommand,
+  'validate-sql': validateSqlCommand,
+  query: queryCommand,
+}
 
 /** The CLI's entry: dispatches to a command and returns its exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
-  const io = {
+  const io: Io = {
     argv: rest,
     env: process.env,
-    stdin: process.stdin,
+    // Lazy: creating process.stdin costs start-up time, and most runs never read it.
+    get stdin() {
+      return process.stdin
+    },
     stdout: process.stdout,
     stderr: process.stderr,
   }

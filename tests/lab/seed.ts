@@ -1,4 +1,5 @@
 import type { PgMajor } from './server.js'
+import { tpchSeedSql } from './tpch-seed.js'
 
 /** The distinctive password every lab login role has: tests search every output for it. */
 export const LAB_PASSWORD = 'Zq7-lab-S3CRET-never-print-93!'
@@ -115,5 +116,6 @@ ALTER TABLE public.owned_by_role OWNER TO r_owner;
 GRANT INSERT ON public.orders TO r_readonly_default;
 GRANT CREATE ON SCHEMA public TO r_create;
 ${major >= 14 ? 'GRANT pg_write_all_data TO r_write_all;' : 'GRANT app_writer TO r_write_all;'}
+${tpchSeedSql(['klairr_reader'])}
 `
 }

@@ -1,0 +1,135 @@
+import { accessSync, constants } from 'node:fs'
+import {
+  connectionStringHasPassword,
+  passwordFromPgpass,
+  resolveSettings,
+} from '../core/connection/resolve-settings.js'
+import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
+import type { Io } from './io.js'
+import { wholeNumber } from './parse-args.js'
+import { promptPassword, readPasswordFromStream } from './password.js'
+import { UsageError } from './usage-error.js'
+
+/** The connection flags every command that connects shares (`check`, `query`). */
+export const CONNECTION_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  dbname: { type: 'string' },
+  schema: { type: 'string' },
+  username: { type: 'string' },
+  sslmode: { type: 'string' },
+  sslrootcert: { type: 'string' },
+  'private-network': { type: 'boolean' },
+  'allow-writable-role': { type: 'boolean' },
+  'password-stdin': { type: 'boolean' },
+  'timeout-ms': { type: 'string' },
+} as const
+
+export const CONNECTION_HELP = `  --host HOST               host name or IP address (default: localhost)
+  --port PORT               port (default: 5432)
+  --dbname NAME             database (default: the user name)
+  --schema NAME             schema Klairr should query (default: public)
+  --username NAME           role (default: the OS user)
+  --sslmode MODE            require (default), verify-ca, verify-full;
+                            disable, allow and prefer only to diagnose
+  --sslrootcert FILE        CA certificate (PEM), or "system" for the trust store
+  --private-network         the host is reached through a private network
+  --allow-writable-role     accept a role that can write (reported as a warning)
+  --password-stdin          read the password from standard input
+  --timeout-ms MS           bound for each step: DNS, TCP, TLS+startup, each query
+                            (defaults 5000/5000/10000/10000)`
+
+export const PASSWORD_HELP = `There is no password option (other users could read it in the process list).
+The password comes from --password-stdin, PGPASSWORD, the pgpass file
+(PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.`
+
+type ConnectionValues = {
+  [K in keyof typeof CONNECTION_OPTIONS]?: (typeof CONNECTION_OPTIONS)[K]['type'] extends 'boolean'
+    ? boolean
+    : string
+}
+
+/** Settings and bounds from the flags, a connection string and the PG* variables, validated; nothing connects. */
+export function connectionFromArgs(
+  values: ConnectionValues,
+  positionals: string[],
+  env: NodeJS.ProcessEnv,
+): { settings: ConnectionSettings; timeouts: Partial<Timeouts> } {
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one connection string, got ${positionals.length} arguments`)
+  const connectionString = positionals[0]
+  if (connectionString && connectionStringHasPassword(connectionString)) {
+    throw new UsageError(
+      'the connection string contains a password, which other users can read in the process list: remove it and use --password-stdin, PGPASSWORD or ~/.pgpass',
+    )
+  }
+  const settings = resolveSettings(
+    {
+      connectionString,
+      host: values.host,
+      port: values.port,
+      database: values.dbname,
+      schema: values.schema,
+      username: values.username,
+      sslMode: values.sslmode,
+      sslRootCert: values.sslrootcert,
+      privateNetwork: values['private-network'],
+      allowWritableRole: values['allow-writable-role'],
+    },
+    env,
+  )
+  const root = settings.sslRootCert
+  if (root && root !== 'system' && !root.includes('-----BEGIN')) {
+    try {
+      accessSync(root, constants.R_OK)
+    } catch {
+      throw new UsageError(`cannot read the root certificate file ${root}`)
+    }
+  }
+  const timeouts: Partial<Timeouts> = {}
+  if (values['timeout-ms'] !== undefined) {
+    const ms = wholeNumber('--timeout-ms', values['timeout-ms'], 1, 600000)
+    Object.assign(timeouts, {
+      dns: ms,
+      tcp: ms,
+      startup: ms,
+      query: ms,
+      lock: Math.min(DEFAULT_TIMEOUTS.lock, ms),
+    })
+  }
+  return { settings, timeouts }
+}
+
+/**
+ * Fills in the password as libpq would: --password-stdin, then PGPASSWORD (already in settings), then
+ * pgpass, then a prompt on a terminal. Returns false when the user gave up at the prompt.
+ */
+export async function fillPassword(
+  settings: ConnectionSettings,
+  io: Io,
+  opts: { passwordStdin: boolean; prompt: boolean },
+): Promise<boolean> {
+  if (opts.passwordStdin) {
+    if (io.stdin.isTTY) throw new UsageError('--password-stdin needs the password piped in, not a terminal')
+    settings.password = await readPasswordFromStream(io.stdin)
+  }
+  settings.password ??= await passwordFromPgpass(settings)
+  if (settings.password === undefined && opts.prompt && io.stdin.isTTY) {
+    const typed = await promptPassword(`Password for ${settings.username}: `, io.stdin, io.stderr)
+    if (typed === null) return false
+    settings.password = typed
+  }
+  return true
+}
+
+/** Ctrl-C aborts the signal for the duration of `work`. */
+export async function withSigint<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const onSigint = () => controller.abort()
+  process.once('SIGINT', onSigint)
+  try {
+    return await work(controller.signal)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
