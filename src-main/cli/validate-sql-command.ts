@@ -40,7 +40,7 @@ export function guardJson(r: GuardResult): string {
 /** `klairr-companion validate-sql`: returns the exit status. */
 export async function validateSqlCommand(io: Io): Promise<number> {
   let maxRows = DEFAULT_MAX_ROWS
-  let batch = false
+  let batch: boolean
   try {
     const { values, positionals } = parseStrict(io.argv, OPTIONS)
     if (values.help) {
