@@ -153,15 +153,16 @@ function findViolation(root: Json): { rule: GuardRule; message: string; location
  */
 export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAULT_MAX_ROWS }): GuardResult {
   let tree: { stmts?: { stmt?: Json; stmt_location?: number; stmt_len?: number }[] }
+  if (!text.trim()) return reject('empty', 'no statement to run', null)
   try {
     tree = parseSync(text) as typeof tree
   } catch (e) {
-    const details = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails
-    const position = details?.cursorPosition
+    // cursorPosition is a 0-based byte offset into the text.
+    const position = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition
     return reject(
       'parse_error',
       `PostgreSQL cannot parse this: ${(e as Error).message}`,
-      charIndex(text, position === undefined ? undefined : position - 1),
+      charIndex(text, position),
     )
   }
   const stmts = tree.stmts ?? []
