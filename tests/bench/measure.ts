@@ -50,3 +50,24 @@ export async function interleaved(
   }
   return out
 }
+
+/** Runs a command once, returning its output, wall time and peak RSS (GNU time's %M). */
+export function runOnce(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; stdout: string; stderr: string; maxRssKb: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn('/usr/bin/time', ['-f', '__MAXRSS__%M', cmd, ...args], { env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b) => (stdout += b))
+    child.stderr.on('data', (b) => (stderr += b))
+    child.once('error', reject)
+    child.once('close', () => {
+      const maxRssKb = Number(/__MAXRSS__(\d+)/.exec(stderr)?.[1] ?? NaN)
+      resolve({ ms: performance.now() - start, stdout, stderr, maxRssKb })
+    })
+  })
+}

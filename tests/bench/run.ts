@@ -2,9 +2,9 @@
  * `npm run bench`: each figure beside a baseline measured in the same run.
  *  (a) a full healthy check as a whole process vs psql making the same connection and running the same SQL;
  *  (b) introspecting 10,000 tables × 20 columns vs the raw catalog query through psql, and peak memory;
- *  (c) time to fail on a refused and on a hung port with the default bounds, vs psql.
+ *  (c) time to fail on a refused and on a hung port with the default bounds, vs psql;
+ *  (d) a capped query over 5 million rows vs psql with LIMIT; (e) validate-sql --batch throughput.
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { catalogSql, introspectionSql, probeTransactionSql } from '../../src-main/core/checks/catalog-sql.js'
@@ -12,7 +12,8 @@ import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { startFakes } from '../lab/fakes.js'
 import { Lab } from '../lab/lab.js'
 import { LAB_DATABASE } from '../lab/seed.js'
-import { interleaved, median, percentile, timeProcess } from './measure.js'
+import { interleaved, median, percentile, runOnce, timeProcess } from './measure.js'
+import { benchQueryCap, benchValidate } from './sql-bench.js'
 import { benchSeed, WIDE_COLUMNS, WIDE_TABLES, wideTablesSql } from './seed.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -21,27 +22,6 @@ const password = randomBytes(18).toString('base64url')
 const rows: string[][] = [['benchmark', 'klairr-companion', 'baseline', 'ratio', 'target']]
 const ms = (x: number) => `${x.toFixed(0)} ms`
 const say = (text: string) => process.stderr.write(`${text}\n`)
-
-/** Runs a command once, returning its output, wall time and peak RSS (GNU time's %M). */
-function runOnce(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ ms: number; stdout: string; stderr: string; maxRssKb: number }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now()
-    const child = spawn('/usr/bin/time', ['-f', '__MAXRSS__%M', cmd, ...args], { env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b) => (stdout += b))
-    child.stderr.on('data', (b) => (stderr += b))
-    child.once('error', reject)
-    child.once('close', () => {
-      const maxRssKb = Number(/__MAXRSS__(\d+)/.exec(stderr)?.[1] ?? NaN)
-      resolve({ ms: performance.now() - start, stdout, stderr, maxRssKb })
-    })
-  })
-}
 
 const lab = Lab.create()
 const fakes = await startFakes()
@@ -194,6 +174,9 @@ try {
     '',
     `< ${DEFAULT_TIMEOUTS.startup + 1000} ms`,
   ])
+
+  rows.push(...(await benchQueryCap({ server, port, env, cli, say })))
+  rows.push(...(await benchValidate({ cli, env, say })))
 } finally {
   await fakes.close()
   await lab.stop()

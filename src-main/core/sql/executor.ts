@@ -1,8 +1,9 @@
-import Cursor from 'pg-cursor'
+import PgQuery from 'pg/lib/query.js'
 import { boundedQuery, destroyClient, type Session } from '../connection/pg-session.js'
 import type { Timeouts } from '../connection/settings.js'
 import { bounded, CancelledError, StepTimeoutError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
+import { BUILTIN_TYPE_NAMES } from './type-names.js'
 
 export interface ExecuteOptions {
   /** Rows the caller sees; the capped SQL asks the server for one more, to tell "truncated". */
@@ -48,20 +49,21 @@ export type QueryOutcome =
       timings: { totalMs: number }
     }
 
-const BATCH = 200
-
 /** Every value as the server's text, as psql shows it: no lossy conversion to JavaScript numbers or dates. */
 const asText = { getTypeParser: () => (value: string) => value }
 
-interface CursorInternals {
+interface PgQueryEvents {
+  on(event: 'row', listener: (row: (string | null)[]) => void): this
+  on(event: 'end' | 'error', listener: (arg: unknown) => void): this
   _result: { fields: { name: string; dataTypeID: number }[] }
 }
 
 /**
  * Layer 2: runs one already-validated, capped statement through the extended protocol (which refuses
  * more than one statement) inside BEGIN READ ONLY … ROLLBACK, with statement, lock and idle bounds.
- * Never commits. After a failure, a timeout or a cancel the session is destroyed: the caller must not
- * reuse it.
+ * One Execute without a row count, so PostgreSQL may plan it in parallel exactly as psql's would; the
+ * LIMIT in the statement bounds the rows, and rows stream in as they arrive. Never commits. After a
+ * failure, a timeout, a cancel or a byte budget overrun the session is destroyed: do not reuse it.
  */
 export async function executeQuery(
   session: Session,
@@ -80,6 +82,12 @@ export async function executeQuery(
     void sendCancelRequest(session).catch(() => undefined)
     discard()
   }
+  const rows: (string | null)[][] = []
+  let bytes = 0
+  let cellsCut = 0
+  let firstRowMs: number | null = null
+  let truncatedBy: 'rows' | 'bytes' | null = null
+  let fields: { name: string; dataTypeID: number }[] = []
   try {
     await boundedQuery(
       client,
@@ -88,27 +96,15 @@ export async function executeQuery(
       bound,
       opts.signal,
     )
-    const cursor = client.query(new Cursor(sql, undefined, { rowMode: 'array', types: asText }))
-    const rows: (string | null)[][] = []
-    let bytes = 0
-    let cellsCut = 0
-    let firstRowMs: number | null = null
-    let truncatedBy: 'rows' | 'bytes' | null = null
-    const deadline = started + bound
-    for (;;) {
-      const remaining = Math.max(1, deadline - performance.now())
-      const batch = (await bounded(cursor.read(BATCH), {
-        step: 'query',
-        timeoutMs: remaining,
-        signal: opts.signal,
-        onGiveUp: cancelOnServer,
-      })) as (string | null)[][]
-      if (batch.length && firstRowMs === null) firstRowMs = elapsed()
-      const kept: (string | null)[][] = []
-      for (const row of batch) {
-        if (rows.length + kept.length >= opts.maxRows) {
+    const submittable = new PgQuery({ text: sql, queryMode: 'extended', rowMode: 'array', types: asText })
+    const query = (client as unknown as { query(q: unknown): PgQueryEvents }).query(submittable)
+    const done = new Promise<void>((resolve, reject) => {
+      query.on('row', (row) => {
+        if (truncatedBy) return
+        firstRowMs ??= elapsed()
+        if (rows.length >= opts.maxRows) {
           truncatedBy = 'rows'
-          break
+          return
         }
         const cells = row.map((cell) => {
           if (cell === null) return null
@@ -118,28 +114,34 @@ export async function executeQuery(
           cellsCut++
           return Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
         })
-        kept.push(cells)
+        rows.push(cells)
+        if (opts.onRows) opts.onRows([cells])
         if (bytes > opts.maxResultBytes) {
+          // Stop the server sending more: what arrived is the result, marked truncated.
           truncatedBy = 'bytes'
-          break
+          fields = query._result.fields
+          cancelOnServer()
+          resolve()
         }
-      }
-      rows.push(...kept)
-      if (kept.length) opts.onRows?.(kept)
-      if (truncatedBy || batch.length < BATCH) break
-    }
-    const fields = (cursor as unknown as CursorInternals)._result.fields
-    await bounded(cursor.close(), {
-      step: 'close cursor',
-      timeoutMs: bound,
-      signal: opts.signal,
-      onGiveUp: discard,
+      })
+      query.on('end', () => resolve())
+      query.on('error', (e) => (truncatedBy === 'bytes' ? resolve() : reject(e)))
     })
-    const types = await typeNames(session, [...new Set(fields.map((f) => f.dataTypeID))], bound, opts.signal)
-    await boundedQuery(client, 'ROLLBACK', bound, opts.signal)
+    await bounded(done, { step: 'query', timeoutMs: bound, signal: opts.signal, onGiveUp: cancelOnServer })
+    if (truncatedBy !== 'bytes') {
+      fields = query._result.fields
+      await boundedQuery(client, 'ROLLBACK', bound, opts.signal)
+    }
+    const types = await typeNames(
+      session,
+      fields.map((f) => f.dataTypeID),
+      truncatedBy === 'bytes',
+      bound,
+      opts.signal,
+    )
     return {
       ok: true,
-      columns: fields.map((f) => ({ name: f.name, type: types.get(f.dataTypeID) ?? String(f.dataTypeID) })),
+      columns: fields.map((f) => ({ name: f.name, type: types.get(f.dataTypeID) ?? `oid ${f.dataTypeID}` })),
       rows,
       truncated: truncatedBy !== null,
       truncatedBy,
@@ -147,7 +149,7 @@ export async function executeQuery(
       timings: { firstRowMs, totalMs: elapsed() },
     }
   } catch (e) {
-    // Whatever happened, this connection is not used again: no half-read portal, no open transaction.
+    // Whatever happened, this connection is not used again: no half-read result, no open transaction.
     discard()
     if (e instanceof CancelledError) {
       cancelOnServer()
@@ -202,18 +204,27 @@ export async function executeQuery(
   }
 }
 
+/** Type names for OIDs: built-ins from the table, others from the catalog (unless the session is gone). */
 async function typeNames(
   session: Session,
   oids: number[],
+  sessionGone: boolean,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Map<number, string>> {
-  if (!oids.length) return new Map()
+  const names = new Map<number, string>()
+  const unknown = [...new Set(oids)].filter((oid) => {
+    const name = BUILTIN_TYPE_NAMES.get(oid)
+    if (name) names.set(oid, name)
+    return !name
+  })
+  if (!unknown.length || sessionGone) return names
   const [res] = await boundedQuery<{ oid: number; name: string }>(
     session.client,
-    `SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (${oids.map((o) => Math.trunc(o)).join(', ')})`,
+    `SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (${unknown.map((o) => Math.trunc(o)).join(', ')})`,
     timeoutMs,
     signal,
   )
-  return new Map((res?.rows ?? []).map((r) => [Number(r.oid), r.name]))
+  for (const r of res?.rows ?? []) names.set(Number(r.oid), r.name)
+  return names
 }

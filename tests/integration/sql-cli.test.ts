@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest'
+import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { runCli } from './cli-run.js'
+import { portOf } from './helpers.js'
+
+const conn = () => [
+  '--host',
+  '127.0.0.1',
+  '--port',
+  String(portOf(18)),
+  '--dbname',
+  LAB_DATABASE,
+  '--username',
+  'klairr_reader',
+]
+
+describe('klairr-companion validate-sql', () => {
+  it('allowed: prints the text that would run, exit 0', async () => {
+    const r = await runCli(['validate-sql', '--max-rows', '50'], { stdin: 'SELECT 1;' })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({
+      allowed: true,
+      rule: null,
+      message: null,
+      location: null,
+      sql: 'SELECT * FROM (\nSELECT 1\n) AS klairr_query LIMIT 51',
+    })
+  })
+
+  it('rejected: rule, message and location, exit 1', async () => {
+    const r = await runCli(['validate-sql'], { stdin: 'SELECT 1; DROP TABLE t' })
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      allowed: false,
+      rule: 'multiple_statements',
+      location: 10,
+      sql: null,
+    })
+  })
+
+  it('--batch: one NDJSON result per line, in order', async () => {
+    const lines = ['SELECT 1', 'DELETE FROM t', 'SELECT pg_sleep(1)', "SELECT 'DELETE'"].map((sql) =>
+      JSON.stringify({ sql }),
+    )
+    const r = await runCli(['validate-sql', '--batch'], { stdin: lines.join('\n') + '\n' })
+    expect(r.code).toBe(1)
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(out.map((o) => o.rule)).toEqual([null, 'not_a_query', 'denied_function', null])
+  })
+
+  it('--batch: a line that is not {"sql": "…"} is reported in place, exit 2', async () => {
+    const r = await runCli(['validate-sql', '--batch'], {
+      stdin: '{"sql":"SELECT 1"}\nnot json\n{"query":"x"}\n',
+    })
+    expect(r.code).toBe(2)
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).rule),
+    ).toEqual([null, 'invalid_input', 'invalid_input'])
+  })
+
+  it.each([[['--max-rows', '0']], [['--max-rows', 'many']], [['--bogus']], [['SELECT 1']]])(
+    'bad input %j: one line on stderr, exit 2',
+    async (args) => {
+      const r = await runCli(['validate-sql', ...args], { stdin: 'SELECT 1' })
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    },
+  )
+})
+
+describe('klairr-companion query', () => {
+  it('runs a query and prints a table with the cap applied by the server', async () => {
+    const r = await runCli(
+      [
+        'query',
+        ...conn(),
+        '--max-rows',
+        '3',
+        '--sql',
+        'SELECT n_nationkey, n_name FROM tpch.nation ORDER BY 1',
+      ],
+      { env: { PGPASSWORD: LAB_PASSWORD } },
+    )
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/n_nationkey \| n_name/)
+    expect(r.stdout).toMatch(/\(3 rows; more rows exist: the cap is 3; \d+ ms\)/)
+  })
+
+  it('--json: columns with types, rows, truncated, timings; SQL from stdin', async () => {
+    const r = await runCli(['query', ...conn(), '--json'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+      stdin: 'SELECT r_regionkey, r_name FROM tpch.region ORDER BY 1',
+    })
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.columns).toEqual([
+      { name: 'r_regionkey', type: 'integer' },
+      { name: 'r_name', type: 'text' },
+    ])
+    expect(out.rows).toHaveLength(5)
+    expect(out.truncated).toBe(false)
+    expect(out.timings.totalMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a refused query never connects: exit 1 with the rule', async () => {
+    const r = await runCli(['query', ...conn(), '--port', '1', '--sql', 'DELETE FROM tpch.orders'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('Refused by the allow-list (not_a_query)')
+  })
+
+  it('a server error: exit 1 with the SQLSTATE; the password appears nowhere', async () => {
+    const r = await runCli(['query', ...conn(), '--password-stdin', '--sql', 'SELECT 1/0'], {
+      stdin: LAB_PASSWORD,
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('22012')
+    expect(r.stdout + r.stderr).not.toContain(LAB_PASSWORD)
+  })
+
+  it('a connection failure says which check failed', async () => {
+    const r = await runCli(['query', ...conn(), '--username', 'r_rejected', '--sql', 'SELECT 1'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('Could not connect (auth: pg_hba_rejected)')
+  })
+
+  it('--password-stdin needs --sql', async () => {
+    const r = await runCli(['query', ...conn(), '--password-stdin'], { stdin: LAB_PASSWORD })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('with --password-stdin, give the query with --sql')
+  })
+})
