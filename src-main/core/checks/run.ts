@@ -2,7 +2,8 @@ import { warmUp } from '../connection/lazy-modules.js'
 import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { redactDeep } from '../redact.js'
-import { CancelledError, StepTimeoutError } from '../time.js'
+import { classifyPgFailure } from '../connection/pg-failure.js'
+import { CancelledError } from '../time.js'
 import { runAuth } from './auth.js'
 import { readCatalog } from './catalog.js'
 import type { RunContext } from './context.js'
@@ -144,34 +145,24 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
   }
 }
 
-/** What the server or the network did to a query, or null for anything else (which is a bug). */
+/** A query failure as the failing check's result, or null for anything else (which is a bug). */
 function classifyFailure(
   e: unknown,
 ): { reason: ReasonCode; summary: string; evidence: Record<string, unknown> } | null {
-  if (e instanceof StepTimeoutError)
-    return { reason: 'query_timeout', summary: `${e.message}.`, evidence: { timeoutMs: e.timeoutMs } }
-  const err = e as { code?: unknown; message?: unknown }
-  const message = typeof err?.message === 'string' ? err.message : ''
-  if (err?.code === '57014')
+  const failure = classifyPgFailure(e)
+  if (!failure) return null
+  const evidence = failure.sqlstate ? { sqlstate: failure.sqlstate } : {}
+  if (failure.kind === 'timeout')
     return {
       reason: 'query_timeout',
-      summary: `The server cancelled a query at its bound: ${message}`,
-      evidence: { sqlstate: '57014' },
+      summary: failure.sqlstate
+        ? `The server cancelled a query at its bound: ${failure.message}`
+        : failure.message,
+      evidence,
     }
-  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
-    return {
-      reason: 'query_error',
-      summary: `The server reported an error: ${message}`,
-      evidence: { sqlstate: err.code },
-    }
-  }
-  if (
-    (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) ||
-    /Connection terminated|not queryable/.test(message)
-  ) {
-    return { reason: 'connection_lost', summary: `The connection was lost: ${message}`, evidence: {} }
-  }
-  return null
+  if (failure.kind === 'server_error')
+    return { reason: 'query_error', summary: `The server reported an error: ${failure.message}`, evidence }
+  return { reason: 'connection_lost', summary: `The connection was lost: ${failure.message}`, evidence }
 }
 
 function troubleshootingFor(id: CheckId): CheckResult['troubleshooting'] {

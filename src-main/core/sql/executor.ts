@@ -1,7 +1,8 @@
 import PgQuery from 'pg/lib/query.js'
 import { boundedQuery, destroyClient, type Session } from '../connection/pg-session.js'
 import type { Timeouts } from '../connection/settings.js'
-import { bounded, CancelledError, StepTimeoutError } from '../time.js'
+import { classifyPgFailure } from '../connection/pg-failure.js'
+import { bounded, CancelledError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
 import { BUILTIN_TYPE_NAMES } from './type-names.js'
 
@@ -161,44 +162,18 @@ export async function executeQuery(
         timings: { totalMs: elapsed() },
       }
     }
-    if (e instanceof StepTimeoutError) {
-      return {
-        ok: false,
-        reason: 'timeout',
-        message: `The query did not finish within ${bound} ms.`,
-        sqlstate: '57014',
-        timings: { totalMs: elapsed() },
-      }
-    }
-    const err = e as { code?: string; message?: string }
-    if (err.code === '57014')
-      return {
-        ok: false,
-        reason: 'timeout',
-        message: err.message ?? 'statement timeout',
-        sqlstate: err.code,
-        timings: { totalMs: elapsed() },
-      }
-    if (typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
-      return {
-        ok: false,
-        reason: 'server_error',
-        message: err.message ?? '',
-        sqlstate: err.code,
-        timings: { totalMs: elapsed() },
-      }
-    }
-    if (
-      /Connection terminated|not queryable/.test(err.message ?? '') ||
-      (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code))
-    ) {
-      return {
-        ok: false,
-        reason: 'connection_lost',
-        message: err.message ?? '',
-        sqlstate: null,
-        timings: { totalMs: elapsed() },
-      }
+    const failure = classifyPgFailure(e)
+    if (!failure) throw e
+    const message =
+      failure.kind === 'timeout' && !failure.sqlstate
+        ? `The query did not finish within ${bound} ms.`
+        : failure.message
+    return {
+      ok: false,
+      reason: failure.kind,
+      message,
+      sqlstate: failure.sqlstate ?? (failure.kind === 'timeout' ? '57014' : null),
+      timings: { totalMs: elapsed() },
     }
     throw e
   }
