@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict'
 // Loads the CLI bundle with a V8 code cache beside it, so repeated runs skip most JavaScript compilation
-// (Node 20 has no built-in compile cache for this). The cache is keyed by the bundle's size and mtime,
-// written after the first run, and ignored whenever anything about it does not match.
+// (Node 20 has no built-in compile cache for this). The cache is keyed by the bundle's size and mtime and
+// the command, written after the command's first run, and ignored whenever anything about it does not match.
 const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
@@ -16,7 +16,9 @@ try {
   process.stderr.write('klairr-companion: not built yet: run "npm run build:cli" in the project folder\n')
   process.exit(2)
 }
-const cacheFile = `${file}.${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`
+// One cache per command: each holds the functions its own first run compiled.
+const command = /^[a-z-]+$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other'
+const cacheFile = `${file}.${stat.size}-${Math.trunc(stat.mtimeMs)}.${command}.v8cache`
 let cachedData
 try {
   cachedData = fs.readFileSync(cacheFile)
