@@ -1,4 +1,5 @@
 import { checkCommand } from './check-command.js'
+import { grantsCommand } from './grants-command.js'
 import type { Io } from './io.js'
 import { queryCommand } from './query-command.js'
 import { validateSqlCommand } from './validate-sql-command.js'
@@ -9,6 +10,7 @@ const HELP = `Usage: klairr-companion <command> [options]
 Gets a PostgreSQL database safely connected to Klairr, from this machine.
 
 Commands:
+  grants         print the script that creates Klairr's read-only role
   check          run Klairr's six setup tests and explain every failure
   validate-sql   say whether Klairr's allow-list lets a query run
   query          run one query as Klairr would: allow-list, READ ONLY, row cap
@@ -18,6 +20,7 @@ Run "klairr-companion <command> --help" for a command's options.
 
 const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
   check: checkCommand,
+  grants: grantsCommand,
   'validate-sql': validateSqlCommand,
   query: queryCommand,
 }

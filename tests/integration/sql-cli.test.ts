@@ -140,3 +140,48 @@ describe('klairr-companion query', () => {
     expect(r.stderr).toContain('with --password-stdin, give the query with --sql')
   })
 })
+
+describe('klairr-companion grants', () => {
+  it('prints the guide’s script by default', async () => {
+    const r = await runCli(['grants', '--role', 'klairr_reader', '--database', 'analytics'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("CREATE ROLE klairr_reader WITH LOGIN PASSWORD '<password>';")
+  })
+
+  it('--generate-password: the password is in the script exactly once, nowhere else', async () => {
+    const r = await runCli(['grants', '--role', 'r', '--database', 'd', '--generate-password'])
+    const password = /PASSWORD '([^']+)'/.exec(r.stdout)![1]!
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(r.stdout.split(password)).toHaveLength(2)
+    expect(r.stderr).not.toContain(password)
+  })
+
+  it('--json carries the script and the password', async () => {
+    const r = await runCli(['grants', '--role', 'r', '--database', 'd', '--password-stdin', '--json'], {
+      stdin: 's3cret-value\n',
+    })
+    const out = JSON.parse(r.stdout)
+    expect(out.password).toBe('s3cret-value')
+    expect(out.script).toContain("PASSWORD 's3cret-value'")
+  })
+
+  it('--cleanup prints the drop script', async () => {
+    const r = await runCli(['grants', '--role', 'r', '--database', 'd', '--cleanup'])
+    expect(r.stdout).toContain('DROP ROLE r;')
+  })
+
+  it.each([
+    [['--database', 'd']],
+    [['--role', 'r']],
+    [['--role', '', '--database', 'd']],
+    [['--role', 'r', '--database', 'd', '--statement-timeout', 'soon']],
+    [['--role', 'r', '--database', 'd', '--connection-limit', '-1']],
+    [['--role', 'r', '--database', 'd', '--generate-password', '--password-stdin']],
+    [['--role', 'r', '--database', 'd', '--bogus']],
+  ])('bad input %j: one line on stderr, exit 2', async (args) => {
+    const r = await runCli(['grants', ...args])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})

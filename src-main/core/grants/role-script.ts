@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto'
+import { quoteIdent } from '../sql-ident.js'
+
+/** What the admin chose for the read-only role (the guide's Step 1, and what a DBA adds to it). */
+export interface RoleScriptOptions {
+  role: string
+  database: string
+  /** Schemas Klairr may read; the guide's is `public`. */
+  schemas: string[]
+  /** Roles whose future tables the default privileges cover (`FOR ROLE`); empty: the role running the script. */
+  owners: string[]
+  /** The password, or null for the guide's placeholder. */
+  password: string | null
+  /** `ALTER ROLE … SET default_transaction_read_only = on`: a seatbelt, not security. */
+  readOnlyDefault: boolean
+  /** `ALTER ROLE … SET statement_timeout`, as PostgreSQL writes durations (`30s`, `5min`, `500ms`). */
+  statementTimeout: string | null
+  connectionLimit: number | null
+}
+
+export const PASSWORD_PLACEHOLDER = '<password>'
+
+/** 24 random bytes as base64url: 32 characters, 192 bits, nothing that needs quoting. */
+export function generatePassword(): string {
+  return randomBytes(24).toString('base64url')
+}
+
+/** A string literal that reads the same whatever standard_conforming_strings says. */
+export function sqlLiteral(value: string): string {
+  const quoted = value.replace(/'/g, "''")
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`
+}
+
+/** Text safe inside a `--` comment: a line break in a name must not end the comment and start SQL. */
+export function commentText(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?')
+}
+
+export function isDuration(value: string): boolean {
+  return /^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())
+}
+
+/** The script to paste into psql as a superuser (or a role with CREATEROLE), connected to the database. */
+export function roleScript(o: RoleScriptOptions): string {
+  const role = quoteIdent(o.role)
+  const out: string[] = [
+    `-- Klairr read-only role ${commentText(o.role)} for database ${commentText(o.database)}.`,
+    `-- Run as a superuser or a role with CREATEROLE, connected to that database:`,
+    '--   psql -v ON_ERROR_STOP=1 -d <database> -f this-file.sql',
+    '-- On a read replica, run it on the primary: roles and grants replicate to the standbys.',
+    '',
+  ]
+  if (o.password === null) out.push('-- Replace <password> with a strong random secret.')
+  const limit = o.connectionLimit === null ? '' : ` CONNECTION LIMIT ${Math.trunc(o.connectionLimit)}`
+  out.push(
+    `CREATE ROLE ${role} WITH LOGIN PASSWORD ${sqlLiteral(o.password ?? PASSWORD_PLACEHOLDER)}${limit};`,
+    '',
+  )
+  out.push(`GRANT CONNECT ON DATABASE ${quoteIdent(o.database)} TO ${role};`)
+  for (const schema of o.schemas) {
+    const s = quoteIdent(schema)
+    out.push(
+      `GRANT USAGE ON SCHEMA ${s} TO ${role};`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${role};`,
+    )
+  }
+  out.push('', '-- Pick up tables created in the future automatically.')
+  if (o.owners.length)
+    out.push(
+      '-- Default privileges apply to tables each named owner creates; add every role that creates tables.',
+    )
+  else
+    out.push(
+      '-- These cover tables created by the role running this script; name the roles that create tables with --owner.',
+    )
+  for (const schema of o.schemas) {
+    const s = quoteIdent(schema)
+    if (o.owners.length)
+      for (const owner of o.owners)
+        out.push(
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(owner)} IN SCHEMA ${s}\n  GRANT SELECT ON TABLES TO ${role};`,
+        )
+    else out.push(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s}\n  GRANT SELECT ON TABLES TO ${role};`)
+  }
+  if (o.readOnlyDefault || o.statementTimeout) {
+    out.push(
+      '',
+      '-- Seatbelts, not security: any session can change these; the write probe judges grants, not settings.',
+    )
+    if (o.readOnlyDefault) out.push(`ALTER ROLE ${role} SET default_transaction_read_only = on;`)
+    if (o.statementTimeout)
+      out.push(
+        `ALTER ROLE ${role} SET statement_timeout = ${sqlLiteral(o.statementTimeout.trim().replace(/\s+/g, ''))};`,
+      )
+  }
+  out.push(
+    '',
+    '-- PostgreSQL 14 and older let every role CREATE in schema public (the setup tests warn about it):',
+    '--   REVOKE CREATE ON SCHEMA public FROM PUBLIC;',
+    '',
+    '-- Verify: every table readable, nothing writable (or in psql: \\dp <schema>.*).',
+    `SELECT n.nspname AS schema, c.relname AS relation,`,
+    `       has_table_privilege(${sqlLiteral(o.role)}, c.oid, 'SELECT') AS can_select,`,
+    `       has_table_privilege(${sqlLiteral(o.role)}, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS can_write`,
+    `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace`,
+    `WHERE n.nspname IN (${o.schemas.map(sqlLiteral).join(', ')}) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')`,
+    `ORDER BY 1, 2;`,
+  )
+  return out.join('\n') + '\n'
+}
+
+/** Drops the role safely, even after it was granted things: run in each database it was granted anything in. */
+export function cleanupScript(o: Pick<RoleScriptOptions, 'role' | 'database'>): string {
+  const role = quoteIdent(o.role)
+  return [
+    `-- Remove the Klairr role ${commentText(o.role)}. Run as a superuser, connected to database ${commentText(o.database)};`,
+    '-- if the role was granted anything in other databases, run the first two statements there too.',
+    `REASSIGN OWNED BY ${role} TO CURRENT_USER;  -- anything it created (a read-only role should own nothing)`,
+    `DROP OWNED BY ${role};                       -- its grants and default privileges in this database`,
+    `DROP ROLE ${role};`,
+    '',
+  ].join('\n')
+}
