@@ -53,7 +53,7 @@ const nonEmpty = (flag: string, value: string | undefined): string => {
 export async function grantsCommand(io: Io): Promise<number> {
   let script: string
   let password: string | null = null
-  let json = false
+  let json: boolean
   try {
     const { values, positionals } = parseStrict(io.argv, OPTIONS)
     if (values.help) {

@@ -33,6 +33,7 @@ export function sqlLiteral(value: string): string {
 
 /** Text safe inside a `--` comment: a line break in a name must not end the comment and start SQL. */
 export function commentText(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?')
 }
 
