@@ -1,3 +1,4 @@
+import { auditCommand } from './audit-command.js'
 import { checkCommand } from './check-command.js'
 import { grantsCommand } from './grants-command.js'
 import type { Io } from './io.js'
@@ -12,6 +13,7 @@ Gets a PostgreSQL database safely connected to Klairr, from this machine.
 Commands:
   grants         print the script that creates Klairr's read-only role
   check          run Klairr's six setup tests and explain every failure
+  audit          explain what makes the role writable or blind, and print the fix
   validate-sql   say whether Klairr's allow-list lets a query run
   query          run one query as Klairr would: allow-list, READ ONLY, row cap
 
@@ -21,6 +23,7 @@ Run "klairr-companion <command> --help" for a command's options.
 const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
   check: checkCommand,
   grants: grantsCommand,
+  audit: auditCommand,
   'validate-sql': validateSqlCommand,
   query: queryCommand,
 }

@@ -185,3 +185,46 @@ describe('klairr-companion grants', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
   })
 })
+
+describe('klairr-companion audit', () => {
+  it('names tables that future owners would hide: default privileges missing FOR ROLE the owner', async () => {
+    const args = [
+      'audit',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(portOf(18)),
+      '--dbname',
+      LAB_DATABASE,
+      '--username',
+      'klairr_reader',
+    ]
+    const r = await runCli(args, { env: { PGPASSWORD: LAB_PASSWORD } })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('no default privileges FOR ROLE r_owner [default_privileges_missing, missing]')
+    expect(r.stdout).toContain(
+      'ALTER DEFAULT PRIVILEGES FOR ROLE r_owner IN SCHEMA public GRANT SELECT ON TABLES TO klairr_reader;',
+    )
+  })
+
+  it('a writable role: findings with causes and the fix script, exit 1; --json carries the findings', async () => {
+    const args = [
+      'audit',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(portOf(18)),
+      '--dbname',
+      LAB_DATABASE,
+      '--username',
+      'r_owner',
+    ]
+    const human = await runCli(args, { env: { PGPASSWORD: LAB_PASSWORD } })
+    expect(human.code).toBe(1)
+    expect(human.stdout).toContain('owns public.owned_by_role [ownership, ownership]')
+    expect(human.stdout).toContain('No statement fixes this')
+    const json = JSON.parse((await runCli([...args, '--json'], { env: { PGPASSWORD: LAB_PASSWORD } })).stdout)
+    expect(json.findings.some((f: { kind: string }) => f.kind === 'ownership')).toBe(true)
+    expect(json.fixScript).toContain('Not fixable by a statement')
+  })
+})

@@ -4,6 +4,7 @@ import { Lab, type LabManifest, type Variant } from './lab.js'
 
 export const ALL_VARIANTS: Variant[] = [
   'main',
+  'audit',
   'standby',
   'wrongHost',
   'expired',

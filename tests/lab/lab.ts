@@ -17,8 +17,9 @@ import {
 import { clusterSeedSql, databaseSeedSql, hbaLines, LAB_DATABASE } from './seed.js'
 
 /** One server per state the product must recognise. */
+/** `audit` is a copy of `main` whose roles the audit tests fix: other tests never see those changes. */
 export type Variant =
-  'main' | 'standby' | 'wrongHost' | 'expired' | 'notYetValid' | 'selfSigned' | 'noTls' | 'oldTls'
+  'main' | 'audit' | 'standby' | 'wrongHost' | 'expired' | 'notYetValid' | 'selfSigned' | 'noTls' | 'oldTls'
 
 export interface LabManifest {
   major: PgMajor
@@ -29,6 +30,7 @@ export interface LabManifest {
 
 const LEAF_OF: Partial<Record<Variant, LeafName>> = {
   main: 'good',
+  audit: 'good',
   standby: 'good',
   oldTls: 'good',
   wrongHost: 'wrongHost',

@@ -404,7 +404,9 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   }),
   no_select_privilege: (c) => ({
     meaning: 'The role is missing SELECT on the tables of the schema.',
-    steps: ['Re-run the GRANT SELECT ON ALL TABLES statement and verify with \\dp.'],
+    steps: [
+      'Re-run the GRANT SELECT ON ALL TABLES statement and verify with \\dp (klairr-companion audit prints the smallest fix script).',
+    ],
     commands: [readGrants(c), checkGrants(c)],
     field: null,
   }),
@@ -433,7 +435,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     meaning:
       'Klairr’s probe found the role can write. Either narrow it to SELECT only, or set “Allow writable role” to Yes (Klairr’s executor allow-list still blocks writes).',
     steps: [
-      'Run the statements below to remove each write path, then test again.',
+      'Run the statements below to remove each write path, then test again (klairr-companion audit explains each cause and prints the smallest fix script).',
       'Or set “Allow writable role” to Yes to acknowledge it.',
     ],
     commands: [revokeScript(c, true)],

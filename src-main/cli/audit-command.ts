@@ -1,0 +1,104 @@
+import { InputError } from '../core/connection/conninfo.js'
+import { closeSession } from '../core/connection/pg-session.js'
+import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
+import { connect } from '../core/checks/connect.js'
+import { auditRole } from '../core/grants/audit.js'
+import { redactText } from '../core/redact.js'
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connectionFromArgs,
+  fillPassword,
+  PASSWORD_HELP,
+  withSigint,
+} from './connection-options.js'
+import type { Io } from './io.js'
+import { parseStrict } from './parse-args.js'
+import { UsageError } from './usage-error.js'
+
+export const AUDIT_HELP = `Usage: klairr-companion audit [CONNECTION] [options]
+
+Connects as the role and explains what makes it writable or its tables
+invisible: each finding with its object and cause (a direct grant, a grant to
+PUBLIC, a chain of role memberships, ownership, a role attribute, missing or
+misdirected default privileges), then the smallest fix script for a superuser.
+
+Options:
+${CONNECTION_HELP}
+  --json                    print { role, schema, findings, fixScript } as JSON
+  -h, --help                show this help
+
+${PASSWORD_HELP}
+
+Exit status: 0 nothing to fix, 1 findings (or no connection), 2 bad input, 130 cancelled.
+`
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** `klairr-companion audit`: returns the exit status. */
+export async function auditCommand(io: Io): Promise<number> {
+  let parsed
+  try {
+    const { values, positionals } = parseStrict(io.argv, OPTIONS)
+    if (values.help) {
+      io.stdout.write(AUDIT_HELP)
+      return 0
+    }
+    parsed = { ...connectionFromArgs(values, positionals, io.env), json: Boolean(values.json) }
+    if (
+      !(await fillPassword(parsed.settings, io, {
+        passwordStdin: Boolean(values['password-stdin']),
+        prompt: !parsed.json,
+      }))
+    )
+      return 130
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) {
+      io.stderr.write(`klairr-companion audit: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+  const { settings, timeouts, json } = parsed
+  const secrets = settings.password ? [settings.password] : []
+  const print = (text: string) => io.stdout.write(redactText(text, secrets))
+  return withSigint(async (signal) => {
+    const connected = await connect(settings, { timeouts, signal })
+    if (!connected.ok) {
+      const f = connected.failure
+      if (f.reason === 'cancelled') return 130
+      print(
+        json
+          ? JSON.stringify({ ok: false, check: f.id, reason: f.reason, message: f.summary }, null, 2) + '\n'
+          : `Could not connect (${f.id}: ${f.reason}): ${f.summary}\nRun "klairr-companion check" for the full diagnosis.\n`,
+      )
+      return 1
+    }
+    const report = await auditRole(
+      connected.session.client,
+      settings.schema,
+      timeouts.query ?? DEFAULT_TIMEOUTS.query,
+      signal,
+    )
+    await closeSession(connected.session.client)
+    if (json) {
+      print(JSON.stringify(report, null, 2) + '\n')
+    } else {
+      const lines = [`Audit of role ${report.role}, schema ${report.schema}`]
+      if (!report.findings.length)
+        lines.push('', 'Nothing to fix: the role can read the schema and cannot write.')
+      for (const f of report.findings) {
+        lines.push(`  - ${f.description} [${f.kind}, ${f.cause}]`)
+        if (f.instead) lines.push(`    ${f.fix ? 'Note' : 'No statement fixes this'}: ${f.instead}`)
+      }
+      if (report.findings.length)
+        lines.push('', 'Fix script (review, then run as a superuser):', '', report.fixScript)
+      print(lines.join('\n') + '\n')
+    }
+    return report.findings.length ? 1 : 0
+  })
+}
