@@ -1,20 +1,10 @@
-import { InputError } from '../core/connection/conninfo.js'
 import { closeSession } from '../core/connection/pg-session.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import { connect } from '../core/checks/connect.js'
 import { auditRole } from '../core/grants/audit.js'
 import { redactText } from '../core/redact.js'
-import {
-  CONNECTION_HELP,
-  CONNECTION_OPTIONS,
-  connectionFromArgs,
-  fillPassword,
-  PASSWORD_HELP,
-  withSigint,
-} from './connection-options.js'
+import { CONNECTION_HELP, PASSWORD_HELP, prepareConnectingCommand, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
-import { parseStrict } from './parse-args.js'
-import { UsageError } from './usage-error.js'
 
 export const AUDIT_HELP = `Usage: klairr-companion audit [CONNECTION] [options]
 
@@ -33,36 +23,9 @@ ${PASSWORD_HELP}
 Exit status: 0 nothing to fix, 1 findings (or no connection), 2 bad input, 130 cancelled.
 `
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-/** `klairr-companion audit`: returns the exit status. */
 export async function auditCommand(io: Io): Promise<number> {
-  let parsed
-  try {
-    const { values, positionals } = parseStrict(io.argv, OPTIONS)
-    if (values.help) {
-      io.stdout.write(AUDIT_HELP)
-      return 0
-    }
-    parsed = { ...connectionFromArgs(values, positionals, io.env), json: Boolean(values.json) }
-    if (
-      !(await fillPassword(parsed.settings, io, {
-        passwordStdin: Boolean(values['password-stdin']),
-        prompt: !parsed.json,
-      }))
-    )
-      return 130
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr.write(`klairr-companion audit: ${e.message}\n`)
-      return 2
-    }
-    throw e
-  }
+  const parsed = await prepareConnectingCommand(io, 'audit', AUDIT_HELP)
+  if (typeof parsed === 'number') return parsed
   const { settings, timeouts, json } = parsed
   const secrets = settings.password ? [settings.password] : []
   const print = (text: string) => io.stdout.write(redactText(text, secrets))

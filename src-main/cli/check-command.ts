@@ -1,18 +1,8 @@
-import { InputError } from '../core/connection/conninfo.js'
 import { runChecks } from '../core/checks/run.js'
 import { redactText } from '../core/redact.js'
-import {
-  CONNECTION_HELP,
-  CONNECTION_OPTIONS,
-  connectionFromArgs,
-  fillPassword,
-  PASSWORD_HELP,
-  withSigint,
-} from './connection-options.js'
+import { CONNECTION_HELP, PASSWORD_HELP, prepareConnectingCommand, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
-import { parseStrict } from './parse-args.js'
 import { checkLine, footer, header } from './render-report.js'
-import { UsageError } from './usage-error.js'
 
 export const CHECK_HELP = `Usage: klairr-companion check [CONNECTION] [options]
 
@@ -35,40 +25,9 @@ Exit status: 0 no check failed (warnings allowed), 1 a check failed,
 2 bad input, 130 cancelled.
 `
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-/** `klairr-companion check`: returns the exit status. */
 export async function checkCommand(io: Io): Promise<number> {
-  let parsed
-  try {
-    const { values, positionals } = parseStrict(io.argv, OPTIONS)
-    if (values.help) {
-      io.stdout.write(CHECK_HELP)
-      return 0
-    }
-    parsed = {
-      ...connectionFromArgs(values, positionals, io.env),
-      json: Boolean(values.json),
-      passwordStdin: Boolean(values['password-stdin']),
-    }
-    if (
-      !(await fillPassword(parsed.settings, io, {
-        passwordStdin: parsed.passwordStdin,
-        prompt: !parsed.json,
-      }))
-    )
-      return 130
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr.write(`klairr-companion check: ${e.message}\n`)
-      return 2
-    }
-    throw e
-  }
+  const parsed = await prepareConnectingCommand(io, 'check', CHECK_HELP)
+  if (typeof parsed === 'number') return parsed
   const { settings, timeouts, json } = parsed
   const { password: _password, ...shown } = settings
   const style = { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { InputError } from '../core/connection/conninfo.js'
 import {
   connectionStringHasPassword,
   passwordFromPgpass,
@@ -6,7 +7,7 @@ import {
 } from '../core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
-import { wholeNumber } from './parse-args.js'
+import { parseStrict, wholeNumber } from './parse-args.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
 import { UsageError } from './usage-error.js'
 
@@ -131,5 +132,49 @@ export async function withSigint<T>(work: (signal: AbortSignal) => Promise<T>): 
     return await work(controller.signal)
   } finally {
     process.off('SIGINT', onSigint)
+  }
+}
+
+const CONNECTING_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export interface ConnectingCommand {
+  settings: ConnectionSettings
+  timeouts: Partial<Timeouts>
+  json: boolean
+}
+
+/**
+ * For a command whose flags are the connection options, --json and --help (`check`, `audit`): parses
+ * them, fills in the password, and returns the result, or the exit status when there is nothing to run
+ * (0 after --help, 2 after bad input with its one line on stderr, 130 when the prompt was abandoned).
+ */
+export async function prepareConnectingCommand(
+  io: Io,
+  name: string,
+  help: string,
+): Promise<ConnectingCommand | number> {
+  try {
+    const { values, positionals } = parseStrict(io.argv, CONNECTING_OPTIONS)
+    if (values.help) {
+      io.stdout.write(help)
+      return 0
+    }
+    const json = Boolean(values.json)
+    const connection = connectionFromArgs(values, positionals, io.env)
+    const filled = await fillPassword(connection.settings, io, {
+      passwordStdin: Boolean(values['password-stdin']),
+      prompt: !json,
+    })
+    return filled ? { ...connection, json } : 130
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) {
+      io.stderr.write(`klairr-companion ${name}: ${e.message}\n`)
+      return 2
+    }
+    throw e
   }
 }
