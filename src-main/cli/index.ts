@@ -1,5 +1,7 @@
 import { auditCommand } from './audit-command.js'
 import { checkCommand } from './check-command.js'
+import { exportCommand } from './export-command.js'
+import { importCommand } from './import-command.js'
 import { grantsCommand } from './grants-command.js'
 import type { Io } from './io.js'
 import { queryCommand } from './query-command.js'
@@ -16,6 +18,8 @@ Commands:
   audit          explain what makes the role writable or blind, and print the fix
   validate-sql   say whether Klairr's allow-list lets a query run
   query          run one query as Klairr would: allow-list, READ ONLY, row cap
+  export         write the verified connector file to upload to Klairr
+  import         validate a connector file and re-run its checks
 
 Run "klairr-companion <command> --help" for a command's options.
 `
@@ -24,6 +28,8 @@ const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
   check: checkCommand,
   grants: grantsCommand,
   audit: auditCommand,
+  export: exportCommand,
+  import: importCommand,
   'validate-sql': validateSqlCommand,
   query: queryCommand,
 }

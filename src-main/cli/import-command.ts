@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs'
+import { runChecks } from '../core/checks/run.js'
+import { resolveSettings } from '../core/connection/resolve-settings.js'
+import { parseExport } from '../core/export/validate-export.js'
+import { redactText } from '../core/redact.js'
+import { fillPassword, withSigint } from './connection-options.js'
+import type { Io } from './io.js'
+import { parseStrict } from './parse-args.js'
+import { UsageError } from './usage-error.js'
+
+export const IMPORT_HELP = `Usage: klairr-companion import FILE [--password-stdin] [--recheck]
+
+Reads a verified connector file back, checks it against the published schema
+(every malformed or tampered field gets its own line), and shows it. With a
+password (--password-stdin, PGPASSWORD or ~/.pgpass) or --recheck, runs the six
+setup tests again and compares the server's certificate with the pinned one.
+
+Exit status: 0 valid (and re-checked), 1 a check fails now, 2 malformed,
+tampered or mismatched file.
+`
+
+const OPTIONS = {
+  'password-stdin': { type: 'boolean' },
+  recheck: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** `klairr-companion import`: returns the exit status. */
+export async function importCommand(io: Io): Promise<number> {
+  const fail = (lines: string[]) => {
+    io.stderr.write(lines.map((l) => `klairr-companion import: ${l}\n`).join(''))
+    return 2
+  }
+  let file: string
+  let values
+  try {
+    const parsed = parseStrict(io.argv, OPTIONS)
+    values = parsed.values
+    if (values.help) {
+      io.stdout.write(IMPORT_HELP)
+      return 0
+    }
+    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE')
+    file = parsed.positionals[0]!
+  } catch (e) {
+    if (e instanceof UsageError) return fail([e.message])
+    throw e
+  }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return fail([`cannot read ${file}`])
+  }
+  const parsed = await parseExport(text)
+  if (!parsed.ok) return fail(parsed.errors.map((e) => `${file}: ${e}`))
+  const { connector, verification } = parsed.doc
+  io.stdout.write(
+    `${file}: ${connector.username}@${connector.host}:${connector.port}/${connector.database} (schema ${connector.schema}, sslmode ${connector.sslMode})\n` +
+      `  verified ${verification.verdict.replace(/_/g, ' ')} at ${verification.at} by ${verification.tool}; PostgreSQL ${verification.server.versionString}, ${verification.tls.protocol}\n` +
+      `  certificate SHA-256 ${verification.tls.certificateSha256}\n` +
+      (connector.writableRoleAcknowledgement
+        ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
+        : '') +
+      `  password: ${parsed.doc.secret ? `sealed (${parsed.doc.secret.alg})` : 'not included'}\n`,
+  )
+  const settings = resolveSettings({ ...connector, password: undefined }, {})
+  settings.password = io.env.PGPASSWORD || undefined
+  if (
+    !(await fillPassword(settings, io, { passwordStdin: Boolean(values['password-stdin']), prompt: false }))
+  )
+    return 130
+  if (!settings.password && !values.recheck) return 0
+  const { report } = await withSigint((signal) => runChecks(settings, { signal }))
+  const secrets = settings.password ? [settings.password] : []
+  const pinned = verification.tls.certificateSha256
+  const now = report.tls?.chain[0]?.fingerprint256
+  if (now && now !== pinned)
+    return fail([
+      `${file}: the server's certificate (${now}) is not the pinned one (${pinned}): the server changed or the file was altered`,
+    ])
+  const failing = report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
+  io.stdout.write(
+    redactText(
+      `Re-checked now: ${report.verdict.replace(/_/g, ' ')}${failing.length ? ` (${failing.map((c) => `${c.id}: ${c.reason}`).join(', ')})` : ''}\n`,
+      secrets,
+    ),
+  )
+  return failing.length ? 1 : 0
+}

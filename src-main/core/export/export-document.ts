@@ -1,0 +1,118 @@
+import schema from '../../../resources/klairr-connector.schema.json'
+import type { ConnectionSettings } from '../connection/settings.js'
+import type { CheckReport } from '../checks/types.js'
+import type { SealedSecret } from './seal.js'
+
+export const EXPORT_FORMAT = 'klairr.connector.postgresql/v1'
+export const EXPORT_SCHEMA = schema
+
+/** What the admin uploads to Klairr: settings without the password, the proof, and optionally the sealed password. */
+export interface ExportDocument {
+  format: typeof EXPORT_FORMAT
+  connector: {
+    host: string
+    port: number
+    database: string
+    schema: string
+    username: string
+    sslMode: 'require' | 'verify-ca' | 'verify-full'
+    privateNetwork: boolean
+    allowWritableRole: boolean
+    writableRoleAcknowledgement?: { by: string; at: string }
+  }
+  verification: {
+    at: string
+    tool: string
+    verdict: 'ready' | 'ready_with_warnings'
+    checks: {
+      id: string
+      status: 'pass' | 'warn'
+      reason: string | null
+      troubleshooting: string | null
+      summary: string
+      evidence: Record<string, unknown>
+    }[]
+    server: { versionString: string; versionNumber: number; inRecovery: boolean }
+    tls: { protocol: 'TLSv1.2' | 'TLSv1.3'; certificateSha256: string }
+    introspection: { relations: number; columns: number }
+  }
+  secret?: SealedSecret
+}
+
+export class ExportRefused extends Error {
+  override readonly name = 'ExportRefused'
+  constructor(readonly reasons: string[]) {
+    super(`export refused: ${reasons.join('; ')}`)
+  }
+}
+
+/**
+ * Builds the export from a finished run. Refused while any check failed or did not run; a writable role
+ * passes only when "Allow writable role" was set, and then the acknowledgement (who, when) is recorded.
+ */
+export function buildExport(
+  settings: ConnectionSettings,
+  report: CheckReport,
+  opts: { tool: string; now: Date; acknowledgedBy: string; secret?: SealedSecret },
+): ExportDocument {
+  const blocking = report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
+  if (blocking.length || report.verdict === 'blocked') {
+    throw new ExportRefused(
+      blocking.map(
+        (c) => `${c.id} ${c.status === 'skip' ? 'did not run' : `failed (${c.reason})`}: ${c.summary}`,
+      ),
+    )
+  }
+  const leaf = report.tls?.chain[0]
+  const protocol = report.tls?.protocol
+  if (!leaf || (protocol !== 'TLSv1.2' && protocol !== 'TLSv1.3') || !report.server) {
+    throw new ExportRefused(['the run has no TLS certificate or server facts to record'])
+  }
+  if (
+    settings.sslMode !== 'require' &&
+    settings.sslMode !== 'verify-ca' &&
+    settings.sslMode !== 'verify-full'
+  ) {
+    throw new ExportRefused([`sslmode ${settings.sslMode} is not one Klairr accepts`])
+  }
+  const intro = report.checks.find((c) => c.id === 'introspection')?.evidence as
+    { relations?: number; columns?: number } | undefined
+  const connector: ExportDocument['connector'] = {
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    schema: settings.schema,
+    username: settings.username,
+    sslMode: settings.sslMode,
+    privateNetwork: settings.privateNetwork,
+    allowWritableRole: settings.allowWritableRole,
+  }
+  if (settings.allowWritableRole)
+    connector.writableRoleAcknowledgement = { by: opts.acknowledgedBy, at: opts.now.toISOString() }
+  const doc: ExportDocument = {
+    format: EXPORT_FORMAT,
+    connector,
+    verification: {
+      at: opts.now.toISOString(),
+      tool: opts.tool,
+      verdict: report.verdict === 'ready' ? 'ready' : 'ready_with_warnings',
+      checks: report.checks.map((c) => ({
+        id: c.id,
+        status: c.status as 'pass' | 'warn',
+        reason: c.reason,
+        troubleshooting: c.troubleshooting,
+        summary: c.summary,
+        evidence: c.evidence,
+      })),
+      server: {
+        versionString: report.server.versionString,
+        versionNumber: report.server.versionNumber,
+        inRecovery: report.server.inRecovery,
+      },
+      tls: { protocol, certificateSha256: leaf.fingerprint256 },
+      introspection: { relations: intro?.relations ?? 0, columns: intro?.columns ?? 0 },
+    },
+  }
+  if (opts.secret) doc.secret = opts.secret
+  return doc
+}
