@@ -4,6 +4,7 @@ import { InputError } from '../core/connection/conninfo.js'
 import { runChecks } from '../core/checks/run.js'
 import { buildExport, ExportRefused } from '../core/export/export-document.js'
 import { SealError, sealSecret } from '../core/export/seal.js'
+import { parseExport } from '../core/export/validate-export.js'
 import { redactText } from '../core/redact.js'
 import {
   CONNECTION_HELP,
@@ -114,6 +115,9 @@ export async function exportCommand(io: Io): Promise<number> {
     }
     throw e
   }
+  // The file must be what the published schema says, or it is not written: a bug, not a user error.
+  const check = await parseExport(text)
+  if (!check.ok) throw new Error(`the export does not match its own schema: ${check.errors.join('; ')}`)
   if (out === '-') io.stdout.write(text)
   else {
     writeFileSync(out, text, { mode: recipient ? 0o600 : 0o644 })

@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openSecret } from '../../src-main/core/export/seal.js'
+import {
+  ConnectorRecords,
+  recordFromExport,
+  type KeyValueStore,
+} from '../../src-main/core/records/connector-records.js'
 import { parseExport } from '../../src-main/core/export/validate-export.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
@@ -20,6 +25,11 @@ const conn = (username: string, port = portOf(18)) => [
   username,
   '--private-network',
 ]
+function memoryStore(): KeyValueStore {
+  let value: unknown
+  return { get: () => value, set: (_k, v) => void (value = v) }
+}
+
 const workdir = () => mkdtempSync(join(tmpdir(), 'klairr-export-'))
 
 function keyPair(dir: string, name: string) {
@@ -78,6 +88,13 @@ describe('klairr-companion export and import', () => {
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     })
     expect(doc.verification.verdict).toBe('ready_with_warnings')
+    // The desktop app keeps the same acknowledgement on the connector record.
+    const records = new ConnectorRecords(memoryStore())
+    records.save(recordFromExport('c1', 'writable', doc))
+    expect(records.get('c1')).toMatchObject({
+      writableRoleAcknowledgement: doc.connector.writableRoleAcknowledgement,
+      approvedCertificateSha256: doc.verification.tls.certificateSha256,
+    })
   })
 
   it('--seal-to: the password opens with the matching private key only; the file is private', async () => {

@@ -1,0 +1,140 @@
+import type { ConnectionSettings } from '../connection/settings.js'
+import type { CheckStatus, Verdict } from '../checks/types.js'
+
+/**
+ * What the desktop app keeps per connector: settings without the password (that lives in the vault),
+ * the last run, the "Allow writable role" acknowledgement and the approved certificate fingerprint.
+ */
+export interface ConnectorRecord {
+  id: string
+  name: string
+  settings: Omit<ConnectionSettings, 'password'>
+  lastRun: {
+    at: string
+    verdict: Verdict
+    checks: { id: string; status: CheckStatus; reason: string | null }[]
+  } | null
+  writableRoleAcknowledgement: { by: string; at: string } | null
+  approvedCertificateSha256: string | null
+}
+
+/** The stored document. The version is explicit; `migrate` brings any earlier shape to this one. */
+export interface RecordsDocument {
+  schemaVersion: typeof RECORDS_SCHEMA_VERSION
+  records: ConnectorRecord[]
+}
+
+export const RECORDS_SCHEMA_VERSION = 2
+
+/** The small part of electron-store the records use, so core and its tests need no Electron. */
+export interface KeyValueStore {
+  get(key: string): unknown
+  set(key: string, value: unknown): void
+}
+
+const STORE_KEY = 'connectors'
+
+/**
+ * Brings a stored document from any earlier version to the current one. Version 1 (the first release)
+ * kept `acknowledgedWritableBy` and `acknowledgedWritableAt` as two fields and no fingerprint; nothing
+ * stored means an empty list. Unknown future versions are refused, not guessed at.
+ */
+export function migrate(stored: unknown): RecordsDocument {
+  if (stored === undefined || stored === null) return { schemaVersion: RECORDS_SCHEMA_VERSION, records: [] }
+  const doc = stored as { schemaVersion?: unknown; records?: unknown }
+  const version = typeof doc.schemaVersion === 'number' ? doc.schemaVersion : 1
+  if (!Array.isArray(doc.records))
+    throw new Error('stored connectors are not a list: refusing to overwrite them')
+  if (version > RECORDS_SCHEMA_VERSION)
+    throw new Error(
+      `stored connectors have schema version ${version}, newer than this app (${RECORDS_SCHEMA_VERSION}): update the app`,
+    )
+  if (version === RECORDS_SCHEMA_VERSION) return doc as RecordsDocument
+  const records = (doc.records as Record<string, unknown>[]).map((r): ConnectorRecord => {
+    const { acknowledgedWritableBy, acknowledgedWritableAt, ...rest } = r as Record<string, unknown> & {
+      acknowledgedWritableBy?: string
+      acknowledgedWritableAt?: string
+    }
+    return {
+      ...(rest as Omit<ConnectorRecord, 'writableRoleAcknowledgement' | 'approvedCertificateSha256'>),
+      writableRoleAcknowledgement:
+        acknowledgedWritableBy && acknowledgedWritableAt
+          ? { by: acknowledgedWritableBy, at: acknowledgedWritableAt }
+          : null,
+      approvedCertificateSha256: null,
+    }
+  })
+  return { schemaVersion: RECORDS_SCHEMA_VERSION, records }
+}
+
+/** Connector records over a key-value store (electron-store in the app). Every read migrates. */
+export class ConnectorRecords {
+  constructor(private readonly store: KeyValueStore) {}
+
+  private read(): RecordsDocument {
+    const doc = migrate(this.store.get(STORE_KEY))
+    return doc
+  }
+
+  private write(records: ConnectorRecord[]): void {
+    const doc: RecordsDocument = { schemaVersion: RECORDS_SCHEMA_VERSION, records }
+    this.store.set(STORE_KEY, doc)
+  }
+
+  list(): ConnectorRecord[] {
+    return this.read().records
+  }
+
+  get(id: string): ConnectorRecord | null {
+    return this.read().records.find((r) => r.id === id) ?? null
+  }
+
+  save(record: ConnectorRecord): void {
+    if ('password' in (record.settings as object))
+      throw new Error('a connector record never holds a password: it belongs in the vault')
+    const others = this.read().records.filter((r) => r.id !== record.id)
+    this.write([...others, record])
+  }
+
+  remove(id: string): boolean {
+    const records = this.read().records
+    const kept = records.filter((r) => r.id !== id)
+    this.write(kept)
+    return kept.length !== records.length
+  }
+}
+
+/** The record a verified export leaves behind: its settings, run, acknowledgement and pinned certificate. */
+export function recordFromExport(
+  id: string,
+  name: string,
+  doc: {
+    connector: Omit<ConnectorRecord['settings'], never> & {
+      writableRoleAcknowledgement?: { by: string; at: string }
+    }
+    verification: {
+      at: string
+      verdict: Verdict
+      checks: { id: string; status: CheckStatus; reason: string | null }[]
+      tls: { certificateSha256: string }
+    }
+  },
+): ConnectorRecord {
+  const { writableRoleAcknowledgement, ...settings } = doc.connector
+  return {
+    id,
+    name,
+    settings,
+    lastRun: {
+      at: doc.verification.at,
+      verdict: doc.verification.verdict,
+      checks: doc.verification.checks.map(({ id: checkId, status, reason }) => ({
+        id: checkId,
+        status,
+        reason,
+      })),
+    },
+    writableRoleAcknowledgement: writableRoleAcknowledgement ?? null,
+    approvedCertificateSha256: doc.verification.tls.certificateSha256,
+  }
+}
