@@ -106,3 +106,23 @@ export function probeStatement(
   if (fallbackTable) return { sql: `EXPLAIN DELETE FROM ${fallbackTable} WHERE false`, target: fallbackTable }
   return null
 }
+
+/** One finding in words, for summaries, the audit and fix-script comments. */
+export function describeFinding(f: WriteFinding): string {
+  const via =
+    f.cause === 'membership' ? ` via ${f.via.join(' → ')}` : f.cause === 'public' ? ' via PUBLIC' : ''
+  switch (f.kind) {
+    case 'attribute':
+      return `${f.privilege} attribute${f.via.length > 1 ? ` of role ${f.via[f.via.length - 1]} (reachable${via})` : ''}`
+    case 'membership':
+      return `member of ${f.object}${via}`
+    case 'ownership':
+    case 'schema_ownership':
+    case 'database_ownership':
+      return `owns ${f.object}${via}`
+    case 'probe':
+      return `PostgreSQL permitted ${f.privilege} on ${f.object}`
+    default:
+      return `${f.privilege}${f.column ? ` (${f.column})` : ''} on ${f.object}${via}`
+  }
+}

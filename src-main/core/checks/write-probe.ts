@@ -3,32 +3,13 @@ import type { CatalogFacts } from './catalog.js'
 import type { RunContext } from './context.js'
 import { checkResult } from './result.js'
 import type { CheckResult } from './types.js'
-import { probeStatement, toFindings, type WriteFinding } from './write-paths.js'
+import { describeFinding, probeStatement, toFindings, type WriteFinding } from './write-paths.js'
 
 type ProbeOutcome = 'permitted' | 'denied' | 'blocked_by_lock' | 'timeout' | 'error' | 'not_run'
 
 interface PgError {
   code?: string
   message?: string
-}
-
-function describe(f: WriteFinding): string {
-  const via =
-    f.cause === 'membership' ? ` via ${f.via.join(' → ')}` : f.cause === 'public' ? ' via PUBLIC' : ''
-  switch (f.kind) {
-    case 'attribute':
-      return `${f.privilege} attribute${f.via.length > 1 ? ` of role ${f.via[f.via.length - 1]} (reachable${via})` : ''}`
-    case 'membership':
-      return `member of ${f.object}${via}`
-    case 'ownership':
-    case 'schema_ownership':
-    case 'database_ownership':
-      return `owns ${f.object}${via}`
-    case 'probe':
-      return `PostgreSQL permitted ${f.privilege} on ${f.object}`
-    default:
-      return `${f.privilege}${f.column ? ` (${f.column})` : ''} on ${f.object}${via}`
-  }
 }
 
 /** One phrase per object and path: `INSERT, UPDATE on public.orders via a → b`, not one per privilege. */
@@ -41,7 +22,7 @@ export function summarize(findings: WriteFinding[]): string[] {
   return [...groups.values()].map((group) => {
     const first = group[0]!
     const privileges = [...new Set(group.map((f) => f.privilege))].join(', ')
-    return describe({ ...first, privilege: privileges })
+    return describeFinding({ ...first, privilege: privileges })
   })
 }
 
@@ -97,7 +78,7 @@ export async function runWriteProbe(
   const writable = findings.filter((f) => f.writable)
   const createOnly = findings.filter((f) => !f.writable)
   const evidence = {
-    findings: findings.map((f) => ({ ...f, description: describe(f) })),
+    findings: findings.map((f) => ({ ...f, description: describeFinding(f) })),
     probe: probe
       ? { statement: probe.sql, outcome, error: probeError }
       : { statement: null, outcome, error: null },

@@ -1,6 +1,6 @@
 import { boundedQuery, escapeLiteral, type PgClient } from '../connection/pg-session.js'
 import { WRITE_PATHS_SQL } from '../checks/catalog-sql.js'
-import { toFindings, type WriteFinding, type WritePathRow } from '../checks/write-paths.js'
+import { describeFinding, toFindings, type WriteFinding, type WritePathRow } from '../checks/write-paths.js'
 import { fixFor } from '../diagnosis/advice.js'
 import { quoteIdent } from '../sql-ident.js'
 import { commentText } from './role-script.js'
@@ -150,7 +150,7 @@ export async function auditRole(
       object: f.column ? `${f.object} (${f.column})` : f.object,
       cause: OWNERSHIP.has(f.kind) ? 'ownership' : f.cause,
       via: f.via,
-      description: describeWrite(f),
+      description: describeFinding(f),
       fix: instead ? null : fixFor(f, role),
       instead:
         instead ??
@@ -160,23 +160,6 @@ export async function auditRole(
     })
   }
   return { role, schema, findings, fixScript: fixScriptFor(role, findings) }
-}
-
-function describeWrite(f: WriteFinding): string {
-  const via =
-    f.cause === 'membership' ? ` through ${f.via.join(' → ')}` : f.cause === 'public' ? ' through PUBLIC' : ''
-  switch (f.kind) {
-    case 'attribute':
-      return `${f.privilege} attribute${f.via.length > 1 ? ` (of ${f.via[f.via.length - 1]}, reachable by SET ROLE${via})` : ''}`
-    case 'membership':
-      return `member of ${f.object}${via}`
-    case 'ownership':
-    case 'schema_ownership':
-    case 'database_ownership':
-      return `owns ${f.object}`
-    default:
-      return `${f.privilege}${f.column ? ` (${f.column})` : ''} on ${f.object}${via}`
-  }
 }
 
 function fixScriptFor(role: string, findings: AuditFinding[]): string {
