@@ -1,16 +1,12 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../../src-main/core/checks/connect.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
 import { auditRole, type AuditReport } from '../../src-main/core/grants/audit.js'
-import { conninfoString } from '../../src-main/core/sql-ident.js'
 import { SUPPORTED_MAJORS } from '../lab/server.js'
 import { LAB_DATABASE } from '../lab/seed.js'
-import { FAST, lab, labSettings, portOf, statusLine } from './helpers.js'
+import { FAST, labSettings, statusLine } from './helpers.js'
+import { psqlAsSuperuser } from './superuser.js'
 
 async function audit(major: number, username: string, schema = 'public'): Promise<AuditReport> {
   const connected = await connect(labSettings(major, 'audit', { username, schema }))
@@ -20,32 +16,6 @@ async function audit(major: number, username: string, schema = 'public'): Promis
   } finally {
     await closeSession(connected.session.client)
   }
-}
-
-function runAsSuperuser(major: number, script: string): void {
-  const file = join(mkdtempSync(join(tmpdir(), 'klairr-fix-')), 'fix.sql')
-  writeFileSync(file, script)
-  execFileSync(
-    'psql',
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      conninfoString({
-        host: '127.0.0.1',
-        port: portOf(major, 'audit'),
-        user: 'postgres',
-        dbname: LAB_DATABASE,
-      }),
-      '-f',
-      file,
-    ],
-    {
-      env: { ...process.env, PGPASSWORD: lab().versions[String(major)]!.superPassword },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
 }
 
 // Roles the lab makes writable or blind, in the audit server's copy, with the causes the audit must name.
@@ -103,7 +73,7 @@ describe.each(SUPPORTED_MAJORS)('audit on PostgreSQL %i', (major) => {
     async (username, schema, expected) => {
       const before = await audit(major, username, schema)
       for (const e of expected) expect(before.findings).toContainEqual(expect.objectContaining(e))
-      runAsSuperuser(major, before.fixScript)
+      psqlAsSuperuser(major, LAB_DATABASE, before.fixScript, 'audit')
       const after = await audit(major, username, schema)
       expect(after.findings.filter((f) => f.fix)).toEqual([])
       const { report } = await runChecks(labSettings(major, 'audit', { username, schema }), {

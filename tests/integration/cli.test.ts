@@ -5,17 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { spawn } from 'node:child_process'
 import { CLI, runCli } from './cli-run.js'
-import { lab, portOf } from './helpers.js'
+import { lab, labArgs, portOf } from './helpers.js'
 
-const base = (port = portOf(18)) => [
-  '--host',
-  '127.0.0.1',
-  '--port',
-  String(port),
-  '--dbname',
-  LAB_DATABASE,
-  '--private-network',
-]
+const base = labArgs
 
 describe('klairr-companion check: bad input', () => {
   it.each([

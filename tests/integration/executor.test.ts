@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import pg from 'pg'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
-import { LAB_DATABASE } from '../lab/seed.js'
 import { startWireSpy } from '../lab/wire-spy.js'
-import { lab, portOf } from './helpers.js'
+import { portOf } from './helpers.js'
+import { superuserClient } from './superuser.js'
 import { isDiscarded, run, session } from './sql-helpers.js'
 
 /** Layer 2 alone, as if layer 1 had been bypassed: what the database and the protocol still refuse. */
 describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
-  const superClient = () =>
-    new pg.Client({
-      host: '127.0.0.1',
-      port: portOf(major),
-      user: 'postgres',
-      password: lab().versions[String(major)]!.superPassword,
-      database: LAB_DATABASE,
-    })
-
   it('the extended protocol refuses more than one statement', async () => {
     const s = await session(major)
     const outcome = await run(s, 'SELECT 1; DELETE FROM public.events')
@@ -41,7 +31,7 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
 
   it('nothing ever commits: on the wire, only BEGIN READ ONLY … ROLLBACK; rows unchanged', async () => {
     const spy = await startWireSpy(portOf(major))
-    const admin = superClient()
+    const admin = superuserClient(major)
     await admin.connect()
     try {
       const before = (await admin.query('SELECT count(*)::int AS n FROM public.events')).rows[0].n
@@ -71,7 +61,7 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
   })
 
   it('a lock held by another session is waited for only up to the lock bound', async () => {
-    const admin = superClient()
+    const admin = superuserClient(major)
     await admin.connect()
     try {
       await admin.query('BEGIN')
@@ -98,7 +88,7 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
     expect(performance.now() - started).toBeLessThan(1200)
     expect(outcome).toMatchObject({ ok: false, reason: 'cancelled' })
     expect(isDiscarded(s)).toBe(true)
-    const admin = superClient()
+    const admin = superuserClient(major)
     await admin.connect()
     try {
       let active = 1

@@ -10,21 +10,11 @@ import {
   type KeyValueStore,
 } from '../../src-main/core/records/connector-records.js'
 import { parseExport } from '../../src-main/core/export/validate-export.js'
-import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
-import { portOf } from './helpers.js'
+import { labArgs, portOf } from './helpers.js'
 
-const conn = (username: string, port = portOf(18)) => [
-  '--host',
-  '127.0.0.1',
-  '--port',
-  String(port),
-  '--dbname',
-  LAB_DATABASE,
-  '--username',
-  username,
-  '--private-network',
-]
+const conn = (username: string, port = portOf(18)) => [...labArgs(port), '--username', username]
 function memoryStore(): KeyValueStore {
   let value: unknown
   return { get: () => value, set: (_k, v) => void (value = v) }

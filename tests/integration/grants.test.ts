@@ -1,9 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import pg from 'pg'
 import {
   cleanupScript,
   generatePassword,
@@ -11,54 +6,10 @@ import {
   type RoleScriptOptions,
 } from '../../src-main/core/grants/role-script.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
-import { quoteIdent, conninfoString } from '../../src-main/core/sql-ident.js'
+import { quoteIdent } from '../../src-main/core/sql-ident.js'
 import { SUPPORTED_MAJORS } from '../lab/server.js'
-import { FAST, lab, labSettings, portOf, statusLine } from './helpers.js'
-
-const superPassword = (major: number) => lab().versions[String(major)]!.superPassword
-
-/** Runs a script the way an admin does: psql as the superuser, stopping at the first error. */
-function psqlAsSuperuser(major: number, database: string, script: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'klairr-script-')), 'script.sql')
-  writeFileSync(file, script)
-  return execFileSync(
-    'psql',
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      conninfoString({ host: '127.0.0.1', port: portOf(major), user: 'postgres', dbname: database }),
-      '-f',
-      file,
-    ],
-    {
-      env: { ...process.env, PGPASSWORD: superPassword(major) },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-}
-
-async function asSuperuser<T>(
-  major: number,
-  database: string,
-  work: (c: pg.Client) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: portOf(major),
-    user: 'postgres',
-    password: superPassword(major),
-    database,
-  })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
+import { FAST, labSettings, statusLine } from './helpers.js'
+import { asSuperuser, psqlAsSuperuser } from './superuser.js'
 
 // Names an admin may really have: mixed case, spaces, double and single quotes, non-ASCII letters.
 const HOSTILE = {

@@ -45,3 +45,8 @@ const LETTER = { pass: 'P', warn: 'W', fail: 'F', skip: '-' } as const
 export function statusLine(report: CheckReport): string {
   return report.checks.map((c) => LETTER[c.status]).join('')
 }
+
+/** The CLI flags that reach a lab server, as an admin types them; add `--username`. */
+export function labArgs(port = portOf(18)): string[] {
+  return ['--host', '127.0.0.1', '--port', String(port), '--dbname', LAB_DATABASE, '--private-network']
+}

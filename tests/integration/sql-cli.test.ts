@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
-import { portOf } from './helpers.js'
+import { labArgs } from './helpers.js'
 
-const conn = () => [
-  '--host',
-  '127.0.0.1',
-  '--port',
-  String(portOf(18)),
-  '--dbname',
-  LAB_DATABASE,
-  '--username',
-  'klairr_reader',
-]
+const conn = (username = 'klairr_reader') => [...labArgs(), '--username', username]
 
 describe('klairr-companion validate-sql', () => {
   it('allowed: prints the text that would run, exit 0', async () => {
@@ -188,17 +179,7 @@ describe('klairr-companion grants', () => {
 
 describe('klairr-companion audit', () => {
   it('names tables that future owners would hide: default privileges missing FOR ROLE the owner', async () => {
-    const args = [
-      'audit',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(portOf(18)),
-      '--dbname',
-      LAB_DATABASE,
-      '--username',
-      'klairr_reader',
-    ]
+    const args = ['audit', ...conn('klairr_reader')]
     const r = await runCli(args, { env: { PGPASSWORD: LAB_PASSWORD } })
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('no default privileges FOR ROLE r_owner [default_privileges_missing, missing]')
@@ -208,17 +189,7 @@ describe('klairr-companion audit', () => {
   })
 
   it('a writable role: findings with causes and the fix script, exit 1; --json carries the findings', async () => {
-    const args = [
-      'audit',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(portOf(18)),
-      '--dbname',
-      LAB_DATABASE,
-      '--username',
-      'r_owner',
-    ]
+    const args = ['audit', ...conn('r_owner')]
     const human = await runCli(args, { env: { PGPASSWORD: LAB_PASSWORD } })
     expect(human.code).toBe(1)
     expect(human.stdout).toContain('owns public.owned_by_role [ownership, ownership]')

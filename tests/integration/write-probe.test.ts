@@ -4,18 +4,8 @@ import { runChecks } from '../../src-main/core/checks/run.js'
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { SUPPORTED_MAJORS } from '../lab/server.js'
 import { startWireSpy } from '../lab/wire-spy.js'
-import { LAB_DATABASE } from '../lab/seed.js'
-import { check, FAST, lab, labSettings, portOf } from './helpers.js'
-
-function superClient(major: number): pg.Client {
-  return new pg.Client({
-    host: '127.0.0.1',
-    port: portOf(major),
-    user: 'postgres',
-    password: lab().versions[String(major)]!.superPassword,
-    database: LAB_DATABASE,
-  })
-}
+import { check, FAST, labSettings, portOf } from './helpers.js'
+import { superuserClient } from './superuser.js'
 
 /** Everything the acceptance says must not change: rows, tuple counters, objects, locks. */
 async function traces(client: pg.Client): Promise<unknown> {
@@ -49,7 +39,7 @@ const ROLES = [
 
 describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
   it('leaves no trace: row counts, tuple counters, objects and locks are unchanged', async () => {
-    const client = superClient(major)
+    const client = superuserClient(major)
     await client.connect()
     try {
       const before = await traces(client)
@@ -63,7 +53,7 @@ describe.each(SUPPORTED_MAJORS)('write probe on PostgreSQL %i', (major) => {
   })
 
   it('is never held longer than its bound by an ACCESS EXCLUSIVE lock another session holds', async () => {
-    const client = superClient(major)
+    const client = superuserClient(major)
     await client.connect()
     try {
       await client.query('BEGIN')
