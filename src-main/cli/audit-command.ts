@@ -3,7 +3,13 @@ import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import { connect } from '../core/checks/connect.js'
 import { auditRole } from '../core/grants/audit.js'
 import { redactText } from '../core/redact.js'
-import { CONNECTION_HELP, PASSWORD_HELP, prepareConnectingCommand, withSigint } from './connection-options.js'
+import {
+  CONNECTION_HELP,
+  connectFailureText,
+  PASSWORD_HELP,
+  prepareConnectingCommand,
+  withSigint,
+} from './connection-options.js'
 import type { Io } from './io.js'
 
 export const AUDIT_HELP = `Usage: klairr-companion audit [CONNECTION] [options]
@@ -34,11 +40,7 @@ export async function auditCommand(io: Io): Promise<number> {
     if (!connected.ok) {
       const f = connected.failure
       if (f.reason === 'cancelled') return 130
-      print(
-        json
-          ? JSON.stringify({ ok: false, check: f.id, reason: f.reason, message: f.summary }, null, 2) + '\n'
-          : `Could not connect (${f.id}: ${f.reason}): ${f.summary}\nRun "klairr-companion check" for the full diagnosis.\n`,
-      )
+      print(connectFailureText(f, settings, json))
       return 1
     }
     const report = await auditRole(

@@ -1,5 +1,7 @@
 import { accessSync, constants } from 'node:fs'
 import { InputError } from '../core/connection/conninfo.js'
+import type { CheckResult } from '../core/checks/types.js'
+import { adviceFor } from '../core/diagnosis/advice.js'
 import {
   connectionStringHasPassword,
   passwordFromPgpass,
@@ -177,4 +179,20 @@ export async function prepareConnectingCommand(
     }
     throw e
   }
+}
+
+/** What a command that only needs a connection (query, audit) prints when it cannot get one. */
+export function connectFailureText(
+  failure: CheckResult,
+  settings: ConnectionSettings,
+  json: boolean,
+): string {
+  if (json) {
+    const { id: check, reason, troubleshooting, summary: message } = failure
+    return (
+      JSON.stringify({ ok: false, stage: 'connect', check, reason, troubleshooting, message }, null, 2) + '\n'
+    )
+  }
+  const advice = adviceFor(failure, settings)
+  return `Could not connect (${failure.id}: ${failure.reason}): ${failure.summary}\n${advice ? `${advice.meaning}\n` : ''}Run "klairr-companion check" for the full diagnosis.\n`
 }

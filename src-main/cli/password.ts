@@ -1,12 +1,9 @@
+import { readAll } from './io.js'
 import type { Readable, Writable } from 'node:stream'
 
 /** Reads all of stdin as the password (`--password-stdin`), dropping one trailing newline as `docker login` does. */
 export async function readPasswordFromStream(input: Readable): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of input) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '')
+  return (await readAll(input)).replace(/\r?\n$/, '')
 }
 
 /** Prompts on the terminal without echo, like psql. Ctrl-C aborts with null. */

@@ -1,22 +1,21 @@
 import { InputError } from '../core/connection/conninfo.js'
 import { closeSession } from '../core/connection/pg-session.js'
 import { connect } from '../core/checks/connect.js'
-import { adviceFor } from '../core/diagnosis/advice.js'
 import { redactText } from '../core/redact.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
 import { DEFAULT_MAX_ROWS, loadGuard, validateSql } from '../core/sql/guard.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import {
   CONNECTION_HELP,
+  connectFailureText,
   CONNECTION_OPTIONS,
   connectionFromArgs,
   fillPassword,
   PASSWORD_HELP,
   withSigint,
 } from './connection-options.js'
-import type { Io } from './io.js'
+import { readAll, type Io } from './io.js'
 import { parseStrict, wholeNumber } from './parse-args.js'
-import { readPasswordFromStream as readAll } from './password.js'
 import { renderRows } from './render-rows.js'
 import { UsageError } from './usage-error.js'
 
@@ -115,23 +114,7 @@ export async function queryCommand(io: Io): Promise<number> {
     if (!connected.ok) {
       const f = connected.failure
       if (f.reason === 'cancelled') return 130
-      const advice = adviceFor(f, settings)
-      print(
-        json
-          ? JSON.stringify(
-              {
-                ok: false,
-                stage: 'connect',
-                check: f.id,
-                reason: f.reason,
-                troubleshooting: f.troubleshooting,
-                message: f.summary,
-              },
-              null,
-              2,
-            ) + '\n'
-          : `Could not connect (${f.id}: ${f.reason}): ${f.summary}\n${advice ? `${advice.meaning}\nRun "klairr-companion check" for the full diagnosis.\n` : ''}`,
-      )
+      print(connectFailureText(f, settings, json))
       return 1
     }
     const outcome = await executeQuery(connected.session, verdict.sql, {

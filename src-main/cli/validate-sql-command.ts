@@ -1,7 +1,6 @@
 import { DEFAULT_MAX_ROWS, loadGuard, validateSql, type GuardResult } from '../core/sql/guard.js'
-import type { Io } from './io.js'
+import { readAll, type Io } from './io.js'
 import { parseStrict, wholeNumber } from './parse-args.js'
-import { readPasswordFromStream as readAll } from './password.js'
 import { UsageError } from './usage-error.js'
 
 export const VALIDATE_HELP = `Usage: klairr-companion validate-sql [--max-rows N] [--batch]
