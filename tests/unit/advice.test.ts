@@ -101,3 +101,20 @@ describe('fixFor', () => {
     )
   })
 })
+
+describe('read and write failures point to the audit', () => {
+  it.each([
+    'no_schema_usage',
+    'no_select_privilege',
+    'partial_select',
+    'no_tables_visible',
+    'writable_role',
+    'schema_create_privilege',
+  ] as const)('%s', (reason) => {
+    const advice = adviceFor({ reason, evidence: { findings: [] } }, settings)!
+    const audit = advice.commands.find((c) => c.command.startsWith('klairr-companion audit '))
+    expect(audit?.command).toBe(
+      `klairr-companion audit "host=db.example.com port=5432 dbname='My Analytics' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem" --schema 'Sales'`,
+    )
+  })
+})

@@ -44,8 +44,23 @@ export interface Advice {
 type Settings = Omit<ConnectionSettings, 'password'>
 type AdviceContext = { s: Settings; evidence: Record<string, unknown> }
 
+/** The connection as a double-quoted libpq string for a shell command line; never with a password. */
+function shellConninfo(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
+  const root = s.sslRootCert && !s.sslRootCert.includes('-----BEGIN') ? { sslrootcert: s.sslRootCert } : {}
+  const parts = {
+    host: s.host,
+    port: s.port,
+    dbname: s.database,
+    user: s.username,
+    sslmode: s.sslMode,
+    ...root,
+    ...over,
+  }
+  return `"${conninfoString(parts as Record<string, string | number>).replace(/"/g, '\\"')}"`
+}
+
 function psql(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
-  return `psql "${conninfoString({ host: s.host, port: s.port, dbname: s.database, user: s.username, sslmode: s.sslMode, ...(s.sslRootCert && !s.sslRootCert.includes('-----BEGIN') ? { sslrootcert: s.sslRootCert } : {}), ...over } as Record<string, string | number>).replace(/"/g, '\\"')}"`
+  return `psql ${shellConninfo(s, over)}`
 }
 
 function openssl(s: Settings, extra = ''): string {
@@ -78,6 +93,11 @@ const readGrants = (c: AdviceContext) => ({
   command: `GRANT USAGE ON SCHEMA ${schema(c.s)} TO ${role(c.s)};\nGRANT SELECT ON ALL TABLES IN SCHEMA ${schema(c.s)} TO ${role(c.s)};\nALTER DEFAULT PRIVILEGES IN SCHEMA ${schema(c.s)} GRANT SELECT ON TABLES TO ${role(c.s)};`,
 })
 const checkGrants = (c: AdviceContext) => ({ label: 'Verify in psql', command: `\\dp ${schema(c.s)}.*` })
+/** The privilege audit: every cause with its object, and the smallest fix script. */
+const audit = (c: AdviceContext) => ({
+  label: 'List every cause and print the smallest fix script',
+  command: `klairr-companion audit ${shellConninfo(c.s)} --schema '${c.s.schema.replace(/'/g, "'\\''")}'`,
+})
 
 /** The statement that removes one write path, or what to do where no REVOKE can. */
 export function fixFor(f: WriteFinding, roleName: string): string {
@@ -399,15 +419,13 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   no_schema_usage: (c) => ({
     meaning: 'The role has CONNECT but no USAGE on the schema, so introspection returns 0 tables.',
     steps: [`Re-run GRANT USAGE ON SCHEMA ${c.s.schema} TO ${c.s.username}.`],
-    commands: [readGrants(c), checkGrants(c)],
+    commands: [readGrants(c), checkGrants(c), audit(c)],
     field: null,
   }),
   no_select_privilege: (c) => ({
     meaning: 'The role is missing SELECT on the tables of the schema.',
-    steps: [
-      'Re-run the GRANT SELECT ON ALL TABLES statement and verify with \\dp (klairr-companion audit prints the smallest fix script).',
-    ],
-    commands: [readGrants(c), checkGrants(c)],
+    steps: ['Re-run the GRANT SELECT ON ALL TABLES statement and verify with \\dp.'],
+    commands: [readGrants(c), checkGrants(c), audit(c)],
     field: null,
   }),
   partial_select: (c) => ({
@@ -415,7 +433,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     steps: [
       'Grant SELECT on all tables, and default privileges for future ones (for each role that creates tables).',
     ],
-    commands: [readGrants(c), checkGrants(c)],
+    commands: [readGrants(c), checkGrants(c), audit(c)],
     field: null,
   }),
   relation_locked: () => ({
@@ -435,10 +453,10 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     meaning:
       'Klairr’s probe found the role can write. Either narrow it to SELECT only, or set “Allow writable role” to Yes (Klairr’s executor allow-list still blocks writes).',
     steps: [
-      'Run the statements below to remove each write path, then test again (klairr-companion audit explains each cause and prints the smallest fix script).',
+      'Run the statements below to remove each write path, then test again.',
       'Or set “Allow writable role” to Yes to acknowledge it.',
     ],
-    commands: [revokeScript(c, true)],
+    commands: [revokeScript(c, true), audit(c)],
     field: 'allowWritableRole',
   }),
   schema_create_privilege: (c) => ({
@@ -447,7 +465,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     steps: [
       'Revoke CREATE as below; on PostgreSQL 14 and older, revoking it from PUBLIC on schema public is the usual hardening.',
     ],
-    commands: [revokeScript(c, false)],
+    commands: [revokeScript(c, false), audit(c)],
     field: null,
   }),
   read_replica: () => ({
@@ -469,7 +487,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   no_tables_visible: (c) => ({
     meaning: 'Schema introspection returned 0 tables: the role sees nothing in the schema.',
     steps: [`Re-run GRANT USAGE ON SCHEMA ${c.s.schema} TO ${c.s.username}, and GRANT SELECT on its tables.`],
-    commands: [readGrants(c), checkGrants(c)],
+    commands: [readGrants(c), checkGrants(c), audit(c)],
     field: 'schema',
   }),
   query_timeout: () => ({
