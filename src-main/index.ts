@@ -1,14 +1,57 @@
-import { app, BrowserWindow } from 'electron'
-import { createMainWindow } from './window.js'
+import { app, BrowserWindow, dialog, ipcMain } from 'electron'
+import { writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
+import { join } from 'node:path'
+import { EVENT_CHANNEL, type AppEvent } from './contract/index.js'
+import { createHandlers } from './handlers/create-handlers.js'
+import { bindIpc } from './ipc.js'
+import { connectorRecords, desktopVault } from './store/desktop-stores.js'
+import { appEntry, createMainWindow } from './window.js'
 
-// The desktop shell: lifecycle only. Everything it shows comes from core through IPC (issue 6).
+declare const __APP_VERSION__: string
+
+// The desktop shell: lifecycle and wiring. Everything it shows comes from core through the contract.
 app.enableSandbox()
 
-void app.whenReady().then(() => {
-  createMainWindow()
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow()
+let mainWindow: BrowserWindow | null = null
+
+void app.whenReady().then(async () => {
+  // On Linux without a keyring, passwords are not stored unless the user opts in (a later setting).
+  const { vault, warning } = await desktopVault(false)
+  const handlers = createHandlers({
+    records: connectorRecords(),
+    vault,
+    vaultWarning: warning,
+    tool: `klairr-companion/${__APP_VERSION__}`,
+    user: userInfo().username,
+    emit: (event: AppEvent) => mainWindow?.webContents.send(EVENT_CHANNEL, event),
+    saveFile: async (suggestedName, text) => {
+      const target = mainWindow ?? undefined
+      const options = {
+        defaultPath: join(app.getPath('documents'), suggestedName),
+        filters: [{ name: 'Klairr connector', extensions: ['json'] }],
+      }
+      const chosen = target
+        ? await dialog.showSaveDialog(target, options)
+        : await dialog.showSaveDialog(options)
+      if (chosen.canceled || !chosen.filePath) return null
+      await writeFile(chosen.filePath, text, { mode: 0o644 })
+      return chosen.filePath
+    },
   })
+  bindIpc(ipcMain, handlers, {
+    windowContentsId: () => mainWindow?.webContents.id ?? null,
+    appEntry: appEntry(),
+  })
+  const open = () => {
+    mainWindow = createMainWindow()
+    mainWindow.on('closed', () => (mainWindow = null))
+  }
+  open()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open()
+  })
+  app.on('before-quit', () => handlers.shutdown())
 })
 
 app.on('window-all-closed', () => {

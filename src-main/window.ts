@@ -1,27 +1,18 @@
 import { BrowserWindow, shell } from 'electron'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { hardenContents, windowOptions } from './window-options.js'
 
-/** The one window, hardened: isolated, sandboxed, no Node in the renderer, no navigation away. */
+/** The page the window shows: the dev server in `npm run dev`, the packaged files otherwise. */
+export function appEntry(): string {
+  return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href
+}
+
+/** The one window, hardened (see window-options.ts). */
 export function createMainWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    show: false,
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  })
+  const win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.cjs')))
+  hardenContents(win.webContents, (url) => void shell.openExternal(url))
   win.once('ready-to-show', () => win.show())
-  win.webContents.on('will-navigate', (event) => event.preventDefault())
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void win.loadFile(join(__dirname, '../renderer/index.html'))
+  void win.loadURL(appEntry())
   return win
 }

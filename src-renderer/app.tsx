@@ -1,12 +1,193 @@
-/** The shell the five steps (Role, Connection, Test, Explore, Export) will fill in. */
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { ConnectorRecord } from '../src-main/core/records/connector-records.js'
+import { api, newJobId } from './bridge.js'
+import { ConnectorsList } from './components/connectors-list.js'
+import { IDLE_RUN, pendingChecks, type RunState } from './run-state.js'
+import {
+  DEFAULT_ROLE,
+  EMPTY_FORM,
+  STEPS,
+  type ConnectionForm,
+  type RoleOptions,
+  type StepId,
+} from './state.js'
+import { ConnectionStep } from './steps/connection-step.js'
+import { ExploreStep } from './steps/explore-step.js'
+import { ExportStep } from './steps/export-step.js'
+import { RoleStep } from './steps/role-step.js'
+import { TestStep } from './steps/test-step.js'
+import { applyTheme, initialTheme, type Theme } from './theme.js'
+
+/** The guided flow: five steps one can move between freely, and the saved connectors beside them. */
 export function App() {
+  const [step, setStep] = useState<StepId>('role')
+  const [theme, setTheme] = useState<Theme>(initialTheme)
+  const [role, setRole] = useState<RoleOptions>(DEFAULT_ROLE)
+  const [form, setForm] = useState<ConnectionForm>(EMPTY_FORM)
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
+  const [run, setRun] = useState<RunState>(IDLE_RUN)
+  const [connectors, setConnectors] = useState<{ list: ConnectorRecord[]; warning: string | null }>({
+    list: [],
+    warning: null,
+  })
+  const heading = useRef<HTMLHeadingElement>(null)
+  const jobRef = useRef<string | null>(null)
+
+  useEffect(() => applyTheme(theme), [theme])
+  const refreshConnectors = useCallback(() => {
+    void api
+      .listConnectors({})
+      .then((r) => r.ok && setConnectors({ list: r.value.connectors, warning: r.value.vaultWarning }))
+  }, [])
+  useEffect(refreshConnectors, [refreshConnectors])
+
+  useEffect(
+    () =>
+      api.onEvent((event) => {
+        if (event.jobId !== jobRef.current) return
+        setRun((r) => ({
+          ...r,
+          live: {
+            ...r.live,
+            ...(event.type === 'check_started'
+              ? { [event.id]: { state: 'running', since: performance.now() } }
+              : { [event.result.id]: { state: 'done', result: event.result } }),
+          },
+        }))
+      }),
+    [],
+  )
+
+  const go = (id: StepId) => {
+    setStep(id)
+    requestAnimationFrame(() => heading.current?.focus())
+  }
+
+  const runTests = async () => {
+    const jobId = newJobId()
+    jobRef.current = jobId
+    setFieldErrors({})
+    setRun({ jobId, running: true, live: pendingChecks(), response: null, error: null })
+    go('test')
+    const r = await api.runChecks({ jobId, connection: form })
+    if (jobRef.current !== jobId) return
+    if (!r.ok) {
+      setRun({ ...IDLE_RUN, error: r.error.message })
+      if (r.error.fields) {
+        setFieldErrors(r.error.fields)
+        go('connection')
+      }
+      return
+    }
+    const live = Object.fromEntries(
+      r.value.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }]),
+    )
+    setRun({ jobId, running: false, live, response: r.value, error: null })
+    if (form.connectorId) refreshConnectors()
+  }
+
+  const editField = (field: string) => {
+    go('connection')
+    requestAnimationFrame(() => document.getElementById(field)?.focus())
+  }
+
+  const openConnector = (c: ConnectorRecord) => {
+    const s = c.settings
+    setForm({
+      host: s.host,
+      port: String(s.port),
+      database: s.database,
+      schema: s.schema,
+      username: s.username,
+      password: '',
+      sslMode: s.sslMode,
+      sslRootCert: s.sslRootCert ?? '',
+      privateNetwork: s.privateNetwork,
+      allowWritableRole: s.allowWritableRole,
+      connectorId: c.id,
+    })
+    setRun(IDLE_RUN)
+    go('connection')
+  }
+
+  const target = form.host
+    ? `${form.username}@${form.host}:${form.port || 5432}/${form.database}`
+    : 'the connection'
+  const current = STEPS.find((s) => s.id === step)!
   return (
-    <main>
-      <h1>Klairr Companion</h1>
-      <p>
-        Connect a PostgreSQL database to Klairr with a read-only role and TLS. Until the desktop flow lands,
-        use the CLI: <code>klairr-companion check --help</code>.
-      </p>
-    </main>
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            K
+          </span>
+          Klairr Companion
+        </div>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+        >
+          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        </button>
+      </header>
+      <div className="layout">
+        <nav className="sidebar" aria-label="Steps">
+          <ol className="steps">
+            {STEPS.map((s, i) => (
+              <li key={s.id}>
+                <button
+                  type="button"
+                  className={`step-link${s.id === step ? ' current' : ''}`}
+                  aria-current={s.id === step ? 'step' : undefined}
+                  onClick={() => go(s.id)}
+                >
+                  <span className="step-number">{i + 1}</span>
+                  <span>
+                    <span className="step-title">{s.title}</span>
+                    <span className="step-hint">{s.hint}</span>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ol>
+          <ConnectorsList
+            connectors={connectors.list}
+            warning={connectors.warning}
+            activeId={form.connectorId}
+            onOpen={openConnector}
+            onDelete={(c) => void api.deleteConnector({ id: c.id }).then(refreshConnectors)}
+          />
+        </nav>
+        <main className="content">
+          <h1 ref={heading} tabIndex={-1}>
+            {STEPS.indexOf(current) + 1}. {current.title}
+          </h1>
+          {step === 'role' && <RoleStep options={role} onChange={setRole} />}
+          {step === 'connection' && (
+            <ConnectionStep
+              form={form}
+              onChange={setForm}
+              fieldErrors={fieldErrors}
+              onRun={() => void runTests()}
+            />
+          )}
+          {step === 'test' && (
+            <TestStep
+              run={run}
+              target={target}
+              onRun={() => void runTests()}
+              onCancel={() => run.jobId && void api.cancel({ jobId: run.jobId })}
+              onEditField={editField}
+            />
+          )}
+          {step === 'explore' && <ExploreStep response={run.response} connection={form} />}
+          {step === 'export' && (
+            <ExportStep response={run.response} connection={form} onExported={refreshConnectors} />
+          )}
+        </main>
+      </div>
+    </div>
   )
 }

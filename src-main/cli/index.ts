@@ -20,6 +20,7 @@ Commands:
   query          run one query as Klairr would: allow-list, READ ONLY, row cap
   export         write the verified connector file to upload to Klairr
   import         validate a connector file and re-run its checks
+  serve          open the app's screens in a browser (loopback, token URL)
 
 Run "klairr-companion <command> --help" for a command's options.
 `
@@ -32,6 +33,8 @@ const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
   import: importCommand,
   'validate-sql': validateSqlCommand,
   query: queryCommand,
+  // Loaded on demand: the bridge's contract, handlers and settings store are not start-up cost for the rest.
+  serve: (io) => import('./serve-command.js').then((m) => m.serveCommand(io)),
 }
 
 /** The CLI's entry: dispatches to a command and returns its exit status. */

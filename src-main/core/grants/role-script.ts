@@ -99,6 +99,14 @@ export function roleScript(o: RoleScriptOptions): string {
     '-- PostgreSQL 14 and older let every role CREATE in schema public (the setup tests warn about it):',
     '--   REVOKE CREATE ON SCHEMA public FROM PUBLIC;',
     '',
+    verificationSql(o),
+  )
+  return out.join('\n')
+}
+
+/** The query that shows, per relation, what the role can read and whether it can write. */
+export function verificationSql(o: Pick<RoleScriptOptions, 'role' | 'schemas'>): string {
+  return [
     '-- Verify: every table readable, nothing writable (or in psql: \\dp <schema>.*).',
     `SELECT n.nspname AS schema, c.relname AS relation,`,
     `       has_table_privilege(${sqlLiteral(o.role)}, c.oid, 'SELECT') AS can_select,`,
@@ -106,8 +114,8 @@ export function roleScript(o: RoleScriptOptions): string {
     `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace`,
     `WHERE n.nspname IN (${o.schemas.map(sqlLiteral).join(', ')}) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')`,
     `ORDER BY 1, 2;`,
-  )
-  return out.join('\n') + '\n'
+    '',
+  ].join('\n')
 }
 
 /** Drops the role safely, even after it was granted things: run in each database it was granted anything in. */

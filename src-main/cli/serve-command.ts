@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createHandlers } from '../handlers/create-handlers.js'
+import { ConnectorRecords } from '../core/records/connector-records.js'
+import { memoryVault } from '../core/secrets/vault.js'
+import { startServe } from '../serve/server.js'
+import type { Io } from './io.js'
+import { parseStrict, wholeNumber } from './parse-args.js'
+import { UsageError } from './usage-error.js'
+
+export const SERVE_HELP = `Usage: klairr-companion serve [--port N] [--data-dir DIR]
+
+Serves the desktop app's screens to a browser on this machine, with the same
+checks, guard and export as the app. For a jump host without a desktop: forward
+the port over SSH (ssh -L 7000:127.0.0.1:7000 jump-host) and open the printed
+URL on your machine.
+
+It listens on 127.0.0.1 only. The URL holds a random token; requests without
+it, from another host name or another site's page are refused.
+
+Options:
+  --port N          the port (default 0: any free port)
+  --data-dir DIR    where saved connectors are kept (default: your user
+                    configuration folder, as the desktop app)
+  -h, --help        show this help
+
+Passwords typed in the browser stay in this process's memory and are gone when
+it stops. Stop it with Ctrl-C.
+`
+
+const OPTIONS = {
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+declare const __APP_VERSION__: string
+
+/** The built renderer beside the CLI bundle (out/cli → out/renderer); KLAIRR_RENDERER_DIR overrides it. */
+function rendererDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.KLAIRR_RENDERER_DIR ?? join(__dirname, '..', 'renderer'))
+}
+
+/** `klairr-companion serve`: runs until SIGINT or SIGTERM, then returns 0. */
+export async function serveCommand(io: Io): Promise<number> {
+  let port: number
+  let dataDir: string | undefined
+  try {
+    const { values, positionals } = parseStrict(io.argv, OPTIONS)
+    if (values.help) {
+      io.stdout.write(SERVE_HELP)
+      return 0
+    }
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    port = values.port === undefined ? 0 : wholeNumber('--port', values.port, 0, 65535)
+    dataDir = values['data-dir']
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`klairr-companion serve: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+  const root = rendererDir(io.env)
+  if (!existsSync(join(root, 'index.html'))) {
+    io.stderr.write(
+      `klairr-companion serve: the app's screens are not built (${root}): run "npm run build"\n`,
+    )
+    return 2
+  }
+  // Loaded here: only serve needs the settings store.
+  const { default: Conf } = await import('conf')
+  const store = new Conf<Record<string, unknown>>({
+    projectName: 'klairr-companion',
+    configName: 'connectors',
+    accessPropertiesByDotNotation: false,
+    ...(dataDir ? { cwd: resolve(dataDir) } : {}),
+  })
+  const records = new ConnectorRecords({ get: (k) => store.get(k), set: (k, v) => store.set(k, v) })
+  let running
+  try {
+    running = await startServe({
+      port,
+      rendererDir: root,
+      handlers: (emit) =>
+        createHandlers({
+          records,
+          vault: memoryVault(),
+          vaultWarning: 'In the browser, passwords are kept only until klairr-companion serve stops.',
+          emit,
+          tool: `klairr-companion/${__APP_VERSION__}`,
+          user: userInfo().username,
+        }),
+    })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      io.stderr.write(
+        `klairr-companion serve: cannot listen on 127.0.0.1:${port} (${code === 'EADDRINUSE' ? 'in use' : 'not allowed'}); try --port 0\n`,
+      )
+      return 2
+    }
+    throw e
+  }
+  io.stdout.write(
+    `Klairr Companion is running. Open this URL in a browser on this machine:\n\n  ${running.url}\n\nSaved connectors: ${store.path}\nPress Ctrl-C to stop.\n`,
+  )
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done)
+    process.once('SIGTERM', done)
+  })
+  await running.close()
+  io.stdout.write('Stopped.\n')
+  return 0
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod'
+import type { MethodName } from './methods.js'
+import { SSL_MODE_VALUES } from './ssl-modes.js'
+import type { CheckReport, CheckResult } from '../core/checks/types.js'
+import type { RelationKind } from '../core/checks/introspection.js'
+import type { Advice } from '../core/diagnosis/advice.js'
+import type { GuardRule } from '../core/sql/guard.js'
+import type { QueryColumn } from '../core/sql/executor.js'
+import type { ConnectorRecord } from '../core/records/connector-records.js'
+import type { VaultBackend } from '../core/secrets/vault.js'
+
+/**
+ * The one contract between the renderer and main: every method's request schema (zod, checked in main
+ * before anything runs) and its response type. The preload, the `serve` bridge and the renderer are all
+ * typed against `DesktopApi` below, so a method added here and not wired elsewhere does not compile.
+ */
+
+const text = (max: number) => z.string().max(max)
+const name = text(63 * 4)
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a job id is 8 to 64 letters, digits, "-" or "_"')
+
+/** The guide's connector form. Strings as typed; main resolves and validates them as libpq would. */
+export const connectionForm = z.strictObject({
+  host: text(255),
+  port: text(5),
+  database: name,
+  schema: name,
+  username: name,
+  password: text(1024),
+  sslMode: z.enum(SSL_MODE_VALUES),
+  /** PEM text or a path; empty for none. */
+  sslRootCert: text(64 * 1024),
+  privateNetwork: z.boolean(),
+  allowWritableRole: z.boolean(),
+  /** A saved connector whose vaulted password is used when `password` is empty. */
+  connectorId: text(64).optional(),
+})
+export type ConnectionForm = z.infer<typeof connectionForm>
+
+export const REQUESTS = {
+  roleScript: z.strictObject({
+    role: name.min(1),
+    database: name.min(1),
+    schemas: z.array(name.min(1)).min(1).max(50),
+    owners: z.array(name.min(1)).max(50),
+    readOnlyDefault: z.boolean(),
+    statementTimeout: text(32).nullable(),
+    connectionLimit: z.number().int().min(1).max(10_000).nullable(),
+    generatePassword: z.boolean(),
+  }),
+  parseConnectionString: z.strictObject({ text: text(4096) }),
+  runChecks: z.strictObject({ jobId, connection: connectionForm }),
+  cancel: z.strictObject({ jobId }),
+  validateSql: z.strictObject({ sql: text(100_000), maxRows: z.number().int().min(1).max(100_000) }),
+  runQuery: z.strictObject({
+    jobId,
+    connection: connectionForm,
+    sql: text(100_000),
+    maxRows: z.number().int().min(1).max(100_000),
+  }),
+  exportConnector: z.strictObject({
+    /** The run to export: main kept its report; the renderer's copy is never trusted. */
+    runId: jobId,
+    name: text(100).min(1),
+    acknowledgeWritableRole: z.boolean(),
+    /** The SHA-256 fingerprint the admin approved; must be the run's. */
+    approvedCertificateSha256: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+  }),
+  listConnectors: z.strictObject({}),
+  deleteConnector: z.strictObject({ id: text(64).min(1) }),
+} as const satisfies Record<MethodName, z.ZodType>
+
+export type { MethodName }
+export type RequestOf<M extends MethodName> = z.infer<(typeof REQUESTS)[M]>
+
+export interface RoleScriptResponse {
+  script: string
+  verification: string
+  cleanup: string
+  /** Set when the admin asked for a generated password: shown once, never stored. */
+  generatedPassword: string | null
+}
+
+export interface SchemaRelation {
+  name: string
+  kind: RelationKind
+  columnCount: number
+  /** `[[name, type, notNull], …]` as JSON: parsed only when a relation is opened. */
+  columnsJson: string
+}
+
+export interface CheckWithAdvice extends CheckResult {
+  advice: Advice | null
+}
+
+export interface RunChecksResponse {
+  runId: string
+  report: Omit<CheckReport, 'checks'> & { checks: CheckWithAdvice[] }
+  schema: { name: string; relations: SchemaRelation[] } | null
+}
+
+export type ValidateSqlResponse =
+  | { allowed: true; cappedSql: string }
+  | { allowed: false; rule: GuardRule; message: string; location: number | null }
+
+export type RunQueryResponse =
+  | { stage: 'guard'; rule: GuardRule; message: string; location: number | null }
+  | { stage: 'connect'; check: CheckWithAdvice }
+  | {
+      stage: 'execute'
+      ok: true
+      columns: QueryColumn[]
+      rows: (string | null)[][]
+      truncated: boolean
+      truncatedBy: 'rows' | 'bytes' | null
+      timings: { firstRowMs: number | null; totalMs: number }
+    }
+  | { stage: 'execute'; ok: false; reason: string; message: string; sqlstate: string | null }
+
+export interface ExportResponse {
+  fileName: string
+  /** The verified connector file, as written. */
+  document: string
+  /** Where the desktop app saved it; null in the browser (the page offers the download). */
+  savedTo: string | null
+  record: ConnectorRecord
+  /** Where the password went: the OS-backed vault, this process's memory (the browser bridge), or nowhere. */
+  passwordStored: VaultBackend | 'none'
+}
+
+export interface Responses {
+  roleScript: RoleScriptResponse
+  parseConnectionString: { fields: Partial<Omit<ConnectionForm, 'connectorId'>> }
+  runChecks: RunChecksResponse
+  cancel: { cancelled: boolean }
+  validateSql: ValidateSqlResponse
+  runQuery: RunQueryResponse
+  exportConnector: ExportResponse
+  listConnectors: { connectors: ConnectorRecord[]; vaultWarning: string | null }
+  deleteConnector: { deleted: boolean }
+}
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'unknown_method',
+  'forbidden',
+  'not_found',
+  'refused',
+  'internal',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** An expected failure, returned as a value: one sentence, and the form fields it concerns. */
+export interface ApiError {
+  code: ErrorCode
+  message: string
+  fields?: Record<string, string>
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError }
+
+/** Pushed from main while a job runs: each check as it starts and as it ends, with its advice. */
+export type AppEvent = { jobId: string } & (
+  { type: 'check_started'; id: CheckResult['id'] } | { type: 'check_finished'; result: CheckWithAdvice }
+)
+
+/** What the preload exposes as `window.klairr` and the browser bridge implements. */
+export type DesktopApi = {
+  [M in MethodName]: (request: RequestOf<M>) => Promise<Result<Responses[M]>>
+} & {
+  /** Subscribes to job events; returns the unsubscribe function. */
+  onEvent(listener: (event: AppEvent) => void): () => void
+}
+
+/** The IPC channels (Electron) and paths (serve) the API travels on. */
+export const INVOKE_CHANNEL = 'klairr:invoke'
+export const EVENT_CHANNEL = 'klairr:event'

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto'
+import type { AppEvent, CheckWithAdvice, ConnectionForm, SchemaRelation } from '../contract/index.js'
+import { InputError, parseConnectionString } from '../core/connection/conninfo.js'
+import { closeSession } from '../core/connection/pg-session.js'
+import {
+  DEFAULT_TIMEOUTS,
+  isSslMode,
+  type ConnectionSettings,
+  type Timeouts,
+} from '../core/connection/settings.js'
+import { connect } from '../core/checks/connect.js'
+import { runChecks, type RunOutput } from '../core/checks/run.js'
+import type { CheckResult } from '../core/checks/types.js'
+import { adviceFor } from '../core/diagnosis/advice.js'
+import {
+  cleanupScript,
+  generatePassword,
+  isDuration,
+  roleScript,
+  verificationSql,
+} from '../core/grants/role-script.js'
+import type { ConnectorRecords } from '../core/records/connector-records.js'
+import type { SecretVault } from '../core/secrets/vault.js'
+import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
+import { loadGuard, validateSql } from '../core/sql/guard.js'
+import { failure, type Handlers } from './dispatch.js'
+import { exportHandler, type StoredRun } from './export-handler.js'
+import { Jobs, RecentRuns } from './jobs.js'
+import { settingsFromForm } from './settings-from-form.js'
+
+export interface HandlerDeps {
+  records: ConnectorRecords
+  /** The OS-backed vault in the app; a memory vault in the browser bridge. */
+  vault: SecretVault
+  vaultWarning: string | null
+  /** The desktop app's save dialog; absent in the browser, where the page offers the download. */
+  saveFile?: (suggestedName: string, text: string) => Promise<string | null>
+  emit: (event: AppEvent) => void
+  tool: string
+  user: string
+  timeouts?: Partial<Timeouts>
+}
+
+export const VAULT_SERVICE = 'klairr-companion'
+
+const withAdvice = (result: CheckResult, settings: ConnectionSettings): CheckWithAdvice => ({
+  ...result,
+  advice: adviceFor(result, settings),
+})
+
+/** The main-process side of every contract method, over core. Called only through `dispatch`. */
+export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void } {
+  const jobs = new Jobs()
+  const runs = new RecentRuns<StoredRun>()
+
+  /** The form as settings, with the saved connector's vaulted password when the field is empty. */
+  async function settingsFor(form: ConnectionForm) {
+    const resolved = settingsFromForm(form)
+    if (!resolved.ok || resolved.settings.password !== undefined || !form.connectorId) return resolved
+    const stored = await deps.vault.getPassword(VAULT_SERVICE, form.connectorId)
+    if (stored !== null) resolved.settings.password = stored
+    return resolved
+  }
+
+  const busy = (jobId: string) => failure('invalid_request', `Job ${jobId} is already running.`)
+
+  return {
+    async roleScript(r) {
+      if (r.statementTimeout !== null && r.statementTimeout.trim() && !isDuration(r.statementTimeout))
+        return failure(
+          'invalid_request',
+          'Statement timeout is a number with an optional unit: 30s, 5min, 500ms.',
+          {
+            statementTimeout: 'Use a number with an optional unit: 30s, 5min, 500ms.',
+          },
+        )
+      const password = r.generatePassword ? generatePassword() : null
+      const options = {
+        role: r.role,
+        database: r.database,
+        schemas: r.schemas,
+        owners: r.owners,
+        password,
+        readOnlyDefault: r.readOnlyDefault,
+        statementTimeout: r.statementTimeout?.trim() || null,
+        connectionLimit: r.connectionLimit,
+      }
+      return {
+        ok: true,
+        value: {
+          script: roleScript(options),
+          verification: verificationSql(options),
+          cleanup: cleanupScript(options),
+          generatedPassword: password,
+        },
+      }
+    },
+
+    async parseConnectionString({ text }) {
+      try {
+        const c = parseConnectionString(text.trim())
+        const fields: Partial<Omit<ConnectionForm, 'connectorId'>> = {}
+        if (c.host !== undefined) fields.host = c.host
+        if (c.port !== undefined) fields.port = c.port
+        if (c.dbname !== undefined) fields.database = c.dbname
+        if (c.user !== undefined) fields.username = c.user
+        if (c.password !== undefined) fields.password = c.password
+        if (c.sslrootcert !== undefined) fields.sslRootCert = c.sslrootcert
+        if (c.sslmode !== undefined) {
+          if (!isSslMode(c.sslmode))
+            return failure('invalid_request', `sslmode "${c.sslmode}" is not one libpq knows.`, {
+              text: 'Unknown sslmode.',
+            })
+          fields.sslMode = c.sslmode
+        }
+        return { ok: true, value: { fields } }
+      } catch (e) {
+        if (e instanceof InputError) return failure('invalid_request', e.message, { text: e.message })
+        throw e
+      }
+    },
+
+    async runChecks({ jobId, connection }) {
+      const resolved = await settingsFor(connection)
+      if (!resolved.ok) return resolved
+      const { settings } = resolved
+      const signal = jobs.start(jobId)
+      if (!signal) return busy(jobId)
+      let output: RunOutput
+      try {
+        output = await runChecks(settings, {
+          signal,
+          timeouts: deps.timeouts,
+          onProgress: (event) =>
+            deps.emit(
+              event.type === 'check_finished'
+                ? { jobId, type: 'check_finished', result: withAdvice(event.result, settings) }
+                : { jobId, ...event },
+            ),
+        })
+      } finally {
+        jobs.finish(jobId)
+      }
+      runs.add(jobId, { settings, report: output.report, connectorId: connection.connectorId ?? null })
+      if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, output)
+      const schema = output.snapshot && {
+        name: output.snapshot.schema,
+        relations: output.snapshot.relations.map((r): SchemaRelation => ({
+          name: r.name,
+          kind: r.kind,
+          columnCount: r.columnCount,
+          columnsJson: r.columnsJson,
+        })),
+      }
+      return {
+        ok: true,
+        value: {
+          runId: jobId,
+          report: { ...output.report, checks: output.report.checks.map((c) => withAdvice(c, settings)) },
+          schema,
+        },
+      }
+    },
+
+    async cancel({ jobId }) {
+      return { ok: true, value: { cancelled: jobs.cancel(jobId) } }
+    },
+
+    async validateSql({ sql, maxRows }) {
+      await loadGuard()
+      const v = validateSql(sql, { maxRows })
+      return {
+        ok: true,
+        value: v.allowed
+          ? { allowed: true, cappedSql: v.sql }
+          : { allowed: false, rule: v.rule, message: v.message, location: v.location },
+      }
+    },
+
+    async runQuery({ jobId, connection, sql, maxRows }) {
+      const resolved = await settingsFor(connection)
+      if (!resolved.ok) return resolved
+      const { settings } = resolved
+      await loadGuard()
+      const verdict = validateSql(sql, { maxRows })
+      if (!verdict.allowed)
+        return {
+          ok: true,
+          value: { stage: 'guard', rule: verdict.rule, message: verdict.message, location: verdict.location },
+        }
+      const signal = jobs.start(jobId)
+      if (!signal) return busy(jobId)
+      try {
+        const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+        const connected = await connect(settings, { timeouts, signal })
+        if (!connected.ok)
+          return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
+        const outcome = await executeQuery(connected.session, verdict.sql, {
+          ...DEFAULT_EXECUTE,
+          maxRows,
+          timeouts,
+          signal,
+        })
+        if (!outcome.ok)
+          return {
+            ok: true,
+            value: {
+              stage: 'execute',
+              ok: false,
+              reason: outcome.reason,
+              message: outcome.message,
+              sqlstate: outcome.sqlstate,
+            },
+          }
+        await closeSession(connected.session.client)
+        const { columns, rows, truncated, truncatedBy, timings } = outcome
+        return {
+          ok: true,
+          value: { stage: 'execute', ok: true, columns, rows, truncated, truncatedBy, timings },
+        }
+      } finally {
+        jobs.finish(jobId)
+      }
+    },
+
+    exportConnector: (request) => exportHandler(request, { ...deps, runs, newId: randomUUID }),
+
+    async listConnectors() {
+      return { ok: true, value: { connectors: deps.records.list(), vaultWarning: deps.vaultWarning } }
+    },
+
+    async deleteConnector({ id }) {
+      const deleted = deps.records.remove(id)
+      await deps.vault.deletePassword(VAULT_SERVICE, id)
+      return deleted
+        ? { ok: true, value: { deleted } }
+        : failure('not_found', 'There is no saved connector with that id.')
+    },
+
+    shutdown: () => jobs.cancelAll(),
+  }
+}
+
+/** A saved connector remembers the verdict of its latest run. */
+function recordVerdict(records: ConnectorRecords, id: string, output: RunOutput): void {
+  const record = records.get(id)
+  if (!record || output.report.cancelled) return
+  records.save({
+    ...record,
+    lastRun: {
+      at: new Date().toISOString(),
+      verdict: output.report.verdict,
+      checks: output.report.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
+    },
+  })
+}

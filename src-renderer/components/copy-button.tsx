@@ -1,0 +1,60 @@
+import { useState } from 'react'
+
+/** Copies through a hidden textarea: works where the Clipboard API is denied (the app denies every permission). */
+function copyWithSelection(text: string): boolean {
+  const area = document.createElement('textarea')
+  area.value = text
+  area.setAttribute('readonly', '')
+  area.className = 'offscreen'
+  document.body.appendChild(area)
+  area.select()
+  const done = document.execCommand('copy')
+  area.remove()
+  return done
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text)
+    return true
+  } catch {
+    return copyWithSelection(text)
+  }
+}
+
+export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; what: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle')
+  return (
+    <button
+      type="button"
+      className="button small"
+      aria-label={`${label} ${what}`}
+      onClick={() => {
+        void copyText(text).then((ok) => {
+          setState(ok ? 'copied' : 'failed')
+          setTimeout(() => setState('idle'), 1800)
+        })
+      }}
+    >
+      {state === 'copied' ? 'Copied ✓' : state === 'failed' ? 'Select and copy by hand' : label}
+      <span className="visually-hidden" role="status">
+        {state === 'copied' ? `${what} copied` : ''}
+      </span>
+    </button>
+  )
+}
+
+/** A block of SQL or a command, with its copy button. */
+export function CodeBlock({ code, what, label }: { code: string; what: string; label?: string }) {
+  return (
+    <div className="code-block">
+      <div className="code-block-bar">
+        <span>{label ?? what}</span>
+        <CopyButton text={code} what={what} />
+      </div>
+      <pre tabIndex={0} aria-label={what}>
+        <code>{code}</code>
+      </pre>
+    </div>
+  )
+}

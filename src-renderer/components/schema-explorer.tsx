@@ -1,0 +1,117 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useDeferredValue, useMemo, useRef, useState } from 'react'
+import type { SchemaRelation } from '../../src-main/contract/index.js'
+
+const KIND_TEXT: Record<string, string> = {
+  table: 'table',
+  view: 'view',
+  materialized_view: 'mat. view',
+  partitioned_table: 'partitioned',
+  foreign_table: 'foreign',
+}
+
+const ROW_HEIGHT = 34
+
+/** The relations the role can see, filtered as one types; only the visible rows exist in the page. */
+export function SchemaExplorer({ schema, relations }: { schema: string; relations: SchemaRelation[] }) {
+  const [filter, setFilter] = useState('')
+  const [selected, setSelected] = useState<SchemaRelation | null>(null)
+  const deferred = useDeferredValue(filter)
+  const shown = useMemo(() => {
+    const needle = deferred.trim().toLowerCase()
+    return needle ? relations.filter((r) => r.name.toLowerCase().includes(needle)) : relations
+  }, [relations, deferred])
+  const scroller = useRef<HTMLDivElement>(null)
+  const virtual = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  })
+  const columns = useMemo(
+    () => (selected ? (JSON.parse(selected.columnsJson) as [string, string, boolean][]) : []),
+    [selected],
+  )
+  return (
+    <div className="explorer">
+      <div className="explorer-list">
+        <label htmlFor="schema-filter" className="visually-hidden">
+          Filter relations
+        </label>
+        <input
+          id="schema-filter"
+          type="search"
+          placeholder={`Filter ${relations.length.toLocaleString('en')} relations in ${schema}`}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+        <div className="muted small" role="status" data-testid="relation-count">
+          {shown.length.toLocaleString('en')} of {relations.length.toLocaleString('en')} relations
+        </div>
+        <div
+          className="scroller"
+          ref={scroller}
+          role="listbox"
+          aria-label={`Relations in ${schema}`}
+          tabIndex={0}
+        >
+          <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+            {virtual.getVirtualItems().map((item) => {
+              const r = shown[item.index]!
+              return (
+                <div
+                  key={r.name}
+                  role="option"
+                  aria-selected={selected?.name === r.name}
+                  className={`relation${selected?.name === r.name ? ' selected' : ''}`}
+                  style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                  onClick={() => setSelected(r)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' || e.key === ' ') setSelected(r)
+                  }}
+                  tabIndex={-1}
+                >
+                  <span className="relation-name">{r.name}</span>
+                  <span className="muted small">
+                    {KIND_TEXT[r.kind]} · {r.columnCount} col.
+                  </span>
+                </div>
+              )
+            })}
+          </div>
+        </div>
+      </div>
+      <div className="explorer-detail" aria-live="polite">
+        {selected ? (
+          <>
+            <h4>
+              {schema}.{selected.name} <span className="muted small">{KIND_TEXT[selected.kind]}</span>
+            </h4>
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th scope="col">Column</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Nullable</th>
+                </tr>
+              </thead>
+              <tbody>
+                {columns.map(([name, type, notNull]) => (
+                  <tr key={name}>
+                    <td>
+                      <code>{name}</code>
+                    </td>
+                    <td>{type}</td>
+                    <td>{notNull ? 'no' : 'yes'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ) : (
+          <p className="empty">Pick a relation to see its columns.</p>
+        )}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,66 @@
+import type { CheckWithAdvice } from '../../src-main/contract/index.js'
+import { CopyButton } from './copy-button.js'
+
+const FIELD_LABELS: Record<string, string> = {
+  host: 'Host',
+  port: 'Port',
+  database: 'Database',
+  schema: 'Schema',
+  username: 'Username',
+  password: 'Password',
+  sslMode: 'SSL mode',
+  sslRootCert: 'Root certificate',
+  privateNetwork: 'Host is on a private network',
+  allowWritableRole: 'Allow writable role',
+}
+
+/** What a failed or warned check means, what to do, the commands to run, and the field to change. */
+export function TroubleshootingCard({
+  check,
+  onEditField,
+}: {
+  check: CheckWithAdvice
+  onEditField: (field: string) => void
+}) {
+  const advice = check.advice
+  if (!advice) return null
+  return (
+    <section className={`card trouble ${check.status}`} aria-label={`Troubleshooting: ${check.summary}`}>
+      <h4>What it means</h4>
+      <p>{advice.meaning}</p>
+      {advice.steps.length > 0 && (
+        <>
+          <h4>What to do</h4>
+          <ol>
+            {advice.steps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+        </>
+      )}
+      {advice.commands.map((c) => (
+        <div className="command" key={c.command}>
+          <div className="command-label">{c.label}</div>
+          <div className="command-row">
+            <code>{c.command}</code>
+            <CopyButton text={c.command} what={c.label} />
+          </div>
+        </div>
+      ))}
+      {advice.field && (
+        <button type="button" className="button" onClick={() => onEditField(advice.field!)}>
+          Change “{FIELD_LABELS[advice.field] ?? advice.field}” in Connection
+        </button>
+      )}
+      <p className="muted small">
+        Reason code <code>{check.reason}</code>
+        {check.troubleshooting ? (
+          <>
+            {' '}
+            · guide: <code>{check.troubleshooting}</code>
+          </>
+        ) : null}
+      </p>
+    </section>
+  )
+}

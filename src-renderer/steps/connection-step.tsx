@@ -1,0 +1,210 @@
+import { useState } from 'react'
+import { SSL_MODE_VALUES } from '../../src-main/contract/ssl-modes.js'
+import { api } from '../bridge.js'
+import { Checkbox, ErrorBanner, Field } from '../components/field.js'
+import type { ConnectionForm } from '../state.js'
+
+const SSL_HINTS: Record<string, string> = {
+  require: 'Encrypted; the certificate is not checked against a CA (the guide’s recommendation).',
+  'verify-ca': 'Encrypted; the certificate must chain to the root certificate below.',
+  'verify-full': 'Encrypted; the certificate must chain to the root and name the host.',
+  prefer: 'Diagnostic only: Klairr does not accept it.',
+  allow: 'Diagnostic only: Klairr does not accept it.',
+  disable: 'Diagnostic only: no TLS. Klairr does not accept it.',
+}
+
+/** Step 2: the guide's connector form, or a pasted connection URI. */
+export function ConnectionStep({
+  form,
+  onChange,
+  fieldErrors,
+  onRun,
+}: {
+  form: ConnectionForm
+  onChange: (form: ConnectionForm) => void
+  fieldErrors: Record<string, string>
+  onRun: () => void
+}) {
+  const [uri, setUri] = useState('')
+  const [uriError, setUriError] = useState<string | null>(null)
+  const [filled, setFilled] = useState<string | null>(null)
+  const set = <K extends keyof ConnectionForm>(key: K, value: ConnectionForm[K]) =>
+    onChange({ ...form, [key]: value })
+
+  const fillFromUri = async () => {
+    setFilled(null)
+    const r = await api.parseConnectionString({ text: uri })
+    if (!r.ok) return setUriError(r.error.message)
+    setUriError(null)
+    const names = Object.keys(r.value.fields)
+    onChange({ ...form, ...r.value.fields, connectorId: undefined })
+    setFilled(names.length ? `Filled in: ${names.join(', ')}.` : 'The text named no fields.')
+  }
+
+  return (
+    <div className="step-body two-columns">
+      <form
+        className="panel"
+        aria-label="Connection"
+        onSubmit={(e) => {
+          e.preventDefault()
+          onRun()
+        }}
+      >
+        <div className="grid-2">
+          <Field
+            id="host"
+            label="Host"
+            error={fieldErrors.host}
+            hint="Name or IP address, as Klairr will reach it."
+          >
+            {(p) => (
+              <input
+                {...p}
+                value={form.host}
+                onChange={(e) => set('host', e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <Field id="port" label="Port" error={fieldErrors.port}>
+            {(p) => (
+              <input
+                {...p}
+                inputMode="numeric"
+                value={form.port}
+                onChange={(e) => set('port', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field id="database" label="Database" error={fieldErrors.database}>
+            {(p) => (
+              <input
+                {...p}
+                value={form.database}
+                onChange={(e) => set('database', e.target.value)}
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <Field id="schema" label="Schema" error={fieldErrors.schema}>
+            {(p) => (
+              <input
+                {...p}
+                value={form.schema}
+                onChange={(e) => set('schema', e.target.value)}
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <Field id="username" label="Username" error={fieldErrors.username}>
+            {(p) => (
+              <input
+                {...p}
+                value={form.username}
+                onChange={(e) => set('username', e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <Field
+            id="password"
+            label="Password"
+            error={fieldErrors.password}
+            hint={form.connectorId && !form.password ? 'Empty: the saved password is used.' : undefined}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="password"
+                value={form.password}
+                onChange={(e) => set('password', e.target.value)}
+                autoComplete="off"
+              />
+            )}
+          </Field>
+        </div>
+        <Field id="sslMode" label="SSL mode" error={fieldErrors.sslMode} hint={SSL_HINTS[form.sslMode]}>
+          {(p) => (
+            <select
+              {...p}
+              value={form.sslMode}
+              onChange={(e) => set('sslMode', e.target.value as ConnectionForm['sslMode'])}
+            >
+              {SSL_MODE_VALUES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field
+          id="sslRootCert"
+          label="Root certificate"
+          error={fieldErrors.sslRootCert}
+          hint="PEM text or a file path; needed for verify-ca and verify-full. “system” uses this machine’s trust store."
+        >
+          {(p) => (
+            <textarea
+              {...p}
+              rows={3}
+              value={form.sslRootCert}
+              onChange={(e) => set('sslRootCert', e.target.value)}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Checkbox
+          id="privateNetwork"
+          label="Host is on a private network"
+          hint="Klairr reaches it through a private link or tunnel, not the internet."
+          checked={form.privateNetwork}
+          onChange={(v) => set('privateNetwork', v)}
+        />
+        <Checkbox
+          id="allowWritableRole"
+          label="Allow writable role"
+          hint="Only if you accept that the role can change data; export then records who accepted it."
+          checked={form.allowWritableRole}
+          onChange={(v) => set('allowWritableRole', v)}
+        />
+        <div className="actions">
+          <button type="submit" className="button primary">
+            Run the tests
+          </button>
+        </div>
+      </form>
+      <section className="panel" aria-labelledby="uri-title">
+        <h3 id="uri-title">Or paste a connection string</h3>
+        <p className="muted">
+          A postgresql:// URI or libpq’s key=value form. It fills in the fields; nothing connects yet.
+        </p>
+        <Field id="uri" label="Connection string" error={uriError ?? undefined}>
+          {(p) => (
+            <textarea
+              {...p}
+              rows={3}
+              value={uri}
+              spellCheck={false}
+              placeholder="postgresql://klairr_reader@db.example.com:5432/analytics?sslmode=require"
+              onChange={(e) => setUri(e.target.value)}
+            />
+          )}
+        </Field>
+        <div className="actions">
+          <button type="button" className="button" onClick={() => void fillFromUri()} disabled={!uri.trim()}>
+            Fill in the form
+          </button>
+        </div>
+        {filled && (
+          <p className="banner info" role="status">
+            {filled}
+          </p>
+        )}
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,166 @@
+import { useEffect, useState } from 'react'
+import type { RoleScriptResponse } from '../../src-main/contract/index.js'
+import { api } from '../bridge.js'
+import { CodeBlock } from '../components/copy-button.js'
+import { Checkbox, ErrorBanner, Field } from '../components/field.js'
+import { nameList, type RoleOptions } from '../state.js'
+
+/** Step 1: the read-only role's script, regenerated as the options change. */
+export function RoleStep({
+  options,
+  onChange,
+}: {
+  options: RoleOptions
+  onChange: (o: RoleOptions) => void
+}) {
+  const [result, setResult] = useState<RoleScriptResponse | null>(null)
+  const [error, setError] = useState<{ message: string; fields: Record<string, string> } | null>(null)
+  const set = <K extends keyof RoleOptions>(key: K, value: RoleOptions[K]) =>
+    onChange({ ...options, [key]: value })
+
+  useEffect(() => {
+    let current = true
+    const timer = setTimeout(() => {
+      const limit = options.connectionLimit.trim()
+      void api
+        .roleScript({
+          role: options.role.trim(),
+          database: options.database.trim() || '<database>',
+          schemas: nameList(options.schemas),
+          owners: nameList(options.owners),
+          readOnlyDefault: options.readOnlyDefault,
+          statementTimeout: options.statementTimeout.trim() || null,
+          connectionLimit: limit ? Number(limit) : null,
+          generatePassword: options.generatePassword,
+        })
+        .then((r) => {
+          if (!current) return
+          if (r.ok) {
+            setResult(r.value)
+            setError(null)
+          } else setError({ message: r.error.message, fields: r.error.fields ?? {} })
+        })
+    }, 150)
+    return () => {
+      current = false
+      clearTimeout(timer)
+    }
+  }, [options])
+
+  const fieldError = (key: string) => error?.fields[key]
+  return (
+    <div className="step-body two-columns">
+      <form className="panel" onSubmit={(e) => e.preventDefault()} aria-label="Role options">
+        <p className="lead">
+          Klairr connects as its own role that can read, and only read. Pick its name and what it may see; the
+          script on the right creates it. Run it in psql as a superuser, connected to the database.
+        </p>
+        <Field id="role-name" label="Role name" error={fieldError('role')}>
+          {(p) => (
+            <input
+              {...p}
+              value={options.role}
+              onChange={(e) => set('role', e.target.value)}
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        <Field id="role-database" label="Database" error={fieldError('database')}>
+          {(p) => (
+            <input
+              {...p}
+              value={options.database}
+              placeholder="analytics"
+              onChange={(e) => set('database', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="role-schemas"
+          label="Schemas"
+          hint="Comma-separated. Klairr reads the first."
+          error={fieldError('schemas')}
+        >
+          {(p) => <input {...p} value={options.schemas} onChange={(e) => set('schemas', e.target.value)} />}
+        </Field>
+        <Field
+          id="role-owners"
+          label="Roles that create tables"
+          hint="Default privileges cover their future tables. Empty: the role running the script."
+          error={fieldError('owners')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={options.owners}
+              placeholder="app_owner, etl"
+              onChange={(e) => set('owners', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="role-timeout"
+          label="Statement timeout"
+          hint="e.g. 30s or 5min; empty for none."
+          error={fieldError('statementTimeout')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={options.statementTimeout}
+              onChange={(e) => set('statementTimeout', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          id="role-limit"
+          label="Connection limit"
+          hint="Empty for no limit."
+          error={fieldError('connectionLimit')}
+        >
+          {(p) => (
+            <input
+              {...p}
+              inputMode="numeric"
+              value={options.connectionLimit}
+              onChange={(e) => set('connectionLimit', e.target.value)}
+            />
+          )}
+        </Field>
+        <Checkbox
+          id="role-readonly"
+          label="Default to read-only transactions"
+          hint="A seatbelt, not security: the grants are what keep the role read-only."
+          checked={options.readOnlyDefault}
+          onChange={(v) => set('readOnlyDefault', v)}
+        />
+        <Checkbox
+          id="role-generate"
+          label="Generate a strong password into the script"
+          hint="Shown once. Without it the script has a <password> placeholder."
+          checked={options.generatePassword}
+          onChange={(v) => set('generatePassword', v)}
+        />
+      </form>
+      <div className="panel scripts">
+        <ErrorBanner message={error?.message ?? null} />
+        {result && (
+          <>
+            <CodeBlock code={result.script} what="role script" label="Role script (run as a superuser)" />
+            {result.generatedPassword && (
+              <p className="banner info">
+                The script holds a generated password. Copy it into the Connection step’s password field;
+                Klairr Companion does not keep it.
+              </p>
+            )}
+            <CodeBlock code={result.verification} what="verification query" label="Verification query" />
+            <details>
+              <summary>Remove the role later</summary>
+              <CodeBlock code={result.cleanup} what="cleanup script" />
+            </details>
+          </>
+        )}
+      </div>
+    </div>
+  )
+}
