@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
+          include: ['tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
           environment: 'node',
           // Starts the lab's PostgreSQL servers once for every integration file, and stops them after.
           globalSetup: ['tests/lab/global-setup.ts'],

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { SSL_MODE_VALUES } from '../../src-main/contract/ssl-modes.js'
 import { api } from '../bridge.js'
-import { Checkbox, ErrorBanner, Field } from '../components/field.js'
+import { Checkbox, Field } from '../components/field.js'
 import type { ConnectionForm } from '../state.js'
 
 const SSL_HINTS: Record<string, string> = {

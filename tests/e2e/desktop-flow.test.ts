@@ -1,0 +1,211 @@
+import AxeBuilder from '@axe-core/playwright'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { expect } from '@playwright/test'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { lab, portOf } from '../integration/helpers.js'
+import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { launchChromium } from './browser.js'
+import { startServeProcess, type ServeProcess } from './serve-process.js'
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
+
+let serve: ServeProcess
+let browser: Browser
+let context: BrowserContext
+let page: Page
+
+const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
+const step = (title: string) =>
+  page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: new RegExp(title) })
+
+/** axe in both themes: no serious or critical violation on the step shown. */
+async function expectAccessible(where: string) {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
+    const { violations } = await new AxeBuilder({ page }).analyze()
+    const bad = violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${where} (${theme}): ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+    expect(bad).toEqual([])
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'))
+}
+
+async function fillConnection(
+  over: Partial<Record<'host' | 'port' | 'database' | 'username' | 'password', string>>,
+) {
+  await step('Connection').click()
+  for (const [id, value] of Object.entries(over)) await page.locator(`#${id}`).fill(value)
+}
+
+async function runTestsAndWait() {
+  await page
+    .getByRole('button', { name: /^(Re-run|Run) the tests$/ })
+    .first()
+    .click()
+  await expect.poll(() => page.locator('.verdict').count(), { timeout: 30_000 }).toBeGreaterThan(0)
+}
+
+beforeAll(async () => {
+  serve = await startServeProcess()
+  browser = await launchChromium()
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin })
+  page = await context.newPage()
+  await page.goto(serve.url)
+  // The token went into a cookie and out of the address bar.
+  expect(page.url()).toBe(`${serve.origin}/`)
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+})
+
+describe('the five steps in Chromium through serve, as a new admin', () => {
+  it('1. Role: generates the script and copies it', async () => {
+    await page.locator('#role-database').fill(LAB_DATABASE)
+    await expect
+      .poll(() => page.locator('.code-block pre').first().textContent())
+      .toContain('GRANT CONNECT ON DATABASE analytics')
+    await page.getByRole('button', { name: 'Copy role script' }).click()
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toContain('CREATE ROLE klairr_reader WITH LOGIN')
+    await page.getByRole('button', { name: 'Copy verification query' }).click()
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toContain('has_table_privilege')
+    // A bad timeout is named against its field, and the script stays as it was.
+    await page.locator('#role-timeout').fill('soon')
+    await expect(page.locator('#role-timeout-error')).toContainText('30s, 5min, 500ms')
+    await page.locator('#role-timeout').fill('30s')
+    await shot('01-role')
+    await expectAccessible('role')
+  })
+
+  it('2. Connection: a pasted URI fills the form; field errors are named', async () => {
+    await step('Connection').click()
+    await page
+      .locator('#uri')
+      .fill(`postgresql://klairr_reader@127.0.0.1:${portOf(18)}/${LAB_DATABASE}?sslmode=require`)
+    await page.getByRole('button', { name: 'Fill in the form' }).click()
+    await expect(page.locator('#host')).toHaveValue('127.0.0.1')
+    await expect(page.locator('#port')).toHaveValue(String(portOf(18)))
+    await expect(page.locator('#database')).toHaveValue(LAB_DATABASE)
+    await page.locator('#uri').fill('postgresql://host:99999999/db')
+    await page.getByRole('button', { name: 'Fill in the form' }).click()
+    await expect(page.locator('#uri-error')).toBeVisible()
+    // Separately, typed field by field; an empty host is refused before anything connects.
+    await fillConnection({
+      host: '',
+      port: String(portOf(18)),
+      database: LAB_DATABASE,
+      username: 'klairr_reader',
+      password: LAB_PASSWORD,
+    })
+    await page.getByRole('button', { name: 'Run the tests' }).click()
+    await expect(page.locator('#host-error')).toContainText('Enter the host')
+    await page.locator('#host').fill('127.0.0.1')
+    await page.getByLabel('Host is on a private network').check()
+    await shot('02-connection')
+    await expectAccessible('connection')
+  })
+
+  it('3. Test: progress with a spinner and cancel, then a broken server’s troubleshooting card', async () => {
+    // A port that accepts and never answers: the network test runs visibly, and cancel stops it.
+    await fillConnection({ host: '127.0.0.1', port: String(lab().fakes.hungPort) })
+    await page.getByRole('button', { name: 'Run the tests' }).click()
+    await expect(page.locator('.check.running .spinner')).toBeVisible()
+    await expect(page.locator('.check.running')).toContainText('Running…')
+    await shot('03-test-running')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await expect(page.locator('.verdict')).toContainText('Cancelled')
+
+    // A server without TLS: the TLS test fails, with its card and a copyable command.
+    await fillConnection({ port: String(portOf(18, 'noTls')) })
+    await runTestsAndWait()
+    await expect(page.locator('.verdict')).toContainText('Blocked')
+    const card = page.locator('.check.fail .card.trouble').first()
+    await expect(card).toBeVisible()
+    await expect(card).toContainText('What it means')
+    await expect(card.getByRole('button', { name: /^Copy / }).first()).toBeVisible()
+    await shot('03-test-broken')
+    await expectAccessible('test (broken server)')
+  })
+
+  it('3. Test: the healthy server passes, with evidence', async () => {
+    await fillConnection({ port: String(portOf(18)) })
+    await runTestsAndWait()
+    await expect(page.locator('.verdict')).toHaveText('Ready: every test passed.')
+    await expect(page.locator('.check .badge.pass')).toHaveCount(6)
+    await page.getByText('TLS: protocol, cipher, certificate chain').click()
+    await expect(page.locator('.evidence[open]')).toContainText('fingerprint256')
+    await shot('03-test')
+    await expectAccessible('test')
+  })
+
+  it('4. Explore: the schema, a query that runs and one that is refused', async () => {
+    await step('Explore').click()
+    await expect(page.getByRole('option', { name: /customers/ })).toBeVisible()
+    await page.locator('#schema-filter').fill('custom')
+    await expect(page.getByTestId('relation-count')).toContainText(/^1 of \d+ relations$/)
+    await page.locator('#schema-filter').fill('orders')
+    await page.getByRole('option', { name: /^orders/ }).click()
+    await expect(page.locator('.explorer-detail')).toContainText('customer_id')
+
+    await page.locator('#sql').fill('SELECT id, name FROM public.customers ORDER BY id')
+    await page.getByRole('button', { name: 'Run query' }).click()
+    await expect(page.getByLabel('Query result')).toBeVisible()
+    await expect(page.locator('.result-scroll th').first()).toContainText('id')
+    await shot('04-explore')
+
+    await page.locator('#sql').fill('DELETE FROM public.customers')
+    await page.locator('#sql').press('Control+Enter')
+    await expect(page.locator('.banner.refused')).toContainText('Refused by the allow-list')
+    await shot('04-explore-refused')
+    await expectAccessible('explore')
+  })
+
+  it('5. Export: approve the fingerprint, save, download; the connector is listed', async () => {
+    await step('Export').click()
+    const save = page.getByRole('button', { name: 'Save the connector config' })
+    await expect(save).toBeDisabled()
+    await page.locator('#connector-name').fill('Lab analytics')
+    await page.getByLabel(/I compared this fingerprint/).check()
+    await save.click()
+    await expect(page.locator('.banner.success')).toContainText('klairr-connector-lab-analytics.json')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /^Download/ }).click(),
+    ])
+    const text = readFileSync((await download.path())!, 'utf8')
+    const doc = JSON.parse(text) as { format: string; connector: { username: string } }
+    expect(doc.format).toBe('klairr.connector.postgresql/v1')
+    expect(doc.connector.username).toBe('klairr_reader')
+    expect(text).not.toContain(LAB_PASSWORD)
+    await expect(page.locator('.connectors')).toContainText('Lab analytics')
+    await expect(page.locator('.connectors .badge')).toHaveText('ready')
+    await shot('05-export')
+    await expectAccessible('export')
+  })
+
+  it('a saved connector opens with its vaulted password and re-runs', async () => {
+    await page
+      .locator('.connectors')
+      .getByRole('button', { name: /^Lab analytics/ })
+      .click()
+    await expect(page.locator('#password')).toHaveValue('')
+    await expect(page.locator('#password-hint')).toContainText('saved password')
+    await page.getByRole('button', { name: 'Run the tests' }).click()
+    await expect.poll(() => page.locator('.verdict').textContent(), { timeout: 30_000 }).toMatch(/^Ready/)
+  })
+
+  it('no password in anything the page received', async () => {
+    const html = await page.content()
+    expect(html).not.toContain(LAB_PASSWORD)
+    expect(serve.output()).not.toContain(LAB_PASSWORD)
+  })
+})
