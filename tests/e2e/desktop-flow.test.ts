@@ -21,7 +21,7 @@ const step = (title: string) =>
   page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: new RegExp(title) })
 
 /** axe in both themes: no serious or critical violation on the step shown. */
-async function expectAccessible(where: string) {
+async function expectAccessible(where: string, darkShot?: string) {
   for (const theme of ['light', 'dark'] as const) {
     await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
     const { violations } = await new AxeBuilder({ page }).analyze()
@@ -29,6 +29,7 @@ async function expectAccessible(where: string) {
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${where} (${theme}): ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
     expect(bad).toEqual([])
+    if (theme === 'dark' && darkShot) await shot(darkShot)
   }
   await page.evaluate(() => (document.documentElement.dataset.theme = 'light'))
 }
@@ -82,6 +83,7 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.locator('#role-timeout').fill('soon')
     await expect(page.locator('#role-timeout-error')).toContainText('30s, 5min, 500ms')
     await page.locator('#role-timeout').fill('30s')
+    await expect(page.locator('#role-timeout-error')).toHaveCount(0)
     await shot('01-role')
     await expectAccessible('role')
   })
@@ -144,7 +146,7 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.getByText('TLS: protocol, cipher, certificate chain').click()
     await expect(page.locator('.evidence[open]')).toContainText('fingerprint256')
     await shot('03-test')
-    await expectAccessible('test')
+    await expectAccessible('test', '03-test-dark')
   })
 
   it('4. Explore: the schema, a query that runs and one that is refused', async () => {
@@ -166,7 +168,7 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.locator('#sql').press('Control+Enter')
     await expect(page.locator('.banner.refused')).toContainText('Refused by the allow-list')
     await shot('04-explore-refused')
-    await expectAccessible('explore')
+    await expectAccessible('explore', '04-explore-dark')
   })
 
   it('5. Export: approve the fingerprint, save, download; the connector is listed', async () => {
