@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest'
+import type { RunChecksResponse } from '../../src-main/contract/index.js'
+import { VAULT_SERVICE } from '../../src-main/handlers/create-handlers.js'
+import { dispatch } from '../../src-main/handlers/dispatch.js'
+import { testHandlers } from '../support/test-handlers.js'
+import { lab, portOf } from './helpers.js'
+import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+
+const form = (over: Record<string, unknown> = {}) => ({
+  host: '127.0.0.1',
+  port: String(portOf(18)),
+  database: LAB_DATABASE,
+  schema: 'public',
+  username: 'klairr_reader',
+  password: LAB_PASSWORD,
+  sslMode: 'require',
+  sslRootCert: '',
+  privateNetwork: true,
+  allowWritableRole: false,
+  ...over,
+})
+
+let n = 0
+const jobId = () => `job-${Date.now()}-${n++}`
+
+async function run(t: ReturnType<typeof testHandlers>, over: Record<string, unknown> = {}) {
+  const r = await dispatch(t.handlers, 'runChecks', { jobId: jobId(), connection: form(over) })
+  if (!r.ok) throw new Error(r.error.message)
+  return r.value as RunChecksResponse
+}
+
+describe('handlers over the lab (what the app and serve call)', () => {
+  it('runChecks streams each check as it starts and ends, with advice, and returns the schema', async () => {
+    const t = testHandlers()
+    const out = await run(t)
+    expect(out.report.verdict).toBe('ready')
+    expect(t.events.map((e) => `${e.type}:${e.type === 'check_started' ? e.id : e.result.id}`)).toEqual(
+      ['network', 'tls', 'auth', 'read_access', 'write_probe', 'introspection'].flatMap((id) => [
+        `check_started:${id}`,
+        `check_finished:${id}`,
+      ]),
+    )
+    expect(new Set(t.events.map((e) => e.jobId)).size).toBe(1)
+    expect(out.schema!.relations.map((r) => r.name)).toContain('customers')
+    expect(JSON.stringify([out, t.events])).not.toContain(LAB_PASSWORD)
+  })
+
+  it('a failure carries its advice, without the password', async () => {
+    const t = testHandlers()
+    const out = await run(t, { port: String(portOf(18, 'noTls')) })
+    const tls = out.report.checks.find((c) => c.id === 'tls')!
+    expect(tls.status).toBe('fail')
+    expect(tls.advice!.steps.length).toBeGreaterThan(0)
+    expect(JSON.stringify(out)).not.toContain(LAB_PASSWORD)
+  })
+
+  it('cancel stops a run against a port that never answers', async () => {
+    const t = testHandlers()
+    const id = jobId()
+    const pending = dispatch(t.handlers, 'runChecks', {
+      jobId: id,
+      connection: form({ port: String(lab().fakes.hungPort) }),
+    })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(await dispatch(t.handlers, 'cancel', { jobId: id })).toEqual({
+      ok: true,
+      value: { cancelled: true },
+    })
+    const r = (await pending) as { ok: true; value: RunChecksResponse }
+    expect(r.value.report.cancelled).toBe(true)
+    expect(await dispatch(t.handlers, 'cancel', { jobId: id })).toEqual({
+      ok: true,
+      value: { cancelled: false },
+    })
+  })
+
+  it('runQuery: refused by the guard without connecting, run when allowed, a connection failure as a value', async () => {
+    const t = testHandlers()
+    const refused = await dispatch(t.handlers, 'runQuery', {
+      jobId: jobId(),
+      connection: form({ port: '1' }),
+      sql: 'DELETE FROM customers',
+      maxRows: 10,
+    })
+    expect(refused).toMatchObject({ ok: true, value: { stage: 'guard', rule: 'not_a_query' } })
+    const ran = await dispatch(t.handlers, 'runQuery', {
+      jobId: jobId(),
+      connection: form(),
+      sql: 'SELECT id FROM customers ORDER BY id',
+      maxRows: 3,
+    })
+    expect(ran).toMatchObject({
+      ok: true,
+      value: { stage: 'execute', ok: true, rows: [['1'], ['2'], ['3']], truncated: true },
+    })
+    const down = await dispatch(t.handlers, 'runQuery', {
+      jobId: jobId(),
+      connection: form({ port: String(lab().fakes.closedPort) }),
+      sql: 'SELECT 1',
+      maxRows: 3,
+    })
+    expect(down).toMatchObject({
+      ok: true,
+      value: { stage: 'connect', check: { id: 'network', status: 'fail' } },
+    })
+  })
+
+  it('export: the run main kept, the approved fingerprint, a record, the password in the vault only', async () => {
+    const t = testHandlers()
+    const out = await run(t)
+    const fingerprint = out.report.tls!.chain[0]!.fingerprint256
+    const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00')
+    expect(
+      await dispatch(t.handlers, 'exportConnector', {
+        runId: out.runId,
+        name: 'Lab',
+        acknowledgeWritableRole: false,
+        approvedCertificateSha256: wrong,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'refused', message: expect.stringContaining('fingerprint') },
+    })
+    expect(t.records.list()).toEqual([])
+
+    const r = await dispatch(t.handlers, 'exportConnector', {
+      runId: out.runId,
+      name: 'Lab analytics',
+      acknowledgeWritableRole: false,
+      approvedCertificateSha256: fingerprint,
+    })
+    expect(r).toMatchObject({
+      ok: true,
+      value: { fileName: 'klairr-connector-lab-analytics.json', savedTo: null, passwordStored: 'memory' },
+    })
+    const value = (r as { ok: true; value: { document: string; record: { id: string } } }).value
+    expect(value.document).not.toContain(LAB_PASSWORD)
+    expect(JSON.stringify(t.stored())).not.toContain(LAB_PASSWORD)
+    expect(await t.vault.getPassword(VAULT_SERVICE, value.record.id)).toBe(LAB_PASSWORD)
+    expect(t.records.list()).toMatchObject([
+      { name: 'Lab analytics', approvedCertificateSha256: fingerprint },
+    ])
+
+    // The saved connector runs again with the vaulted password; its record keeps the verdict.
+    const again = await run(t, { password: '', connectorId: value.record.id })
+    expect(again.report.verdict).toBe('ready')
+    expect(t.records.get(value.record.id)!.lastRun!.verdict).toBe('ready')
+    expect(await dispatch(t.handlers, 'deleteConnector', { id: value.record.id })).toEqual({
+      ok: true,
+      value: { deleted: true },
+    })
+    expect(await t.vault.getPassword(VAULT_SERVICE, value.record.id)).toBeNull()
+  })
+
+  it('a writable role exports only with "Allow writable role" and the acknowledgement', async () => {
+    const t = testHandlers()
+    const blocked = await run(t, { username: 'r_write_all' })
+    expect(blocked.report.verdict).toBe('blocked')
+    const fp = blocked.report.tls!.chain[0]!.fingerprint256
+    const refused = await dispatch(t.handlers, 'exportConnector', {
+      runId: blocked.runId,
+      name: 'w',
+      acknowledgeWritableRole: true,
+      approvedCertificateSha256: fp,
+    })
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'refused', message: expect.stringContaining('write_probe') },
+    })
+
+    const allowed = await run(t, { username: 'r_write_all', allowWritableRole: true })
+    const request = { runId: allowed.runId, name: 'w', approvedCertificateSha256: fp }
+    expect(
+      await dispatch(t.handlers, 'exportConnector', { ...request, acknowledgeWritableRole: false }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'refused', message: expect.stringContaining('acknowledge') },
+    })
+    const ok = await dispatch(t.handlers, 'exportConnector', { ...request, acknowledgeWritableRole: true })
+    expect(ok).toMatchObject({
+      ok: true,
+      value: { record: { writableRoleAcknowledgement: { by: 'tester' } } },
+    })
+  })
+})
