@@ -3,7 +3,13 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 /** Electron stays at the edges: these folders must run under plain Node (CLI, tests, the serve bridge). */
-const plainNodeFolders = ['src-main/core/**', 'src-main/cli/**', 'src-main/contract/**', 'src-main/handlers/**', 'src-main/serve/**']
+const plainNodeFolders = [
+  'src-main/core/**',
+  'src-main/cli/**',
+  'src-main/contract/**',
+  'src-main/handlers/**',
+  'src-main/serve/**',
+]
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.lab/**', '.scratch/**'] },

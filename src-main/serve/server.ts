@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { AppEvent } from '../contract/index.js'
 import { dispatch, type Handlers } from '../handlers/dispatch.js'
-import { CONTENT_SECURITY_POLICY } from '../window-options.js'
+import { CONTENT_SECURITY_POLICY } from '../hardening.js'
 import {
   cookieValue,
   isAllowedHost,

@@ -1,5 +1,3 @@
-import type { BrowserWindowConstructorOptions } from 'electron'
-
 /** The renderer's Content-Security-Policy: its own files only, no inline script or style, no network. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -12,32 +10,6 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ')
-
-/** The one window's options: isolated, sandboxed, no Node, no remote content, no spellcheck service. */
-export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
-  return {
-    width: 1180,
-    height: 800,
-    minWidth: 760,
-    minHeight: 560,
-    show: false,
-    title: 'Klairr Companion',
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      experimentalFeatures: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
-  }
-}
 
 /** What `hardenContents` needs of webContents and its session (tests pass stand-ins). */
 export interface ContentsLike {
