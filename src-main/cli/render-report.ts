@@ -1,6 +1,7 @@
 import type { ConnectionSettings } from '../core/connection/settings.js'
 import type { CheckReport, CheckResult, CheckStatus } from '../core/checks/types.js'
-import { adviceFor, FIELD_LABELS } from '../core/diagnosis/advice.js'
+import { adviceFor } from '../core/diagnosis/advice.js'
+import { FIELD_LABELS } from '../core/diagnosis/field-labels.js'
 
 export interface Style {
   color: boolean

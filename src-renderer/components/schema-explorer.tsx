@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useDeferredValue, useMemo, useRef, useState } from 'react'
+import { useDeferredValue, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { SchemaRelation } from '../../src-main/contract/index.js'
 
 const KIND_TEXT: Record<string, string> = {
@@ -28,6 +28,29 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   })
+  // Arrow keys, Page Up/Down, Home and End move the selection; the list scrolls to keep it in view.
+  const activeIndex = selected ? shown.indexOf(selected) : -1
+  const moveTo = (index: number) => {
+    const i = Math.min(shown.length - 1, Math.max(0, index))
+    if (i < 0) return
+    setSelected(shown[i]!)
+    virtual.scrollToIndex(i)
+  }
+  const page = Math.max(1, Math.floor(380 / ROW_HEIGHT) - 1)
+  const onListKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const steps: Record<string, number> = {
+      ArrowDown: activeIndex + 1,
+      ArrowUp: activeIndex - 1,
+      PageDown: activeIndex + page,
+      PageUp: activeIndex - page,
+      Home: 0,
+      End: shown.length - 1,
+    }
+    const target = steps[e.key]
+    if (target === undefined) return
+    e.preventDefault()
+    moveTo(target)
+  }
   const columns = useMemo(
     () => (selected ? (JSON.parse(selected.columnsJson) as [string, string, boolean][]) : []),
     [selected],
@@ -44,6 +67,13 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
           placeholder={`Filter ${relations.length.toLocaleString('en')} relations in ${schema}`}
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown' && shown.length) {
+              e.preventDefault()
+              scroller.current?.focus()
+              moveTo(Math.max(0, activeIndex))
+            }
+          }}
         />
         <div className="muted small" role="status" data-testid="relation-count">
           {shown.length.toLocaleString('en')} of {relations.length.toLocaleString('en')} relations
@@ -53,7 +83,9 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
           ref={scroller}
           role="listbox"
           aria-label={`Relations in ${schema}`}
+          aria-activedescendant={activeIndex >= 0 ? `relation-${activeIndex}` : undefined}
           tabIndex={0}
+          onKeyDown={onListKey}
         >
           <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
             {virtual.getVirtualItems().map((item) => {
@@ -61,15 +93,12 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
               return (
                 <div
                   key={r.name}
+                  id={`relation-${item.index}`}
                   role="option"
                   aria-selected={selected?.name === r.name}
                   className={`relation${selected?.name === r.name ? ' selected' : ''}`}
                   style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                   onClick={() => setSelected(r)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') setSelected(r)
-                  }}
-                  tabIndex={-1}
                 >
                   <span className="relation-name">{r.name}</span>
                   <span className="muted small">

@@ -1,18 +1,6 @@
 import type { CheckWithAdvice } from '../../src-main/contract/index.js'
+import { FIELD_LABELS } from '../../src-main/core/diagnosis/field-labels.js'
 import { CopyButton } from './copy-button.js'
-
-const FIELD_LABELS: Record<string, string> = {
-  host: 'Host',
-  port: 'Port',
-  database: 'Database',
-  schema: 'Schema',
-  username: 'Username',
-  password: 'Password',
-  sslMode: 'SSL mode',
-  sslRootCert: 'Root certificate',
-  privateNetwork: 'Host is on a private network',
-  allowWritableRole: 'Allow writable role',
-}
 
 /** What a failed or warned check means, what to do, the commands to run, and the field to change. */
 export function TroubleshootingCard({
@@ -49,7 +37,7 @@ export function TroubleshootingCard({
       ))}
       {advice.field && (
         <button type="button" className="button" onClick={() => onEditField(advice.field!)}>
-          Change “{FIELD_LABELS[advice.field] ?? advice.field}” in Connection
+          Change “{FIELD_LABELS[advice.field]}” in Connection
         </button>
       )}
       <p className="muted small">

@@ -157,6 +157,14 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.locator('#schema-filter').fill('orders')
     await page.getByRole('option', { name: /^orders/ }).click()
     await expect(page.locator('.explorer-detail')).toContainText('customer_id')
+    // By keyboard: from the filter into the list, then along it.
+    await page.locator('#schema-filter').fill('')
+    await page.locator('#schema-filter').press('ArrowDown')
+    await expect(page.getByRole('listbox')).toBeFocused()
+    await page.keyboard.press('End')
+    await expect(page.getByRole('option', { selected: true })).toHaveCount(1)
+    await page.keyboard.press('Home')
+    await expect(page.locator('.explorer-detail h4')).toContainText(/^public\./)
 
     await page.locator('#sql').fill('SELECT id, name FROM public.customers ORDER BY id')
     await page.getByRole('button', { name: 'Run query' }).click()

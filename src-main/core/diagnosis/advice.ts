@@ -2,33 +2,7 @@ import type { ConnectionSettings } from '../connection/settings.js'
 import type { CheckResult, ReasonCode } from '../checks/types.js'
 import type { WriteFinding } from '../checks/write-paths.js'
 import { conninfoString, quoteIdent } from '../sql-ident.js'
-
-/** A form field of the connector (the guide's Step 3), for "change this field" advice. */
-export type FormField =
-  | 'host'
-  | 'port'
-  | 'database'
-  | 'schema'
-  | 'username'
-  | 'password'
-  | 'sslMode'
-  | 'sslRootCert'
-  | 'privateNetwork'
-  | 'allowWritableRole'
-
-/** The labels the guide's connector form uses. */
-export const FIELD_LABELS: Record<FormField, string> = {
-  host: 'Host',
-  port: 'Port',
-  database: 'Database',
-  schema: 'Schema',
-  username: 'Username',
-  password: 'Password',
-  sslMode: 'SSL mode',
-  sslRootCert: 'Root certificate',
-  privateNetwork: 'Host is on a private network',
-  allowWritableRole: 'Allow writable role',
-}
+import type { FormField } from './field-labels.js'
 
 export interface Advice {
   /** What the failure means, in one or two sentences. */
