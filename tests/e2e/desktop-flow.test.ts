@@ -23,7 +23,10 @@ const step = (title: string) =>
 /** axe in both themes: no serious or critical violation on the step shown. */
 async function expectAccessible(where: string, darkShot?: string) {
   for (const theme of ['light', 'dark'] as const) {
-    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
+    // Through the toggle, as a user switches.
+    const toggle = page.getByRole('button', { name: `Switch to ${theme} theme` })
+    if (await toggle.count()) await toggle.click()
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
     const { violations } = await new AxeBuilder({ page }).analyze()
     const bad = violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -31,7 +34,7 @@ async function expectAccessible(where: string, darkShot?: string) {
     expect(bad).toEqual([])
     if (theme === 'dark' && darkShot) await shot(darkShot)
   }
-  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'))
+  await page.getByRole('button', { name: 'Switch to light theme' }).click()
 }
 
 async function fillConnection(
@@ -52,7 +55,11 @@ async function runTestsAndWait() {
 beforeAll(async () => {
   serve = await startServeProcess()
   browser = await launchChromium()
-  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true })
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    acceptDownloads: true,
+    colorScheme: 'light',
+  })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin })
   page = await context.newPage()
   await page.goto(serve.url)
@@ -211,6 +218,14 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await expect(page.locator('#password-hint')).toContainText('saved password')
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect.poll(() => page.locator('.verdict').textContent(), { timeout: 30_000 }).toMatch(/^Ready/)
+  })
+
+  it('follows the system’s dark preference on a first visit', async () => {
+    const dark = await browser.newContext({ colorScheme: 'dark' })
+    const fresh = await dark.newPage()
+    await fresh.goto(serve.url)
+    await expect(fresh.locator('html')).toHaveAttribute('data-theme', 'dark')
+    await dark.close()
   })
 
   it('no password in anything the page received', async () => {
