@@ -31,6 +31,26 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Raw IPC lives in two files: the preload (the typed API) and main's wiring (the one bound channel).
+    // Before the plain-Node block, which bans electron outright in its folders and so wins there.
+    files: ['src-main/**', 'src-renderer/**'],
+    ignores: ['src-main/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain', 'ipcRenderer'],
+              message: 'Use the contract: bindIpc in src-main/ipc.ts, the preload API in the renderer.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: plainNodeFolders,
     rules: {
       'no-restricted-imports': [

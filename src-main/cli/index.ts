@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { auditCommand } from './audit-command.js'
 import { checkCommand } from './check-command.js'
 import { exportCommand } from './export-command.js'
@@ -33,8 +35,15 @@ const COMMANDS: Record<string, (io: Io) => Promise<number>> = {
   import: importCommand,
   'validate-sql': validateSqlCommand,
   query: queryCommand,
-  // Loaded on demand: the bridge's contract, handlers and settings store are not start-up cost for the rest.
-  serve: (io) => import('./serve-command.js').then((m) => m.serveCommand(io)),
+  serve: (io) => loadServe().serveCommand(io),
+}
+
+/**
+ * `serve` is its own bundle beside this one (see vite.cli.config.ts), required only when it runs: the
+ * bridge's contract, zod, handlers and settings store are no start-up cost for the other commands.
+ */
+function loadServe(): typeof import('./serve-command.js') {
+  return createRequire(__filename)(join(__dirname, 'serve.cjs')) as typeof import('./serve-command.js')
 }
 
 /** The CLI's entry: dispatches to a command and returns its exit status. */
