@@ -86,6 +86,18 @@ export function App() {
     if (form.connectorId) refreshConnectors()
   }
 
+  // An edited field's error goes with the edit; the others stay until the next run.
+  const editForm = (next: ConnectionForm) => {
+    const edited = (Object.keys(next) as (keyof ConnectionForm)[]).filter((k) => next[k] !== form[k])
+    setForm(next)
+    if (edited.some((k) => k in fieldErrors))
+      setFieldErrors(
+        Object.fromEntries(
+          Object.entries(fieldErrors).filter(([k]) => !edited.includes(k as keyof ConnectionForm)),
+        ),
+      )
+  }
+
   const editField = (field: string) => {
     go('connection')
     requestAnimationFrame(() => document.getElementById(field)?.focus())
@@ -168,7 +180,7 @@ export function App() {
           {step === 'connection' && (
             <ConnectionStep
               form={form}
-              onChange={setForm}
+              onChange={editForm}
               fieldErrors={fieldErrors}
               onRun={() => void runTests()}
             />

@@ -1,56 +1,18 @@
-import AxeBuilder from '@axe-core/playwright'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { expect } from '@playwright/test'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { lab, portOf } from '../integration/helpers.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { AppPage } from './app-page.js'
 import { launchChromium } from './browser.js'
 import { startServeProcess, type ServeProcess } from './serve-process.js'
-
-const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url))
 
 let serve: ServeProcess
 let browser: Browser
 let context: BrowserContext
 let page: Page
-
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
-const step = (title: string) =>
-  page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: new RegExp(title) })
-
-/** axe in both themes: no serious or critical violation on the step shown. */
-async function expectAccessible(where: string, darkShot?: string) {
-  for (const theme of ['light', 'dark'] as const) {
-    // Through the toggle, as a user switches.
-    const toggle = page.getByRole('button', { name: `Switch to ${theme} theme` })
-    if (await toggle.count()) await toggle.click()
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-    const { violations } = await new AxeBuilder({ page }).analyze()
-    const bad = violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${where} (${theme}): ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-    expect(bad).toEqual([])
-    if (theme === 'dark' && darkShot) await shot(darkShot)
-  }
-  await page.getByRole('button', { name: 'Switch to light theme' }).click()
-}
-
-async function fillConnection(
-  over: Partial<Record<'host' | 'port' | 'database' | 'username' | 'password', string>>,
-) {
-  await step('Connection').click()
-  for (const [id, value] of Object.entries(over)) await page.locator(`#${id}`).fill(value)
-}
-
-async function runTestsAndWait() {
-  await page
-    .getByRole('button', { name: /^(Re-run|Run) the tests$/ })
-    .first()
-    .click()
-  await expect.poll(() => page.locator('.verdict').count(), { timeout: 30_000 }).toBeGreaterThan(0)
-}
+let app: AppPage
 
 beforeAll(async () => {
   serve = await startServeProcess()
@@ -62,6 +24,7 @@ beforeAll(async () => {
   })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin })
   page = await context.newPage()
+  app = new AppPage(page)
   await page.goto(serve.url)
   // The token went into a cookie and out of the address bar.
   expect(page.url()).toBe(`${serve.origin}/`)
@@ -91,12 +54,12 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await expect(page.locator('#role-timeout-error')).toContainText('30s, 5min, 500ms')
     await page.locator('#role-timeout').fill('30s')
     await expect(page.locator('#role-timeout-error')).toHaveCount(0)
-    await shot('01-role')
-    await expectAccessible('role')
+    await app.shot('01-role')
+    await app.expectAccessible('role')
   })
 
   it('2. Connection: a pasted URI fills the form; field errors are named', async () => {
-    await step('Connection').click()
+    await app.step('Connection').click()
     await page
       .locator('#uri')
       .fill(`postgresql://klairr_reader@127.0.0.1:${portOf(18)}/${LAB_DATABASE}?sslmode=require`)
@@ -108,7 +71,7 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.getByRole('button', { name: 'Fill in the form' }).click()
     await expect(page.locator('#uri-error')).toBeVisible()
     // Separately, typed field by field; an empty host is refused before anything connects.
-    await fillConnection({
+    await app.fillConnection({
       host: '',
       port: String(portOf(18)),
       database: LAB_DATABASE,
@@ -118,46 +81,47 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect(page.locator('#host-error')).toContainText('Enter the host')
     await page.locator('#host').fill('127.0.0.1')
+    await expect(page.locator('#host-error')).toHaveCount(0)
     await page.getByLabel('Host is on a private network').check()
-    await shot('02-connection')
-    await expectAccessible('connection')
+    await app.shot('02-connection')
+    await app.expectAccessible('connection')
   })
 
   it('3. Test: progress with a spinner and cancel, then a broken server’s troubleshooting card', async () => {
     // A port that accepts and never answers: the network test runs visibly, and cancel stops it.
-    await fillConnection({ host: '127.0.0.1', port: String(lab().fakes.hungPort) })
+    await app.fillConnection({ host: '127.0.0.1', port: String(lab().fakes.hungPort) })
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect(page.locator('.check.running .spinner')).toBeVisible()
     await expect(page.locator('.check.running')).toContainText('Running…')
-    await shot('03-test-running')
+    await app.shot('03-test-running')
     await page.getByRole('button', { name: 'Cancel' }).click()
     await expect(page.locator('.verdict')).toContainText('Cancelled')
 
     // A server without TLS: the TLS test fails, with its card and a copyable command.
-    await fillConnection({ port: String(portOf(18, 'noTls')) })
-    await runTestsAndWait()
+    await app.fillConnection({ port: String(portOf(18, 'noTls')) })
+    await app.runTests()
     await expect(page.locator('.verdict')).toContainText('Blocked')
     const card = page.locator('.check.fail .card.trouble').first()
     await expect(card).toBeVisible()
     await expect(card).toContainText('What it means')
     await expect(card.getByRole('button', { name: /^Copy / }).first()).toBeVisible()
-    await shot('03-test-broken')
-    await expectAccessible('test (broken server)')
+    await app.shot('03-test-broken')
+    await app.expectAccessible('test (broken server)')
   })
 
   it('3. Test: the healthy server passes, with evidence', async () => {
-    await fillConnection({ port: String(portOf(18)) })
-    await runTestsAndWait()
+    await app.fillConnection({ port: String(portOf(18)) })
+    await app.runTests()
     await expect(page.locator('.verdict')).toHaveText('Ready: every test passed.')
     await expect(page.locator('.check .badge.pass')).toHaveCount(6)
     await page.getByText('TLS: protocol, cipher, certificate chain').click()
     await expect(page.locator('.evidence[open]')).toContainText('fingerprint256')
-    await shot('03-test')
-    await expectAccessible('test', '03-test-dark')
+    await app.shot('03-test')
+    await app.expectAccessible('test', '03-test-dark')
   })
 
   it('4. Explore: the schema, a query that runs and one that is refused', async () => {
-    await step('Explore').click()
+    await app.step('Explore').click()
     await expect(page.getByRole('option', { name: /customers/ })).toBeVisible()
     await page.locator('#schema-filter').fill('custom')
     await expect(page.getByTestId('relation-count')).toContainText(/^1 of \d+ relations$/)
@@ -177,17 +141,17 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.getByRole('button', { name: 'Run query' }).click()
     await expect(page.getByLabel('Query result')).toBeVisible()
     await expect(page.locator('.result-scroll th').first()).toContainText('id')
-    await shot('04-explore')
+    await app.shot('04-explore')
 
     await page.locator('#sql').fill('DELETE FROM public.customers')
     await page.locator('#sql').press('Control+Enter')
     await expect(page.locator('.banner.refused')).toContainText('Refused by the allow-list')
-    await shot('04-explore-refused')
-    await expectAccessible('explore', '04-explore-dark')
+    await app.shot('04-explore-refused')
+    await app.expectAccessible('explore', '04-explore-dark')
   })
 
   it('5. Export: approve the fingerprint, save, download; the connector is listed', async () => {
-    await step('Export').click()
+    await app.step('Export').click()
     const save = page.getByRole('button', { name: 'Save the connector config' })
     await expect(save).toBeDisabled()
     await page.locator('#connector-name').fill('Lab analytics')
@@ -205,8 +169,8 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     expect(text).not.toContain(LAB_PASSWORD)
     await expect(page.locator('.connectors')).toContainText('Lab analytics')
     await expect(page.locator('.connectors .badge')).toHaveText('ready')
-    await shot('05-export')
-    await expectAccessible('export')
+    await app.shot('05-export')
+    await app.expectAccessible('export')
   })
 
   it('a saved connector opens with its vaulted password and re-runs', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest'
 import { portOf } from '../integration/helpers.js'
 import { asSuperuser } from '../integration/superuser.js'
 import { LAB_PASSWORD } from '../lab/seed.js'
+import { AppPage } from './app-page.js'
 import { launchChromium } from './browser.js'
 import { startServeProcess, type ServeProcess } from './serve-process.js'
 
@@ -83,11 +84,13 @@ afterAll(async () => {
 
 describe('the schema explorer with 10,000 tables, in Chromium', () => {
   it(`renders and filters within ${BUDGET_MS} ms each`, async () => {
-    await page.getByRole('button', { name: /Connection/ }).click()
-    await page.locator('#host').fill('127.0.0.1')
-    await page.locator('#port').fill(String(portOf(18)))
-    await page.locator('#database').fill(WIDE_DATABASE)
-    await page.locator('#password').fill(LAB_PASSWORD)
+    const app = new AppPage(page)
+    await app.fillConnection({
+      host: '127.0.0.1',
+      port: String(portOf(18)),
+      database: WIDE_DATABASE,
+      password: LAB_PASSWORD,
+    })
     await page.getByLabel('Host is on a private network').check()
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect(page.locator('.verdict')).toHaveText('Ready: every test passed.', { timeout: 60_000 })
@@ -97,9 +100,7 @@ describe('the schema explorer with 10,000 tables, in Chromium', () => {
     console.log(
       `[e2e] schema explorer, ${TABLES.toLocaleString('en')} tables: rendered in ${render.toFixed(0)} ms, filtered in ${filter.toFixed(0)} ms (budget ${BUDGET_MS} ms each)`,
     )
-    await page.screenshot({
-      path: new URL('./screenshots/04-explore-10000-tables.png', import.meta.url).pathname,
-    })
+    await app.shot('04-explore-10000-tables', false)
     // Only the visible rows exist in the page, not 10,000.
     expect(await page.locator('.relation').count()).toBeLessThan(60)
     expect(render).toBeLessThan(BUDGET_MS)
