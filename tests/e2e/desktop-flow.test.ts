@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { expect } from '@playwright/test'
 import { afterAll, beforeAll, describe, it } from 'vitest'
@@ -13,6 +14,7 @@ let browser: Browser
 let context: BrowserContext
 let page: Page
 let app: AppPage
+const answers: string[] = []
 
 beforeAll(async () => {
   serve = await startServeProcess()
@@ -25,6 +27,14 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin })
   page = await context.newPage()
   app = new AppPage(page)
+  // Every answer from main, kept to search for the password at the end.
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/invoke'))
+      void r.text().then(
+        (body) => answers.push(body),
+        () => undefined,
+      )
+  })
   await page.goto(serve.url)
   // The token went into a cookie and out of the address bar.
   expect(page.url()).toBe(`${serve.origin}/`)
@@ -192,9 +202,16 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await dark.close()
   })
 
-  it('no password in anything the page received', async () => {
-    const html = await page.content()
-    expect(html).not.toContain(LAB_PASSWORD)
+  it('no password in any answer the page received, the page, the server’s output or its files', async () => {
+    expect(answers.length).toBeGreaterThan(10)
+    for (const body of answers) expect(body).not.toContain(LAB_PASSWORD)
+    expect(await page.content()).not.toContain(LAB_PASSWORD)
     expect(serve.output()).not.toContain(LAB_PASSWORD)
+    const files = readdirSync(serve.dataDir, { recursive: true, withFileTypes: true }).filter((f) =>
+      f.isFile(),
+    )
+    expect(files.length).toBeGreaterThan(0)
+    for (const f of files)
+      expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(LAB_PASSWORD)
   })
 })

@@ -9,6 +9,8 @@ export interface ServeProcess {
   url: string
   origin: string
   port: number
+  /** Where this server keeps saved connectors. */
+  dataDir: string
   output: () => string
   stop(): Promise<number | null>
 }
@@ -44,6 +46,7 @@ export async function startServeProcess(extraArgs: string[] = []): Promise<Serve
     url,
     origin: parsed.origin,
     port: Number(parsed.port),
+    dataDir,
     output: () => out,
     stop: () =>
       new Promise((resolve) => {
