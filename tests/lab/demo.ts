@@ -76,6 +76,10 @@ try {
       `  PGPASSFILE=${pgpass} psql "host=localhost port=${port} dbname=${LAB_DATABASE} user=klairr_reader sslmode=verify-full sslrootcert=${lab.certs.caCert}"`,
     )
     say(`  PGPASSFILE=${pgpass} node ${cli} ${args.slice(0, -1).join(' ')} --private-network`)
+    say(
+      `Or walk the app's five steps in a browser (after "npm run build"): node ${cli} serve\n` +
+        `  host localhost, port ${port}, database ${LAB_DATABASE}, username klairr_reader, password: the last field of ${pgpass}`,
+    )
     say(`Stop it with: kill -INT ${pid} && rm -rf ${lab.root}`)
   }
 } finally {
