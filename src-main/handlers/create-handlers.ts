@@ -57,6 +57,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   async function settingsFor(form: ConnectionForm) {
     const resolved = settingsFromForm(form)
     if (!resolved.ok || resolved.settings.password !== undefined || !form.connectorId) return resolved
+    // The saved password goes only to the server and role it was saved for: an edited host never gets it.
+    const record = deps.records.get(form.connectorId)
+    if (!record || !sameTarget(record.settings, resolved.settings)) return resolved
     const stored = await deps.vault.getPassword(VAULT_SERVICE, form.connectorId)
     if (stored !== null) resolved.settings.password = stored
     return resolved
@@ -142,7 +145,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
         jobs.finish(jobId)
       }
       runs.add(jobId, { settings, report: output.report, connectorId: connection.connectorId ?? null })
-      if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, output)
+      if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, settings, output)
       const schema = output.snapshot && {
         name: output.snapshot.schema,
         relations: output.snapshot.relations.map((r): SchemaRelation => ({
@@ -241,10 +244,23 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   }
 }
 
-/** A saved connector remembers the verdict of its latest run. */
-function recordVerdict(records: ConnectorRecords, id: string, output: RunOutput): void {
+/** Same server, database and role: where a saved password may go, and whose verdict a run is. */
+function sameTarget(
+  a: Omit<ConnectionSettings, 'password'>,
+  b: Omit<ConnectionSettings, 'password'>,
+): boolean {
+  return a.host === b.host && a.port === b.port && a.database === b.database && a.username === b.username
+}
+
+/** A saved connector remembers the verdict of its latest run, when the run was against that connector. */
+function recordVerdict(
+  records: ConnectorRecords,
+  id: string,
+  settings: ConnectionSettings,
+  output: RunOutput,
+): void {
   const record = records.get(id)
-  if (!record || output.report.cancelled) return
+  if (!record || output.report.cancelled || !sameTarget(record.settings, settings)) return
   records.save({
     ...record,
     lastRun: {

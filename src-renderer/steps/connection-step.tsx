@@ -113,7 +113,11 @@ export function ConnectionStep({
             id="password"
             label="Password"
             error={fieldErrors.password}
-            hint={form.connectorId && !form.password ? 'Empty: the saved password is used.' : undefined}
+            hint={
+              form.connectorId && !form.password
+                ? 'Empty: the saved password is used, for this connector’s server and role only.'
+                : undefined
+            }
           >
             {(p) => (
               <input

@@ -145,6 +145,13 @@ describe('handlers over the lab (what the app and serve call)', () => {
     const again = await run(t, { password: '', connectorId: value.record.id })
     expect(again.report.verdict).toBe('ready')
     expect(t.records.get(value.record.id)!.lastRun!.verdict).toBe('ready')
+    // Edited to point elsewhere (another server, same role), the saved password is not sent there,
+    // and that run's verdict is not recorded on the connector.
+    const before = t.records.get(value.record.id)!.lastRun
+    const elsewhere = await run(t, { password: '', connectorId: value.record.id, port: String(portOf(12)) })
+    expect(elsewhere.report.checks.find((c) => c.id === 'auth')).toMatchObject({ status: 'fail' })
+    expect(t.records.get(value.record.id)!.lastRun).toEqual(before)
+
     expect(await dispatch(t.handlers, 'deleteConnector', { id: value.record.id })).toEqual({
       ok: true,
       value: { deleted: true },
