@@ -1,4 +1,4 @@
-import type { ConnectionForm, RoleScriptResponse, RunChecksResponse } from '../src-main/contract/index.js'
+import type { ConnectionForm } from '../src-main/contract/index.js'
 
 export const STEPS = [
   { id: 'role', title: 'Role', hint: 'Create the read-only role' },
@@ -44,7 +44,7 @@ export const EMPTY_FORM: ConnectionForm = {
   allowWritableRole: false,
 }
 
-export type { ConnectionForm, RoleScriptResponse, RunChecksResponse }
+export type { ConnectionForm }
 
 /** A comma- or space-separated list of names. */
 export const nameList = (text: string): string[] =>

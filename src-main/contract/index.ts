@@ -140,15 +140,8 @@ export interface Responses {
   deleteConnector: { deleted: boolean }
 }
 
-export const ERROR_CODES = [
-  'invalid_request',
-  'unknown_method',
-  'forbidden',
-  'not_found',
-  'refused',
-  'internal',
-] as const
-export type ErrorCode = (typeof ERROR_CODES)[number]
+export type ErrorCode =
+  'invalid_request' | 'unknown_method' | 'forbidden' | 'not_found' | 'refused' | 'internal'
 
 /** An expected failure, returned as a value: one sentence, and the form fields it concerns. */
 export interface ApiError {
