@@ -103,6 +103,8 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect(page.locator('.check.running .spinner')).toBeVisible()
     await expect(page.locator('.check.running')).toContainText('Running…')
+    // The elapsed time counts up while the check waits.
+    await expect(page.locator('.check.running .duration')).toHaveText(/^([3-9]\d\d|\d{4,}) ms$/)
     await app.shot('03-test-running')
     await page.getByRole('button', { name: 'Cancel' }).click()
     await expect(page.locator('.verdict')).toContainText('Cancelled')
