@@ -189,6 +189,7 @@ export function App() {
             <TestStep
               run={run}
               target={target}
+              connection={form}
               onRun={() => void runTests()}
               onCancel={() => run.jobId && void api.cancel({ jobId: run.jobId })}
               onEditField={editField}

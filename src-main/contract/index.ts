@@ -4,6 +4,7 @@ import { SSL_MODE_VALUES } from './ssl-modes.js'
 import type { CheckReport, CheckResult } from '../core/checks/types.js'
 import type { RelationKind } from '../core/checks/introspection.js'
 import type { Advice } from '../core/diagnosis/advice.js'
+import type { AuditReport } from '../core/grants/audit.js'
 import type { GuardRule } from '../core/sql/guard.js'
 import type { QueryColumn } from '../core/sql/executor.js'
 import type { ConnectorRecord } from '../core/records/connector-records.js'
@@ -58,6 +59,7 @@ export const REQUESTS = {
     sql: text(100_000),
     maxRows: z.number().int().min(1).max(100_000),
   }),
+  auditRole: z.strictObject({ jobId, connection: connectionForm }),
   exportConnector: z.strictObject({
     /** The run to export: main kept its report; the renderer's copy is never trusted. */
     runId: jobId,
@@ -117,6 +119,10 @@ export type RunQueryResponse =
     }
   | { stage: 'execute'; ok: false; reason: string; message: string; sqlstate: string | null }
 
+/** Why the role is writable or blind, and the smallest fix; or why it could not connect. */
+export type AuditResponse =
+  { stage: 'connect'; check: CheckWithAdvice } | { stage: 'audit'; report: AuditReport }
+
 export interface ExportResponse {
   fileName: string
   /** The verified connector file, as written. */
@@ -135,6 +141,7 @@ export interface Responses {
   cancel: { cancelled: boolean }
   validateSql: ValidateSqlResponse
   runQuery: RunQueryResponse
+  auditRole: AuditResponse
   exportConnector: ExportResponse
   listConnectors: { connectors: ConnectorRecord[]; vaultWarning: string | null }
   deleteConnector: { deleted: boolean }

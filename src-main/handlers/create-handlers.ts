@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { AppEvent, CheckWithAdvice, ConnectionForm, SchemaRelation } from '../contract/index.js'
 import { InputError, parseConnectionString } from '../core/connection/conninfo.js'
-import { closeSession } from '../core/connection/pg-session.js'
+import { classifyPgFailure } from '../core/connection/pg-failure.js'
+import { closeSession, destroyClient } from '../core/connection/pg-session.js'
 import {
   DEFAULT_TIMEOUTS,
   isSslMode,
@@ -19,9 +20,11 @@ import {
   roleScript,
   verificationSql,
 } from '../core/grants/role-script.js'
+import { auditRole } from '../core/grants/audit.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { SecretVault } from '../core/secrets/vault.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
+import { redactText } from '../core/redact.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
 import { failure, type Handlers } from './dispatch.js'
 import { exportHandler, type StoredRun } from './export-handler.js'
@@ -226,6 +229,36 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       }
     },
 
+    async auditRole({ jobId, connection }) {
+      const resolved = await settingsFor(connection)
+      if (!resolved.ok) return resolved
+      const { settings } = resolved
+      const signal = jobs.start(jobId)
+      if (!signal) return busy(jobId)
+      try {
+        const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+        const connected = await connect(settings, { timeouts, signal })
+        if (!connected.ok)
+          return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
+        const { client } = connected.session
+        try {
+          const report = await auditRole(client, settings.schema, timeouts.query, signal)
+          await closeSession(client)
+          return { ok: true, value: { stage: 'audit', report } }
+        } catch (e) {
+          destroyClient(client)
+          const f = classifyPgFailure(e)
+          if (!f) throw e
+          return failure(
+            'refused',
+            redactText(`The audit could not finish: ${f.message}`, secretsOf(settings)),
+          )
+        }
+      } finally {
+        jobs.finish(jobId)
+      }
+    },
+
     exportConnector: (request) => exportHandler(request, { ...deps, runs, newId: randomUUID }),
 
     async listConnectors() {
@@ -243,6 +276,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     shutdown: () => jobs.cancelAll(),
   }
 }
+
+const secretsOf = (s: ConnectionSettings) => (s.password ? [s.password] : [])
 
 /** Same server, database and role: where a saved password may go, and whose verdict a run is. */
 function sameTarget(

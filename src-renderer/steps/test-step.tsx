@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
-import type { CheckWithAdvice } from '../../src-main/contract/index.js'
+import type { CheckWithAdvice, ConnectionForm } from '../../src-main/contract/index.js'
+import { AuditPanel } from '../components/audit-panel.js'
 import { Evidence } from '../components/evidence.js'
 import { ErrorBanner } from '../components/field.js'
 import { TroubleshootingCard } from '../components/troubleshooting-card.js'
@@ -53,6 +54,12 @@ function CheckRow({
   )
 }
 
+/** The audit helps when the role could connect but reads too little or can write. */
+const needsAudit = (checks: CheckWithAdvice[]) =>
+  checks.some(
+    (c) => (c.id === 'read_access' || c.id === 'write_probe') && (c.status === 'fail' || c.status === 'warn'),
+  )
+
 /** Step 3: the six checks live, each with its duration, advice and evidence; cancel and re-run. */
 export function TestStep({
   run,
@@ -60,12 +67,14 @@ export function TestStep({
   onCancel,
   onEditField,
   target,
+  connection,
 }: {
   run: RunState
   onRun: () => void
   onCancel: () => void
   onEditField: (field: string) => void
   target: string
+  connection: ConnectionForm
 }) {
   const report = run.response?.report
   const started = run.running || report
@@ -111,6 +120,7 @@ export function TestStep({
           <p className="empty">No run yet. Fill in the Connection step, then run the tests.</p>
         )}
       </div>
+      {report && !run.running && needsAudit(report.checks) && <AuditPanel connection={connection} />}
       {report && !run.running && (
         <div className="panel">
           <h3>Connection evidence</h3>

@@ -196,6 +196,17 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await expect.poll(() => page.locator('.verdict').textContent(), { timeout: 30_000 }).toMatch(/^Ready/)
   })
 
+  it('a writable role: blocked, then the audit names the cause and gives the fix script', async () => {
+    await app.fillConnection({ username: 'r_write_all', password: LAB_PASSWORD })
+    await app.runTests()
+    await expect(app.verdict).toContainText('Blocked')
+    await expect(page.locator('.check.fail').first()).toContainText('Write probe')
+    await page.getByRole('button', { name: 'Show the fix script' }).click()
+    await expect(page.getByLabel('fix script', { exact: true })).toContainText('REVOKE')
+    await app.shot('03-test-audit')
+    await app.expectAccessible('test (audit)')
+  })
+
   it('follows the system’s dark preference on a first visit', async () => {
     const dark = await browser.newContext({ colorScheme: 'dark' })
     const fresh = await dark.newPage()

@@ -159,6 +159,32 @@ describe('handlers over the lab (what the app and serve call)', () => {
     expect(await t.vault.getPassword(VAULT_SERVICE, value.record.id)).toBeNull()
   })
 
+  it('auditRole: the causes and the fix script for a writable role, nothing for the guide’s role', async () => {
+    const t = testHandlers()
+    const writable = await dispatch(t.handlers, 'auditRole', {
+      jobId: jobId(),
+      connection: form({ username: 'r_write_all' }),
+    })
+    expect(writable).toMatchObject({ ok: true, value: { stage: 'audit', report: { role: 'r_write_all' } } })
+    const report = (writable as { ok: true; value: { report: { findings: unknown[]; fixScript: string } } })
+      .value.report
+    expect(report.findings.length).toBeGreaterThan(0)
+    expect(report.fixScript).toContain('REVOKE')
+    const clean = await dispatch(t.handlers, 'auditRole', { jobId: jobId(), connection: form() })
+    // The guide's role writes nothing; the lab's r_owner creates tables it has no default privileges for.
+    expect(clean).toMatchObject({ ok: true, value: { stage: 'audit', report: { role: 'klairr_reader' } } })
+    const cleanReport = (clean as { ok: true; value: { report: { fixScript: string } } }).value.report
+    expect(cleanReport.fixScript).not.toContain('REVOKE')
+    const down = await dispatch(t.handlers, 'auditRole', {
+      jobId: jobId(),
+      connection: form({ port: String(lab().fakes.closedPort) }),
+    })
+    expect(down).toMatchObject({
+      ok: true,
+      value: { stage: 'connect', check: { id: 'network', status: 'fail' } },
+    })
+  })
+
   it('a writable role exports only with "Allow writable role" and the acknowledgement', async () => {
     const t = testHandlers()
     const blocked = await run(t, { username: 'r_write_all' })
