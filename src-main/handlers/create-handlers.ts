@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import type { AppEvent, CheckWithAdvice, ConnectionForm, SchemaRelation } from '../contract/index.js'
+import type {
+  AppEvent,
+  AuditResponse,
+  CheckWithAdvice,
+  ConnectionForm,
+  Result,
+  RunQueryResponse,
+  SchemaRelation,
+} from '../contract/index.js'
 import { InputError, parseConnectionString } from '../core/connection/conninfo.js'
 import { classifyPgFailure } from '../core/connection/pg-failure.js'
-import { closeSession, destroyClient } from '../core/connection/pg-session.js'
+import { closeSession, destroyClient, type Session } from '../core/connection/pg-session.js'
 import {
   DEFAULT_TIMEOUTS,
   isSslMode,
@@ -69,6 +77,34 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   }
 
   const busy = (jobId: string) => failure('invalid_request', `Job ${jobId} is already running.`)
+
+  /**
+   * A job on its own session, as the setup tests open one: the form's settings, a cancellable job, and
+   * a connection failure returned as the check that failed (with its advice). `work` owns the session.
+   */
+  async function onConnection<T>(
+    jobId: string,
+    form: ConnectionForm,
+    work: (
+      session: Session,
+      ctx: { settings: ConnectionSettings; timeouts: Timeouts; signal: AbortSignal },
+    ) => Promise<Result<T>>,
+  ): Promise<Result<T | { stage: 'connect'; check: CheckWithAdvice }>> {
+    const resolved = await settingsFor(form)
+    if (!resolved.ok) return resolved
+    const { settings } = resolved
+    const signal = jobs.start(jobId)
+    if (!signal) return busy(jobId)
+    try {
+      const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+      const connected = await connect(settings, { timeouts, signal })
+      if (!connected.ok)
+        return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
+      return await work(connected.session, { settings, timeouts, signal })
+    } finally {
+      jobs.finish(jobId)
+    }
+  }
 
   return {
     async roleScript(r) {
@@ -184,9 +220,6 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async runQuery({ jobId, connection, sql, maxRows }) {
-      const resolved = await settingsFor(connection)
-      if (!resolved.ok) return resolved
-      const { settings } = resolved
       await loadGuard()
       const verdict = validateSql(sql, { maxRows })
       if (!verdict.allowed)
@@ -194,69 +227,46 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           ok: true,
           value: { stage: 'guard', rule: verdict.rule, message: verdict.message, location: verdict.location },
         }
-      const signal = jobs.start(jobId)
-      if (!signal) return busy(jobId)
-      try {
-        const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
-        const connected = await connect(settings, { timeouts, signal })
-        if (!connected.ok)
-          return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
-        const outcome = await executeQuery(connected.session, verdict.sql, {
+      return onConnection<RunQueryResponse>(jobId, connection, async (session, { timeouts, signal }) => {
+        const outcome = await executeQuery(session, verdict.sql, {
           ...DEFAULT_EXECUTE,
           maxRows,
           timeouts,
           signal,
         })
-        if (!outcome.ok)
-          return {
-            ok: true,
-            value: {
-              stage: 'execute',
-              ok: false,
-              reason: outcome.reason,
-              message: outcome.message,
-              sqlstate: outcome.sqlstate,
-            },
-          }
-        await closeSession(connected.session.client)
+        if (!outcome.ok) {
+          const { reason, message, sqlstate } = outcome
+          return { ok: true, value: { stage: 'execute', ok: false, reason, message, sqlstate } }
+        }
+        await closeSession(session.client)
         const { columns, rows, truncated, truncatedBy, timings } = outcome
         return {
           ok: true,
           value: { stage: 'execute', ok: true, columns, rows, truncated, truncatedBy, timings },
         }
-      } finally {
-        jobs.finish(jobId)
-      }
+      })
     },
 
     async auditRole({ jobId, connection }) {
-      const resolved = await settingsFor(connection)
-      if (!resolved.ok) return resolved
-      const { settings } = resolved
-      const signal = jobs.start(jobId)
-      if (!signal) return busy(jobId)
-      try {
-        const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
-        const connected = await connect(settings, { timeouts, signal })
-        if (!connected.ok)
-          return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
-        const { client } = connected.session
-        try {
-          const report = await auditRole(client, settings.schema, timeouts.query, signal)
-          await closeSession(client)
-          return { ok: true, value: { stage: 'audit', report } }
-        } catch (e) {
-          destroyClient(client)
-          const f = classifyPgFailure(e)
-          if (!f) throw e
-          return failure(
-            'refused',
-            redactText(`The audit could not finish: ${f.message}`, secretsOf(settings)),
-          )
-        }
-      } finally {
-        jobs.finish(jobId)
-      }
+      return onConnection<AuditResponse>(
+        jobId,
+        connection,
+        async ({ client }, { settings, timeouts, signal }) => {
+          try {
+            const report = await auditRole(client, settings.schema, timeouts.query, signal)
+            await closeSession(client)
+            return { ok: true, value: { stage: 'audit', report } }
+          } catch (e) {
+            destroyClient(client)
+            const f = classifyPgFailure(e)
+            if (!f) throw e
+            return failure(
+              'refused',
+              redactText(`The audit could not finish: ${f.message}`, secretsOf(settings)),
+            )
+          }
+        },
+      )
     },
 
     exportConnector: (request) => exportHandler(request, { ...deps, runs, newId: randomUUID }),
