@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { EVENT_CHANNEL, type AppEvent } from './contract/index.js'
+import { memoryVault } from './core/secrets/vault.js'
 import { createHandlers } from './handlers/create-handlers.js'
 import { bindIpc } from './ipc.js'
 import { connectorRecords, desktopVault } from './store/desktop-stores.js'
@@ -15,13 +16,15 @@ app.enableSandbox()
 
 let mainWindow: BrowserWindow | null = null
 
-void app.whenReady().then(async () => {
-  // On Linux without a keyring, passwords are not stored unless the user opts in (a later setting).
-  const { vault, warning } = await desktopVault(false)
+void app.whenReady().then(() => {
   const handlers = createHandlers({
     records: connectorRecords(),
-    vault,
-    vaultWarning: warning,
+    // Probed while the window opens (a keyring can be slow to answer). On Linux without a keyring,
+    // passwords stay in memory unless the user opts in to Electron's built-in key.
+    vault: desktopVault(false).catch(() => ({
+      vault: memoryVault(),
+      warning: 'The password vault could not be opened: passwords are kept for this session only.',
+    })),
     tool: `klairr-companion/${__APP_VERSION__}`,
     user: userInfo().username,
     emit: (event: AppEvent) => mainWindow?.webContents.send(EVENT_CHANNEL, event),

@@ -86,8 +86,10 @@ export async function serveCommand(io: Io): Promise<number> {
       handlers: (emit) =>
         createHandlers({
           records,
-          vault: memoryVault(),
-          vaultWarning: 'In the browser, passwords are kept only until klairr-companion serve stops.',
+          vault: Promise.resolve({
+            vault: memoryVault(),
+            warning: 'In the browser, passwords are kept only until klairr-companion serve stops.',
+          }),
           emit,
           tool: `klairr-companion/${__APP_VERSION__}`,
           user: userInfo().username,

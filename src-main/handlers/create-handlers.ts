@@ -30,7 +30,7 @@ import {
 } from '../core/grants/role-script.js'
 import { auditRole } from '../core/grants/audit.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
-import type { SecretVault } from '../core/secrets/vault.js'
+import type { VaultChoice } from '../core/secrets/vault.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
 import { redactText } from '../core/redact.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
@@ -41,9 +41,11 @@ import { settingsFromForm } from './settings-from-form.js'
 
 export interface HandlerDeps {
   records: ConnectorRecords
-  /** The OS-backed vault in the app; a memory vault in the browser bridge. */
-  vault: SecretVault
-  vaultWarning: string | null
+  /**
+   * The OS-backed vault in the app, a memory vault in the browser bridge, with its warning when it is
+   * weaker than a keyring. A promise: the app opens its window while the keyring is still being probed.
+   */
+  vault: Promise<VaultChoice>
   /** The desktop app's save dialog; absent in the browser, where the page offers the download. */
   saveFile?: (suggestedName: string, text: string) => Promise<string | null>
   emit: (event: AppEvent) => void
@@ -71,7 +73,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     // The saved password goes only to the server and role it was saved for: an edited host never gets it.
     const record = deps.records.get(form.connectorId)
     if (!record || !sameTarget(record.settings, resolved.settings)) return resolved
-    const stored = await deps.vault.getPassword(VAULT_SERVICE, form.connectorId)
+    const stored = await (await deps.vault).vault.getPassword(VAULT_SERVICE, form.connectorId)
     if (stored !== null) resolved.settings.password = stored
     return resolved
   }
@@ -272,12 +274,13 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     exportConnector: (request) => exportHandler(request, { ...deps, runs, newId: randomUUID }),
 
     async listConnectors() {
-      return { ok: true, value: { connectors: deps.records.list(), vaultWarning: deps.vaultWarning } }
+      const { warning } = await deps.vault
+      return { ok: true, value: { connectors: deps.records.list(), vaultWarning: warning } }
     },
 
     async deleteConnector({ id }) {
       const deleted = deps.records.remove(id)
-      await deps.vault.deletePassword(VAULT_SERVICE, id)
+      await (await deps.vault).vault.deletePassword(VAULT_SERVICE, id)
       return deleted
         ? { ok: true, value: { deleted } }
         : failure('not_found', 'There is no saved connector with that id.')

@@ -70,8 +70,9 @@ export async function exportHandler(
   deps.records.save(record)
   let passwordStored: Responses['exportConnector']['passwordStored'] = 'none'
   if (run.settings.password) {
-    await deps.vault.setPassword(VAULT_SERVICE, id, run.settings.password)
-    passwordStored = deps.vault.backend
+    const { vault } = await deps.vault
+    await vault.setPassword(VAULT_SERVICE, id, run.settings.password)
+    passwordStored = vault.backend
   }
   const fileName = exportFileName(r.name)
   const savedTo = deps.saveFile ? await deps.saveFile(fileName, text) : null

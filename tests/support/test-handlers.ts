@@ -16,8 +16,7 @@ export function testHandlers(over: Partial<HandlerDeps> = {}) {
   const calls: string[] = []
   const real = createHandlers({
     records,
-    vault,
-    vaultWarning: null,
+    vault: Promise.resolve({ vault, warning: null }),
     emit: (e) => events.push(e),
     tool: 'klairr-companion/test',
     user: 'tester',
