@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { INVOKE_CHANNEL } from '../../src-main/contract/index.js'
+
+// The Electron binary cannot run here: stand-ins for app, BrowserWindow, ipcMain and dialog record what
+// the app's main module does with them, and the stores are in memory. Everything else is the real code.
+const state = vi.hoisted(() => {
+  ;(globalThis as { __APP_VERSION__?: string }).__APP_VERSION__ = '0.0.0-test'
+  return {
+    sandbox: false,
+    quits: 0,
+    appEvents: new Map<string, () => void>(),
+    invoke: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
+    windows: [] as { options: Record<string, unknown>; url: string | null }[],
+  }
+})
+
+vi.mock('electron', () => {
+  const session = {
+    setPermissionRequestHandler() {},
+    setPermissionCheckHandler() {},
+    webRequest: { onHeadersReceived() {} },
+  }
+  class FakeWindow {
+    static all: FakeWindow[] = []
+    static getAllWindows = () => FakeWindow.all
+    webContents = { id: 41, send() {}, on() {}, setWindowOpenHandler() {}, session }
+    record: { options: Record<string, unknown>; url: string | null }
+    constructor(options: Record<string, unknown>) {
+      this.record = { options, url: null }
+      state.windows.push(this.record)
+      FakeWindow.all.push(this)
+    }
+    once() {}
+    on() {}
+    loadURL(url: string) {
+      this.record.url = url
+      return Promise.resolve()
+    }
+  }
+  return {
+    app: {
+      enableSandbox: () => void (state.sandbox = true),
+      whenReady: () => Promise.resolve(),
+      on: (event: string, listener: () => void) => void state.appEvents.set(event, listener),
+      quit: () => void state.quits++,
+      getPath: () => '/tmp',
+    },
+    BrowserWindow: FakeWindow,
+    ipcMain: {
+      handle: (channel: string, listener: (event: unknown, ...args: unknown[]) => Promise<unknown>) =>
+        void state.invoke.set(channel, listener),
+      removeHandler() {},
+    },
+    dialog: { showSaveDialog: async () => ({ canceled: true }) },
+    shell: { openExternal() {} },
+  }
+})
+
+vi.mock('../../src-main/store/desktop-stores.js', async () => {
+  const { ConnectorRecords } = await import('../../src-main/core/records/connector-records.js')
+  const { memoryVault } = await import('../../src-main/core/secrets/vault.js')
+  let stored: unknown
+  return {
+    connectorRecords: () => new ConnectorRecords({ get: () => stored, set: (_k, v) => void (stored = v) }),
+    desktopVault: async () => ({ vault: memoryVault(), warning: null }),
+  }
+})
+
+beforeAll(async () => {
+  await import('../../src-main/index.js')
+  await new Promise((r) => setTimeout(r, 10))
+})
+
+describe('the app’s main module, up to launch', () => {
+  it('turns the sandbox on before anything else and opens one hardened window', () => {
+    expect(state.sandbox).toBe(true)
+    expect(state.windows).toHaveLength(1)
+    expect(state.windows[0]!.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    })
+    expect(state.windows[0]!.url).toMatch(/^file:\/\/.*\/renderer\/index\.html$/)
+  })
+
+  it('binds the one invoke channel to the contract, for its own window’s page only', async () => {
+    expect([...state.invoke.keys()]).toEqual([INVOKE_CHANNEL])
+    const listener = state.invoke.get(INVOKE_CHANNEL)!
+    const own = { sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
+    expect(await listener(own, 'listConnectors', {})).toEqual({
+      ok: true,
+      value: { connectors: [], vaultWarning: null },
+    })
+    expect(await listener(own, 'listConnectors', { extra: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    })
+    const foreign = { sender: { id: 99 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
+    expect(await listener(foreign, 'listConnectors', {})).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
+  })
+
+  it('quits when the last window closes (not on macOS), and stops running jobs before quitting', () => {
+    expect(state.appEvents.has('before-quit')).toBe(true)
+    expect(state.appEvents.has('activate')).toBe(true)
+    state.appEvents.get('window-all-closed')!()
+    expect(state.quits).toBe(process.platform === 'darwin' ? 0 : 1)
+  })
+})
