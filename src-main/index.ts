@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { EVENT_CHANNEL, type AppEvent } from './contract/index.js'
-import { memoryVault } from './core/secrets/vault.js'
+import { memoryVault, type VaultChoice } from './core/secrets/vault.js'
 import { createHandlers } from './handlers/create-handlers.js'
 import { bindIpc } from './ipc.js'
-import { connectorRecords, desktopVault } from './store/desktop-stores.js'
+import { appSettings, connectorRecords, desktopVault } from './store/desktop-stores.js'
 import { appEntry, createMainWindow } from './window.js'
 
 declare const __APP_VERSION__: string
@@ -16,15 +16,25 @@ app.enableSandbox()
 
 let mainWindow: BrowserWindow | null = null
 
+/** The vault, or memory for the session when it cannot open (the user is told). */
+const openVault = (acceptBasicText: boolean): Promise<VaultChoice> =>
+  desktopVault(acceptBasicText).catch(() => ({
+    vault: memoryVault(),
+    warning: 'The password vault could not be opened: passwords are kept for this session only.',
+    basicTextConsent: 'not_needed' as const,
+  }))
+
 void app.whenReady().then(() => {
+  const settings = appSettings()
   const handlers = createHandlers({
     records: connectorRecords(),
     // Probed while the window opens (a keyring can be slow to answer). On Linux without a keyring,
-    // passwords stay in memory unless the user opts in to Electron's built-in key.
-    vault: desktopVault(false).catch(() => ({
-      vault: memoryVault(),
-      warning: 'The password vault could not be opened: passwords are kept for this session only.',
-    })),
+    // passwords stay in memory unless the user opts in to Electron's built-in key (remembered).
+    vault: openVault(settings.acceptBasicText()),
+    chooseVault: (accept) => {
+      settings.setAcceptBasicText(accept)
+      return openVault(accept)
+    },
     tool: `klairr-companion/${__APP_VERSION__}`,
     user: userInfo().username,
     emit: (event: AppEvent) => mainWindow?.webContents.send(EVENT_CHANNEL, event),

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import type { VaultState } from '../src-main/contract/index.js'
 import type { ConnectorRecord } from '../src-main/core/records/connector-records.js'
 import { api, newJobId } from './bridge.js'
 import { ConnectorsList } from './components/connectors-list.js'
@@ -26,18 +27,17 @@ export function App() {
   const [form, setForm] = useState<ConnectionForm>(EMPTY_FORM)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const [run, setRun] = useState<RunState>(IDLE_RUN)
-  const [connectors, setConnectors] = useState<{ list: ConnectorRecord[]; warning: string | null }>({
+  const [connectors, setConnectors] = useState<{ list: ConnectorRecord[] } & VaultState>({
     list: [],
-    warning: null,
+    vaultWarning: null,
+    basicTextConsent: 'not_needed',
   })
   const heading = useRef<HTMLHeadingElement>(null)
   const jobRef = useRef<string | null>(null)
 
   useEffect(() => applyTheme(theme), [theme])
   const refreshConnectors = useCallback(() => {
-    void api
-      .listConnectors({})
-      .then((r) => r.ok && setConnectors({ list: r.value.connectors, warning: r.value.vaultWarning }))
+    void api.listConnectors({}).then((r) => r.ok && setConnectors({ ...r.value, list: r.value.connectors }))
   }, [])
   useEffect(refreshConnectors, [refreshConnectors])
 
@@ -166,7 +166,10 @@ export function App() {
           </ol>
           <ConnectorsList
             connectors={connectors.list}
-            warning={connectors.warning}
+            vault={connectors}
+            onVaultConsent={(accept) =>
+              void api.setVaultConsent({ acceptBasicText: accept }).then(refreshConnectors)
+            }
             activeId={form.connectorId}
             onOpen={openConnector}
             onDelete={(c) => void api.deleteConnector({ id: c.id }).then(refreshConnectors)}

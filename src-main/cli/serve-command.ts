@@ -89,6 +89,7 @@ export async function serveCommand(io: Io): Promise<number> {
           vault: Promise.resolve({
             vault: memoryVault(),
             warning: 'In the browser, passwords are kept only until klairr-companion serve stops.',
+            basicTextConsent: 'not_needed',
           }),
           emit,
           tool: `klairr-companion/${__APP_VERSION__}`,

@@ -8,7 +8,7 @@ import type { AuditReport } from '../core/grants/audit.js'
 import type { GuardRule } from '../core/sql/guard.js'
 import type { QueryColumn } from '../core/sql/executor.js'
 import type { ConnectorRecord } from '../core/records/connector-records.js'
-import type { VaultBackend } from '../core/secrets/vault.js'
+import type { VaultBackend, VaultChoice } from '../core/secrets/vault.js'
 
 /**
  * The one contract between the renderer and main: every method's request schema (zod, checked in main
@@ -70,6 +70,8 @@ export const REQUESTS = {
   }),
   listConnectors: z.strictObject({}),
   deleteConnector: z.strictObject({ id: text(64).min(1) }),
+  /** The desktop app on Linux without a keyring: store passwords with Electron's built-in key, or not. */
+  setVaultConsent: z.strictObject({ acceptBasicText: z.boolean() }),
 } as const satisfies Record<MethodName, z.ZodType>
 
 export type { MethodName }
@@ -134,6 +136,12 @@ export interface ExportResponse {
   passwordStored: VaultBackend | 'none'
 }
 
+/** Where passwords go, said to the user: a warning when weaker than a keyring, and whether consent matters. */
+export interface VaultState {
+  vaultWarning: string | null
+  basicTextConsent: VaultChoice['basicTextConsent']
+}
+
 export interface Responses {
   roleScript: RoleScriptResponse
   parseConnectionString: { fields: Partial<Omit<ConnectionForm, 'connectorId'>> }
@@ -143,8 +151,9 @@ export interface Responses {
   runQuery: RunQueryResponse
   auditRole: AuditResponse
   exportConnector: ExportResponse
-  listConnectors: { connectors: ConnectorRecord[]; vaultWarning: string | null }
+  listConnectors: { connectors: ConnectorRecord[] } & VaultState
   deleteConnector: { deleted: boolean }
+  setVaultConsent: VaultState
 }
 
 export type ErrorCode =

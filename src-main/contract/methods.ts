@@ -15,6 +15,7 @@ export const METHOD_NAMES = [
   'exportConnector',
   'listConnectors',
   'deleteConnector',
+  'setVaultConsent',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

@@ -46,6 +46,8 @@ export interface HandlerDeps {
    * weaker than a keyring. A promise: the app opens its window while the keyring is still being probed.
    */
   vault: Promise<VaultChoice>
+  /** The desktop app only: chooses again after the user gave or withdrew consent to the built-in key. */
+  chooseVault?: (acceptBasicText: boolean) => Promise<VaultChoice>
   /** The desktop app's save dialog; absent in the browser, where the page offers the download. */
   saveFile?: (suggestedName: string, text: string) => Promise<string | null>
   emit: (event: AppEvent) => void
@@ -65,6 +67,12 @@ const withAdvice = (result: CheckResult, settings: ConnectionSettings): CheckWit
 export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void } {
   const jobs = new Jobs()
   const runs = new RecentRuns<StoredRun>()
+  let vaultChoice = deps.vault
+  const vault = async () => (await vaultChoice).vault
+  const vaultState = async () => {
+    const { warning, basicTextConsent } = await vaultChoice
+    return { vaultWarning: warning, basicTextConsent }
+  }
 
   /** The form as settings, with the saved connector's vaulted password when the field is empty. */
   async function settingsFor(form: ConnectionForm) {
@@ -73,7 +81,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     // The saved password goes only to the server and role it was saved for: an edited host never gets it.
     const record = deps.records.get(form.connectorId)
     if (!record || !sameTarget(record.settings, resolved.settings)) return resolved
-    const stored = await (await deps.vault).vault.getPassword(VAULT_SERVICE, form.connectorId)
+    const stored = await (await vault()).getPassword(VAULT_SERVICE, form.connectorId)
     if (stored !== null) resolved.settings.password = stored
     return resolved
   }
@@ -271,16 +279,27 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       )
     },
 
-    exportConnector: (request) => exportHandler(request, { ...deps, runs, newId: randomUUID }),
+    exportConnector: (request) =>
+      exportHandler(request, { ...deps, vault: vaultChoice, runs, newId: randomUUID }),
+
+    async setVaultConsent({ acceptBasicText }) {
+      if (!deps.chooseVault)
+        return failure(
+          'refused',
+          'Only the desktop app stores passwords; here they stay in memory until it stops.',
+        )
+      // Passwords kept in memory until now are not carried over: they are asked for again.
+      vaultChoice = deps.chooseVault(acceptBasicText)
+      return { ok: true, value: await vaultState() }
+    },
 
     async listConnectors() {
-      const { warning } = await deps.vault
-      return { ok: true, value: { connectors: deps.records.list(), vaultWarning: warning } }
+      return { ok: true, value: { connectors: deps.records.list(), ...(await vaultState()) } }
     },
 
     async deleteConnector({ id }) {
       const deleted = deps.records.remove(id)
-      await (await deps.vault).vault.deletePassword(VAULT_SERVICE, id)
+      await (await vault()).deletePassword(VAULT_SERVICE, id)
       return deleted
         ? { ok: true, value: { deleted } }
         : failure('not_found', 'There is no saved connector with that id.')

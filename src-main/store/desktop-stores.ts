@@ -47,3 +47,12 @@ export async function desktopVault(acceptBasicText: boolean): Promise<VaultChoic
     acceptBasicText,
   })
 }
+
+/** The app's own choices that outlive a session: for now, the consent to Electron's built-in key. */
+export function appSettings(): { acceptBasicText(): boolean; setAcceptBasicText(accept: boolean): void } {
+  const store = new Store<Record<string, unknown>>({ name: 'settings', accessPropertiesByDotNotation: false })
+  return {
+    acceptBasicText: () => store.get('acceptBasicText') === true,
+    setAcceptBasicText: (accept) => store.set('acceptBasicText', accept),
+  }
+}

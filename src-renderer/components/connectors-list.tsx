@@ -1,4 +1,6 @@
+import type { VaultState } from '../../src-main/contract/index.js'
 import type { ConnectorRecord } from '../../src-main/core/records/connector-records.js'
+import { Checkbox } from './field.js'
 
 const VERDICT_SHORT: Record<string, string> = {
   ready: 'ready',
@@ -9,13 +11,15 @@ const VERDICT_SHORT: Record<string, string> = {
 /** Saved connectors with their last verdict: open one to test it again, or forget it. */
 export function ConnectorsList({
   connectors,
-  warning,
+  vault,
+  onVaultConsent,
   activeId,
   onOpen,
   onDelete,
 }: {
   connectors: ConnectorRecord[]
-  warning: string | null
+  vault: VaultState
+  onVaultConsent: (accept: boolean) => void
   activeId: string | undefined
   onOpen: (record: ConnectorRecord) => void
   onDelete: (record: ConnectorRecord) => void
@@ -52,7 +56,16 @@ export function ConnectorsList({
           ))}
         </ul>
       )}
-      {warning && <p className="muted small">{warning}</p>}
+      {vault.vaultWarning && <p className="muted small">{vault.vaultWarning}</p>}
+      {vault.basicTextConsent !== 'not_needed' && (
+        <Checkbox
+          id="basic-text-consent"
+          label="Store passwords with the app’s built-in key"
+          hint="Without a desktop keyring this only keeps them from casual reading."
+          checked={vault.basicTextConsent === 'given'}
+          onChange={onVaultConsent}
+        />
+      )}
     </section>
   )
 }

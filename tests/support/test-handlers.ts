@@ -16,7 +16,7 @@ export function testHandlers(over: Partial<HandlerDeps> = {}) {
   const calls: string[] = []
   const real = createHandlers({
     records,
-    vault: Promise.resolve({ vault, warning: null }),
+    vault: Promise.resolve({ vault, warning: null, basicTextConsent: 'not_needed' as const }),
     emit: (e) => events.push(e),
     tool: 'klairr-companion/test',
     user: 'tester',

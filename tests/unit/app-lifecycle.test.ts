@@ -62,7 +62,15 @@ vi.mock('../../src-main/store/desktop-stores.js', async () => {
   let stored: unknown
   return {
     connectorRecords: () => new ConnectorRecords({ get: () => stored, set: (_k, v) => void (stored = v) }),
-    desktopVault: async () => ({ vault: memoryVault(), warning: null }),
+    desktopVault: async (accept: boolean) => ({
+      vault: memoryVault(),
+      warning: accept ? null : 'No desktop keyring was found.',
+      basicTextConsent: accept ? 'given' : 'offered',
+    }),
+    appSettings: () => {
+      let accept = false
+      return { acceptBasicText: () => accept, setAcceptBasicText: (a: boolean) => void (accept = a) }
+    },
   }
 })
 
@@ -89,7 +97,7 @@ describe('the app’s main module, up to launch', () => {
     const own = { sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
     expect(await listener(own, 'listConnectors', {})).toEqual({
       ok: true,
-      value: { connectors: [], vaultWarning: null },
+      value: { connectors: [], vaultWarning: 'No desktop keyring was found.', basicTextConsent: 'offered' },
     })
     expect(await listener(own, 'listConnectors', { extra: 1 })).toMatchObject({
       ok: false,
@@ -100,6 +108,16 @@ describe('the app’s main module, up to launch', () => {
       ok: false,
       error: { code: 'forbidden' },
     })
+  })
+
+  it('on Linux without a keyring, the user’s consent switches the vault to the built-in key', async () => {
+    const listener = state.invoke.get(INVOKE_CHANNEL)!
+    const own = { sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
+    expect(await listener(own, 'setVaultConsent', { acceptBasicText: true })).toEqual({
+      ok: true,
+      value: { vaultWarning: null, basicTextConsent: 'given' },
+    })
+    expect(await listener(own, 'listConnectors', {})).toMatchObject({ value: { basicTextConsent: 'given' } })
   })
 
   it('quits when the last window closes (not on macOS), and stops running jobs before quitting', () => {

@@ -195,6 +195,14 @@ describe('handlers: expected failures are values', () => {
     expect(events).toEqual([])
   })
 
+  it('the browser bridge has no vault to consent to: refused as a value', async () => {
+    const { handlers } = testHandlers()
+    expect(await dispatch(handlers, 'setVaultConsent', { acceptBasicText: true })).toMatchObject({
+      ok: false,
+      error: { code: 'refused' },
+    })
+  })
+
   it('an unknown run cannot be exported; an unknown connector cannot be deleted', async () => {
     const { handlers } = testHandlers()
     const fp = Array.from({ length: 32 }, () => 'AB').join(':')

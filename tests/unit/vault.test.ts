@@ -62,7 +62,7 @@ describe('vault backend selection', () => {
     '%s, OS keyring %s, keytar %s, basic_text accepted %s → %s (warning: %s)',
     async (platform, keyring, keytar, accept, expected, warns) => {
       const ciphertexts = mapStore()
-      const { vault, warning } = await chooseVault({
+      const { vault, warning, basicTextConsent } = await chooseVault({
         platform,
         safeStorage:
           keyring === 'none'
@@ -74,6 +74,16 @@ describe('vault backend selection', () => {
       })
       expect(vault.backend).toBe(expected)
       expect(warning !== null).toBe(warns)
+      // Consent matters only where basic_text is the one way to keep passwords across sessions.
+      const basic = platform === 'linux' && keyring === 'basic_text'
+      const consent = !basic
+        ? 'not_needed'
+        : accept
+          ? 'given'
+          : keytar === 'installed'
+            ? 'not_needed'
+            : 'offered'
+      expect(basicTextConsent).toBe(consent)
       // Whatever the backend, it keeps, returns and forgets a password, and never stores it in clear.
       await vault.setPassword('klairr', 'db1', 'Zq7-vault-secret')
       expect(await vault.getPassword('klairr', 'db1')).toBe('Zq7-vault-secret')
@@ -84,8 +94,8 @@ describe('vault backend selection', () => {
     },
   )
 
-  it('never uses basic_text silently: without consent it falls back and says why', async () => {
-    const { vault, warning } = await chooseVault({
+  it('never uses basic_text silently: without consent it falls back, says why, and offers the choice', async () => {
+    const { vault, warning, basicTextConsent } = await chooseVault({
       platform: 'linux',
       safeStorage: fakeSafeStorage(true, 'basic_text'),
       loadKeytar: async () => null,
@@ -93,6 +103,7 @@ describe('vault backend selection', () => {
     })
     expect(vault.backend).toBe('memory')
     expect(warning).toMatch(/No desktop keyring was found/)
+    expect(basicTextConsent).toBe('offered')
   })
 
   it('a keytar that fails to load is treated as missing', async () => {

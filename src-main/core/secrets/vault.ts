@@ -49,6 +49,11 @@ export interface VaultChoice {
   vault: SecretVault
   /** A sentence for the user when the choice is weaker than an OS keyring; null otherwise. */
   warning: string | null
+  /**
+   * Whether the user's consent to Electron's built-in key matters here: `offered` when it is the only
+   * way to keep passwords across sessions, `given` when it is in use, `not_needed` otherwise.
+   */
+  basicTextConsent: 'not_needed' | 'offered' | 'given'
 }
 
 const keyOf = (service: string, account: string) => `${service}\u0000${account}`
@@ -115,22 +120,30 @@ export async function chooseVault(deps: VaultDeps): Promise<VaultChoice> {
     const backend =
       deps.platform === 'linux' ? (deps.safeStorage.getSelectedStorageBackend?.() ?? 'unknown') : 'os'
     const weak = backend === 'basic_text' || backend === 'unknown'
-    if (!weak) return { vault: safeStorageVault(deps.safeStorage, deps.ciphertexts), warning: null }
+    if (!weak)
+      return {
+        vault: safeStorageVault(deps.safeStorage, deps.ciphertexts),
+        warning: null,
+        basicTextConsent: 'not_needed',
+      }
     if (deps.acceptBasicText) {
       return {
         vault: safeStorageVault(deps.safeStorage, deps.ciphertexts),
         warning:
           'Passwords are encrypted with a key built into the app (no desktop keyring was found): anyone who can read your files can read them.',
+        basicTextConsent: 'given',
       }
     }
     basicTextOffered = true
   }
   const keytar = await deps.loadKeytar().catch(() => null)
-  if (keytar && (await keytarWorks(keytar))) return { vault: keytarVault(keytar), warning: null }
+  if (keytar && (await keytarWorks(keytar)))
+    return { vault: keytarVault(keytar), warning: null, basicTextConsent: 'not_needed' }
   return {
     vault: memoryVault(),
     warning: basicTextOffered
       ? 'No desktop keyring was found. Passwords are kept for this session only; you can choose to store them with the app’s built-in key, which protects them only from casual reading.'
       : 'No secure store was found. Passwords are kept for this session only and asked for again next time.',
+    basicTextConsent: basicTextOffered ? 'offered' : 'not_needed',
   }
 }
