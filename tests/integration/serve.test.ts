@@ -142,7 +142,10 @@ describe('serve: who may talk to it', () => {
   it('answers the contract’s API from its own page', async () => {
     const r = await invoke({ Host: host(), Cookie: cookie, Origin: origin() })
     expect(r.status).toBe(200)
-    expect(JSON.parse(r.body)).toEqual({ ok: true, value: { connectors: [], vaultWarning: null } })
+    expect(JSON.parse(r.body)).toEqual({
+      ok: true,
+      value: { connectors: [], vaultWarning: null, basicTextConsent: 'not_needed' },
+    })
     const bad = await invoke(
       { Host: host(), Cookie: cookie, Origin: origin() },
       '{"method":"runQuery","payload":{}}',
