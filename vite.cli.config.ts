@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig, type Plugin } from 'vite'
 
@@ -27,25 +27,25 @@ const nodeOnlyPg: Plugin = {
 }
 
 /**
- * Two bundles: the commands (`klairr-companion.cjs`) and, on its own, `serve` (`serve.cjs`: the contract,
- * zod, the handlers and the settings store), which the CLI loads only for that command. In one file,
- * its size alone cost every other command about 15 ms of start-up.
+ * One bundle per command (`check.cjs`, `query.cjs`, …, built from src-main/cli/entries/) and a general
+ * one (`klairr-companion.cjs`: help, version, unknown names). bin/klairr-companion.cjs loads only the
+ * command's own bundle: `check` no longer reads and compiles the guard, the export schema or `serve`'s
+ * contract and handlers, which cost it about 10 ms of start-up. scripts/build-cli.mjs builds them all:
+ * the mode names the command, and its entry is src-main/cli/entries/<mode>.ts.
  */
-const ENTRIES = {
-  cli: { source: 'src-main/cli/index.ts', file: 'klairr-companion.cjs' },
-  serve: { source: 'src-main/cli/serve-command.ts', file: 'serve.cjs' },
-} as const
-
 export default defineConfig(({ mode }) => {
-  const entry = mode === 'serve' ? ENTRIES.serve : ENTRIES.cli
+  const command = existsSync(resolve(__dirname, 'src-main/cli/entries', `${mode}.ts`)) ? mode : null
+  const entry = command
+    ? { source: `src-main/cli/entries/${command}.ts`, file: `${command}.cjs` }
+    : { source: 'src-main/cli/index.ts', file: 'klairr-companion.cjs' }
   return {
     plugins: [nodeOnlyPg],
     define: { __APP_VERSION__: JSON.stringify(pkg.version) },
     build: {
       ssr: resolve(__dirname, entry.source),
       outDir: resolve(__dirname, 'out/cli'),
-      // The serve build runs second and must keep the first's file.
-      emptyOutDir: mode !== 'serve',
+      // The general bundle is built first and empties the folder; the commands' builds keep it.
+      emptyOutDir: command === null,
       target: 'node20',
       minify: true,
       sourcemap: false,

@@ -1,24 +1,37 @@
 #!/usr/bin/env node
 'use strict'
-// Loads the CLI bundle with a V8 code cache beside it, so repeated runs skip most JavaScript compilation
-// (Node 20 has no built-in compile cache for this). The cache is keyed by the bundle's size and mtime and
-// the command, written after the command's first run, and ignored whenever anything about it does not match.
+// Loads the command's bundle with a V8 code cache beside it, so repeated runs skip most JavaScript
+// compilation (Node 20 has no built-in compile cache for this). The cache is keyed by the bundle's size
+// and mtime, written after its first run, and ignored whenever anything about it does not match.
 const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
 const Module = require('node:module')
 
-const file = path.join(__dirname, '..', 'out', 'cli', 'klairr-companion.cjs')
+// Each command is its own bundle (out/cli/<command>.cjs), so a command reads and compiles only its own
+// code; anything else (help, --version, an unknown name) goes to the general bundle.
+const dir = path.join(__dirname, '..', 'out', 'cli')
+const command = /^[a-z][a-z-]*$/.test(process.argv[2] ?? '') ? process.argv[2] : null
+let file
 let stat
-try {
-  stat = fs.statSync(file)
-} catch {
+for (const candidate of [
+  command && path.join(dir, `${command}.cjs`),
+  path.join(dir, 'klairr-companion.cjs'),
+]) {
+  if (!candidate) continue
+  try {
+    stat = fs.statSync(candidate)
+    file = candidate
+    break
+  } catch {
+    // Not a command (or not built): the general bundle answers.
+  }
+}
+if (!file) {
   process.stderr.write('klairr-companion: not built yet: run "npm run build:cli" in the project folder\n')
   process.exit(2)
 }
-// One cache per command: each holds the functions its own first run compiled.
-const command = /^[a-z-]+$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other'
-const cacheFile = `${file}.${stat.size}-${Math.trunc(stat.mtimeMs)}.${command}.v8cache`
+const cacheFile = `${file}.${stat.size}-${Math.trunc(stat.mtimeMs)}.v8cache`
 let cachedData
 try {
   cachedData = fs.readFileSync(cacheFile)

@@ -1,0 +1,4 @@
+import { auditCommand } from '../audit-command.js'
+import { start } from '../main.js'
+
+start({ audit: auditCommand })

@@ -1,0 +1,4 @@
+import { importCommand } from '../import-command.js'
+import { start } from '../main.js'
+
+start({ import: importCommand })

@@ -1,0 +1,4 @@
+import { queryCommand } from '../query-command.js'
+import { start } from '../main.js'
+
+start({ query: queryCommand })

@@ -1,0 +1,4 @@
+import { serveCommand } from '../serve-command.js'
+import { start } from '../main.js'
+
+start({ serve: serveCommand })
