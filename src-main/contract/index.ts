@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { MethodName } from './methods.js'
-import { SSL_MODE_VALUES } from './ssl-modes.js'
+import { SSL_MODES } from '../core/connection/settings.js'
 import type { CheckReport, CheckResult } from '../core/checks/types.js'
 import type { RelationKind } from '../core/checks/introspection.js'
 import type { Advice } from '../core/diagnosis/advice.js'
@@ -28,7 +28,7 @@ export const connectionForm = z.strictObject({
   schema: name,
   username: name,
   password: text(1024),
-  sslMode: z.enum(SSL_MODE_VALUES),
+  sslMode: z.enum(SSL_MODES),
   /** PEM text or a path; empty for none. */
   sslRootCert: text(64 * 1024),
   privateNetwork: z.boolean(),

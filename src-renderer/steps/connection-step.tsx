@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { SSL_MODE_VALUES } from '../../src-main/contract/ssl-modes.js'
+import { SSL_MODES } from '../../src-main/core/connection/settings.js'
 import { api } from '../bridge.js'
 import { Checkbox, Field } from '../components/field.js'
 import type { ConnectionForm } from '../state.js'
@@ -137,7 +137,7 @@ export function ConnectionStep({
               value={form.sslMode}
               onChange={(e) => set('sslMode', e.target.value as ConnectionForm['sslMode'])}
             >
-              {SSL_MODE_VALUES.map((m) => (
+              {SSL_MODES.map((m) => (
                 <option key={m} value={m}>
                   {m}
                 </option>
