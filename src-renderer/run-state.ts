@@ -1,13 +1,17 @@
+import { CHECK_IDS, type CheckId } from '../src-main/core/checks/types.js'
 import type { CheckWithAdvice, RunChecksResponse } from '../src-main/contract/index.js'
 
-export const CHECKS = [
-  { id: 'network', title: 'Network' },
-  { id: 'tls', title: 'TLS' },
-  { id: 'auth', title: 'Authentication' },
-  { id: 'read_access', title: 'Read access' },
-  { id: 'write_probe', title: 'Write probe' },
-  { id: 'introspection', title: 'Schema introspection' },
-] as const
+const TITLES: Record<CheckId, string> = {
+  network: 'Network',
+  tls: 'TLS',
+  auth: 'Authentication',
+  read_access: 'Read access',
+  write_probe: 'Write probe',
+  introspection: 'Schema introspection',
+}
+
+/** The six checks in core's order, with their titles. */
+export const CHECKS = CHECK_IDS.map((id) => ({ id, title: TITLES[id] }))
 
 export type LiveCheck =
   { state: 'pending' } | { state: 'running'; since: number } | { state: 'done'; result: CheckWithAdvice }
