@@ -1,11 +1,10 @@
 import { closeSession } from '../core/connection/pg-session.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
-import { connect } from '../core/checks/connect.js'
 import { auditRole } from '../core/grants/audit.js'
 import { redactText } from '../core/redact.js'
 import {
   CONNECTION_HELP,
-  connectFailureText,
+  connectOrExit,
   PASSWORD_HELP,
   prepareConnectingCommand,
   withSigint,
@@ -36,20 +35,15 @@ export async function auditCommand(io: Io): Promise<number> {
   const secrets = settings.password ? [settings.password] : []
   const print = (text: string) => io.stdout.write(redactText(text, secrets))
   return withSigint(async (signal) => {
-    const connected = await connect(settings, { timeouts, signal })
-    if (!connected.ok) {
-      const f = connected.failure
-      if (f.reason === 'cancelled') return 130
-      print(connectFailureText(f, settings, json))
-      return 1
-    }
+    const session = await connectOrExit(settings, { timeouts, signal, json, print })
+    if (typeof session === 'number') return session
     const report = await auditRole(
-      connected.session.client,
+      session.client,
       settings.schema,
       timeouts.query ?? DEFAULT_TIMEOUTS.query,
       signal,
     )
-    await closeSession(connected.session.client)
+    await closeSession(session.client)
     if (json) {
       print(JSON.stringify(report, null, 2) + '\n')
     } else {

@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs'
 import { InputError } from '../core/connection/conninfo.js'
 import type { CheckResult } from '../core/checks/types.js'
+import { connect } from '../core/checks/connect.js'
+import type { Session } from '../core/connection/pg-session.js'
 import { adviceFor } from '../core/diagnosis/advice.js'
 import {
   connectionStringHasPassword,
@@ -181,12 +183,23 @@ export async function prepareConnectingCommand(
   }
 }
 
-/** What a command that only needs a connection (query, audit) prints when it cannot get one. */
-export function connectFailureText(
-  failure: CheckResult,
+/**
+ * Opens the session a command that only needs a connection (query, audit) works on. When it cannot,
+ * prints why (nothing when cancelled) and returns the exit status instead: 130 cancelled, 1 failed.
+ */
+export async function connectOrExit(
   settings: ConnectionSettings,
-  json: boolean,
-): string {
+  opts: { timeouts: Partial<Timeouts>; signal: AbortSignal; json: boolean; print: (text: string) => void },
+): Promise<Session | number> {
+  const connected = await connect(settings, { timeouts: opts.timeouts, signal: opts.signal })
+  if (connected.ok) return connected.session
+  if (connected.failure.reason === 'cancelled') return 130
+  opts.print(connectFailureText(connected.failure, settings, opts.json))
+  return 1
+}
+
+/** What such a command prints when it cannot connect. */
+function connectFailureText(failure: CheckResult, settings: ConnectionSettings, json: boolean): string {
   if (json) {
     const { id: check, reason, troubleshooting, summary: message } = failure
     return (

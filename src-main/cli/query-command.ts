@@ -1,13 +1,12 @@
 import { InputError } from '../core/connection/conninfo.js'
 import { closeSession } from '../core/connection/pg-session.js'
-import { connect } from '../core/checks/connect.js'
 import { redactText } from '../core/redact.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
 import { DEFAULT_MAX_ROWS, loadGuard, validateSql } from '../core/sql/guard.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import {
   CONNECTION_HELP,
-  connectFailureText,
+  connectOrExit,
   CONNECTION_OPTIONS,
   connectionFromArgs,
   fillPassword,
@@ -110,14 +109,9 @@ export async function queryCommand(io: Io): Promise<number> {
     return 1
   }
   return withSigint(async (signal) => {
-    const connected = await connect(settings, { timeouts, signal })
-    if (!connected.ok) {
-      const f = connected.failure
-      if (f.reason === 'cancelled') return 130
-      print(connectFailureText(f, settings, json))
-      return 1
-    }
-    const outcome = await executeQuery(connected.session, verdict.sql, {
+    const session = await connectOrExit(settings, { timeouts, signal, json, print })
+    if (typeof session === 'number') return session
+    const outcome = await executeQuery(session, verdict.sql, {
       ...DEFAULT_EXECUTE,
       maxRows: parsed.maxRows,
       maxCellBytes: parsed.maxCellBytes,
@@ -127,7 +121,7 @@ export async function queryCommand(io: Io): Promise<number> {
       },
       signal,
     })
-    if (outcome.ok) await closeSession(connected.session.client)
+    if (outcome.ok) await closeSession(session.client)
     if (!outcome.ok) {
       if (outcome.reason === 'cancelled') {
         print(
