@@ -3,17 +3,6 @@ import type { ConnectionForm, RunQueryResponse } from '../../src-main/contract/i
 import { api, newJobId } from '../bridge.js'
 import { ErrorBanner } from './field.js'
 
-const RULE_TEXT: Record<string, string> = {
-  parse_error: 'PostgreSQL cannot parse it',
-  empty: 'there is no statement',
-  multiple_statements: 'more than one statement',
-  not_a_query: 'not a query',
-  data_modifying: 'it changes data',
-  select_into: 'SELECT INTO creates a table',
-  locking_clause: 'it locks rows',
-  denied_function: 'it calls a function Klairr may not run',
-}
-
 /** Where the parser pointed: the line, and a caret under the character. */
 function Pointer({ sql, location }: { sql: string; location: number | null }) {
   if (location === null) return null
@@ -97,8 +86,7 @@ export function QuerySandbox({ connection }: { connection: ConnectionForm }) {
       <ErrorBanner message={error} />
       {response?.stage === 'guard' && (
         <div className="banner refused" role="alert">
-          <strong>Refused by the allow-list: {RULE_TEXT[response.rule] ?? response.rule}.</strong>{' '}
-          {response.message}
+          <strong>Refused by the allow-list</strong> (<code>{response.rule}</code>): {response.message}
           <Pointer sql={result!.sql} location={response.location} />
         </div>
       )}
