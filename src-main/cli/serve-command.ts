@@ -1,3 +1,4 @@
+import Conf from 'conf'
 import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -69,8 +70,6 @@ export async function serveCommand(io: Io): Promise<number> {
     )
     return 2
   }
-  // Loaded here: only serve needs the settings store.
-  const { default: Conf } = await import('conf')
   const store = new Conf<Record<string, unknown>>({
     projectName: 'klairr-companion',
     configName: 'connectors',
