@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import sirv from 'sirv'
 import type { AddressInfo } from 'node:net'
 import type { AppEvent } from '../contract/index.js'
 import { dispatch, type Handlers } from '../handlers/dispatch.js'
@@ -11,7 +12,6 @@ import {
   isLoopbackAddress,
   sameToken,
 } from './request-checks.js'
-import { staticFile } from './static-files.js'
 
 export interface ServeOptions {
   port: number
@@ -76,6 +76,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const frame = `data: ${JSON.stringify(event)}\n\n`
     for (const res of streams) res.write(frame)
   })
+  // The built renderer: sirv lists the folder once and serves only those files (no traversal, no
+  // dotfiles), with the same security headers as every other answer.
+  const files = sirv(opts.rendererDir, {
+    etag: false,
+    dotfiles: false,
+    setHeaders: (res) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
+    },
+  })
   let port = 0
   const cookieName = () => `klairr_session_${port}`
 
@@ -138,9 +147,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         return
       }
       if (req.method !== 'GET') return refuse(res, 405, 'Use GET.')
-      const file = await staticFile(opts.rendererDir, url.pathname)
-      if (!file) return refuse(res, 404, 'Not found.')
-      return send(res, 200, file.type, file.body)
+      return files(req, res, () => refuse(res, 404, 'Not found.'))
     })().catch(() => {
       if (!res.headersSent) refuse(res, 500, 'Internal error.')
       else res.end()
