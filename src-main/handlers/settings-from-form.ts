@@ -1,6 +1,6 @@
 import type { ApiError, ConnectionForm } from '../contract/index.js'
 import { InputError } from '../core/connection/conninfo.js'
-import { resolveSettings } from '../core/connection/resolve-settings.js'
+import { parsePort, resolveSettings } from '../core/connection/resolve-settings.js'
 import type { ConnectionSettings } from '../core/connection/settings.js'
 
 type Outcome = { ok: true; settings: ConnectionSettings } | { ok: false; error: ApiError }
@@ -13,12 +13,17 @@ export function settingsFromForm(form: ConnectionForm): Outcome {
   const fields: Record<string, string> = {}
   const host = form.host.trim()
   if (!host) fields.host = 'Enter the host name or IP address of the server.'
-  else if (host.startsWith('/'))
-    fields.host = 'A Unix-domain socket cannot be checked: give a host name or IP address.'
   else if (/\s/.test(host)) fields.host = 'A host name has no spaces.'
   const port = form.port.trim()
-  if (port && (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535))
-    fields.port = 'The port is a whole number from 1 to 65535.'
+  // Core's own rule, checked here too so that every field's problem is named at once.
+  if (port) {
+    try {
+      parsePort(port)
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e
+      fields.port = sentence(e.message)
+    }
+  }
   if (!form.database.trim()) fields.database = 'Enter the database name.'
   if (!form.username.trim()) fields.username = 'Enter the read-only role’s name.'
   if (!form.schema.trim()) fields.schema = 'Enter the schema Klairr reads (usually public).'
@@ -54,7 +59,15 @@ export function settingsFromForm(form: ConnectionForm): Outcome {
     )
     return { ok: true, settings }
   } catch (e) {
-    if (e instanceof InputError) return { ok: false, error: { code: 'invalid_request', message: e.message } }
-    throw e
+    if (!(e instanceof InputError)) throw e
+    const message = sentence(e.message)
+    return {
+      ok: false,
+      error: { code: 'invalid_request', message, ...(e.field ? { fields: { [e.field]: message } } : {}) },
+    }
   }
 }
+
+/** Core's messages are CLI lines ("port must be …"); the form shows them as sentences. */
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`

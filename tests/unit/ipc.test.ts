@@ -203,6 +203,21 @@ describe('handlers: expected failures are values', () => {
     })
   })
 
+  it('a problem core finds while resolving the form is named against its field too', async () => {
+    const { handlers } = testHandlers()
+    const r = await dispatch(handlers, 'runChecks', {
+      jobId: 'job-12345678',
+      connection: { ...form, host: '/var/run/postgresql' },
+    })
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        fields: { host: expect.stringMatching(/^Unix-domain sockets cannot be checked/) },
+      },
+    })
+  })
+
   it('an unknown run cannot be exported; an unknown connector cannot be deleted', async () => {
     const { handlers } = testHandlers()
     const fp = Array.from({ length: 32 }, () => 'AB').join(':')

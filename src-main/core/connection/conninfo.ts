@@ -1,6 +1,13 @@
 /** A malformed or contradictory input: one clear sentence, and nothing was changed or connected. */
 export class InputError extends Error {
   override readonly name = 'InputError'
+  /** The connector form field it concerns, when it is one (`host`, `port`, …), for the app's field errors. */
+  constructor(
+    message: string,
+    readonly field?: 'host' | 'port' | 'sslMode' | 'schema',
+  ) {
+    super(message)
+  }
 }
 
 /** libpq keywords this product uses. */

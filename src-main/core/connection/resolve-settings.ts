@@ -47,7 +47,7 @@ export function parsePort(value: string | number): number {
   const text = String(value).trim()
   const port = Number(text)
   if (!/^\d+$/.test(text) || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InputError(`port must be a whole number from 1 to 65535, not "${text}"`)
+    throw new InputError(`port must be a whole number from 1 to 65535, not "${text}"`, 'port')
   }
   return port
 }
@@ -68,13 +68,16 @@ export function resolveSettings(
   }
   const host = pick(input.host, 'host') ?? 'localhost'
   if (host.startsWith('/'))
-    throw new InputError('Unix-domain sockets cannot be checked for Klairr: give a host name or IP address')
+    throw new InputError(
+      'Unix-domain sockets cannot be checked for Klairr: give a host name or IP address',
+      'host',
+    )
   const username = pick(input.username, 'user') ?? userInfo().username
   const sslMode = pick(input.sslMode, 'sslmode') ?? DEFAULT_SSL_MODE
   if (!isSslMode(sslMode))
-    throw new InputError(`sslmode must be one of ${SSL_MODES.join(', ')}, not "${sslMode}"`)
+    throw new InputError(`sslmode must be one of ${SSL_MODES.join(', ')}, not "${sslMode}"`, 'sslMode')
   const schema = input.schema ?? DEFAULT_SCHEMA
-  if (!schema) throw new InputError('schema must not be empty')
+  if (!schema) throw new InputError('schema must not be empty', 'schema')
   const settings: ConnectionSettings = {
     host,
     port: parsePort(pick(input.port, 'port') ?? DEFAULT_PORT),
