@@ -9,11 +9,3 @@ declare module 'pg/lib/utils.js' {
   const utils: { escapeIdentifier(value: string): string; escapeLiteral(value: string): string }
   export default utils
 }
-declare module 'pg/lib/query.js' {
-  import type { QueryConfig } from 'pg'
-  // A Submittable that emits 'row', 'end' and 'error'; typed where it is used.
-  class Query {
-    constructor(config: QueryConfig & { queryMode?: 'extended'; rowMode?: 'array'; types?: unknown })
-  }
-  export default Query
-}

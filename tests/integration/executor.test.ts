@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
+import { ReadOnlyBatch } from '../../src-main/core/sql/read-only-batch.js'
 import { startWireSpy } from '../lab/wire-spy.js'
 import { portOf } from './helpers.js'
 import { superuserClient } from './superuser.js'
@@ -48,6 +49,34 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
     } finally {
       await admin.end()
       await spy.close()
+    }
+  })
+
+  it('the statement never runs unless every statement before it succeeded, even BEGIN', async () => {
+    // The batch shares one Sync: after an error the server skips to it. Here the first setup statement
+    // fails outside any transaction, the case where a separate round trip would run the statement anyway.
+    const s = await session(major)
+    const batch = new ReadOnlyBatch(['SELECT 1/0'], "SELECT pg_sleep(3), 'klairr-skip-probe'", {
+      onFields: () => undefined,
+      onRow: () => undefined,
+    })
+    ;(s.client as unknown as { query(b: ReadOnlyBatch): void }).query(batch)
+    await expect(batch.done).rejects.toMatchObject({ code: '22012' })
+    const admin = superuserClient(major)
+    await admin.connect()
+    try {
+      for (let i = 0; i < 5; i++) {
+        const { rows } = await admin.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%klairr-skip-probe%' AND pid <> pg_backend_pid()`,
+        )
+        expect(rows[0].n).toBe(0)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      // The session is intact and idle: nothing ran after the error.
+      expect((await s.client.query('SELECT 2 AS n')).rows[0].n).toBe(2)
+    } finally {
+      await admin.end()
+      await closeSession(s.client)
     }
   })
 

@@ -1,15 +1,15 @@
-import PgQuery from 'pg/lib/query.js'
 import { boundedQuery, destroyClient, type Session } from '../connection/pg-session.js'
 import type { Timeouts } from '../connection/settings.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
 import { bounded, CancelledError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
 import { BUILTIN_TYPE_NAMES } from './type-names.js'
+import { ReadOnlyBatch, type ResultField } from './read-only-batch.js'
 
 export interface ExecuteOptions {
   /** Rows the caller sees; the capped SQL asks the server for one more, to tell "truncated". */
   maxRows: number
-  /** Bytes of cell text kept per result, then reading stops. */
+  /** Bytes of result received (the server's text, as sent), then reading stops. */
   maxResultBytes: number
   /** Bytes of text kept per cell; longer values are cut and counted. */
   maxCellBytes: number
@@ -50,21 +50,24 @@ export type QueryOutcome =
       timings: { totalMs: number }
     }
 
-/** Every value as the server's text, as psql shows it: no lossy conversion to JavaScript numbers or dates. */
-const asText = { getTypeParser: () => (value: string) => value }
-
-interface PgQueryEvents {
-  on(event: 'row', listener: (row: (string | null)[]) => void): this
-  on(event: 'end' | 'error', listener: (arg: unknown) => void): this
-  _result: { fields: { name: string; dataTypeID: number }[] }
+/** The transaction and bounds the statement runs under; the statement runs only if all of them succeed. */
+function setupStatements(timeouts: ExecuteOptions['timeouts']): string[] {
+  const bound = Math.round(timeouts.query)
+  return [
+    'BEGIN READ ONLY',
+    `SET LOCAL statement_timeout = ${bound}`,
+    `SET LOCAL lock_timeout = ${Math.round(timeouts.lock)}`,
+    `SET LOCAL idle_in_transaction_session_timeout = ${bound * 2}`,
+    'SET LOCAL standard_conforming_strings = on',
+  ]
 }
 
 /**
  * Layer 2: runs one already-validated, capped statement through the extended protocol (which refuses
- * more than one statement) inside BEGIN READ ONLY … ROLLBACK, with statement, lock and idle bounds.
- * One Execute without a row count, so PostgreSQL may plan it in parallel exactly as psql's would; the
- * LIMIT in the statement bounds the rows, and rows stream in as they arrive. Never commits. After a
- * failure, a timeout, a cancel or a byte budget overrun the session is destroyed: do not reuse it.
+ * more than one statement) inside BEGIN READ ONLY … ROLLBACK, with statement, lock and idle bounds, all
+ * in one round trip (see ReadOnlyBatch). The LIMIT in the statement bounds the rows, and rows stream in
+ * as they arrive. Never commits. After a failure, a timeout, a cancel or a byte budget overrun the
+ * session is destroyed: do not reuse it.
  */
 export async function executeQuery(
   session: Session,
@@ -88,51 +91,43 @@ export async function executeQuery(
   let cellsCut = 0
   let firstRowMs: number | null = null
   let truncatedBy: 'rows' | 'bytes' | null = null
-  let fields: { name: string; dataTypeID: number }[] = []
+  let fields: ResultField[] = []
   try {
-    await boundedQuery(
-      client,
-      `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.round(bound)}; SET LOCAL lock_timeout = ${Math.round(opts.timeouts.lock)}; ` +
-        `SET LOCAL idle_in_transaction_session_timeout = ${Math.round(bound * 2)}; SET LOCAL standard_conforming_strings = on`,
-      bound,
-      opts.signal,
-    )
-    const submittable = new PgQuery({ text: sql, queryMode: 'extended', rowMode: 'array', types: asText })
-    const query = (client as unknown as { query(q: unknown): PgQueryEvents }).query(submittable)
-    const done = new Promise<void>((resolve, reject) => {
-      query.on('row', (row) => {
+    const batch = new ReadOnlyBatch(setupStatements(opts.timeouts), sql, {
+      onFields: (received) => (fields = received),
+      onRow: (cells, wireBytes) => {
         if (truncatedBy) return
         firstRowMs ??= elapsed()
         if (rows.length >= opts.maxRows) {
           truncatedBy = 'rows'
           return
         }
-        const cells = row.map((cell) => {
-          if (cell === null) return null
-          const size = Buffer.byteLength(cell)
-          bytes += Math.min(size, opts.maxCellBytes)
-          if (size <= opts.maxCellBytes) return cell
+        for (let i = 0; i < cells.length; i++) {
+          const cell = cells[i]
+          // A UTF-8 cell has between length and 3 × length bytes: only a possibly long one is measured.
+          if (cell == null || cell.length * 3 <= opts.maxCellBytes) continue
+          if (Buffer.byteLength(cell) <= opts.maxCellBytes) continue
+          cells[i] = Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
           cellsCut++
-          return Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
-        })
+        }
+        bytes += wireBytes
         rows.push(cells)
         if (opts.onRows) opts.onRows([cells])
         if (bytes > opts.maxResultBytes) {
           // Stop the server sending more: what arrived is the result, marked truncated.
           truncatedBy = 'bytes'
-          fields = query._result.fields
           cancelOnServer()
-          resolve()
+          batch.finishEarly()
         }
-      })
-      query.on('end', () => resolve())
-      query.on('error', (e) => (truncatedBy === 'bytes' ? resolve() : reject(e)))
+      },
     })
-    await bounded(done, { step: 'query', timeoutMs: bound, signal: opts.signal, onGiveUp: cancelOnServer })
-    if (truncatedBy !== 'bytes') {
-      fields = query._result.fields
-      await boundedQuery(client, 'ROLLBACK', bound, opts.signal)
-    }
+    ;(client as unknown as { query(submittable: ReadOnlyBatch): void }).query(batch)
+    await bounded(batch.done, {
+      step: 'query',
+      timeoutMs: bound,
+      signal: opts.signal,
+      onGiveUp: cancelOnServer,
+    })
     const types = await typeNames(
       session,
       fields.map((f) => f.dataTypeID),

@@ -1,0 +1,102 @@
+/** What the batch sends through node-postgres' connection: extended-protocol messages, corked into one write. */
+interface WireConnection {
+  stream: { cork?(): void; uncork?(): void }
+  parse(query: { text: string }): void
+  bind(config: Record<string, never>): void
+  describe(message: { type: 'P'; name: string }): void
+  execute(config: { portal: string; rows: number }): void
+  sync(): void
+  sendCopyFail(message: string): void
+}
+
+export interface ResultField {
+  name: string
+  dataTypeID: number
+}
+
+export interface BatchHandlers {
+  onFields(fields: ResultField[]): void
+  /** Each row's cells as the server's text (no type parsing), and the row's size on the wire. */
+  onRow(cells: (string | null)[], wireBytes: number): void
+}
+
+/**
+ * One round trip for a whole sandboxed run: the setup statements (BEGIN READ ONLY first), the statement
+ * and ROLLBACK go out as Parse/Bind/Execute messages behind a single Sync. After any error PostgreSQL
+ * discards every message up to that Sync, so the statement never runs unless every setup statement
+ * before it succeeded, and it runs only as one statement (Parse refuses more). Execute has no row count,
+ * so the server may plan the statement in parallel exactly as for psql.
+ *
+ * A node-postgres submittable (the interface pg-cursor uses): `client.query(batch)`, then await `done`.
+ */
+export class ReadOnlyBatch {
+  readonly done: Promise<void>
+  private settle!: (error?: unknown) => void
+
+  constructor(
+    private readonly setup: readonly string[],
+    private readonly sql: string,
+    private readonly handlers: BatchHandlers,
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      let settled = false
+      this.settle = (error) => {
+        if (settled) return
+        settled = true
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+    })
+  }
+
+  submit(connection: WireConnection): null {
+    const statement = (text: string, describe = false) => {
+      connection.parse({ text })
+      connection.bind({})
+      if (describe) connection.describe({ type: 'P', name: '' })
+      connection.execute({ portal: '', rows: 0 })
+    }
+    connection.stream.cork?.()
+    try {
+      for (const text of this.setup) statement(text)
+      statement(this.sql, true)
+      statement('ROLLBACK')
+      connection.sync()
+    } finally {
+      connection.stream.uncork?.()
+    }
+    return null
+  }
+
+  /** The caller has what it needs and has dropped the connection: `done` resolves now. */
+  finishEarly(): void {
+    this.settle()
+  }
+
+  handleRowDescription(message: { fields: ResultField[] }): void {
+    this.handlers.onFields(message.fields)
+  }
+
+  handleDataRow(message: { length: number; fields: (string | null)[] }): void {
+    this.handlers.onRow(message.fields, message.length)
+  }
+
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+
+  /** The guard never lets COPY through; should one arrive anyway, it is refused, not fed. */
+  handleCopyInResponse(connection: WireConnection): void {
+    connection.sendCopyFail('klairr-companion sends no COPY data')
+  }
+
+  /** node-postgres drops the batch as the active query on an error: this is its last call. */
+  handleError(error: unknown): void {
+    this.settle(error ?? new Error('the server reported an error'))
+  }
+
+  handleReadyForQuery(): void {
+    this.settle()
+  }
+}
