@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 
 export interface Sample {
   ms: number
@@ -70,4 +72,30 @@ export function runOnce(
       resolve({ ms: performance.now() - start, stdout, stderr, maxRssKb })
     })
   })
+}
+
+/**
+ * The psql program itself. On Debian `psql` on the PATH is pg_wrapper, a Perl script that picks a
+ * version and then runs the real binary: tens of milliseconds per run that are not psql's work, so a
+ * baseline through it would flatter every whole-process ratio. `wrapper` is that script, if any.
+ */
+export function findPsql(): { binary: string; wrapper: string | null } {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    let found: string
+    try {
+      found = realpathSync(join(dir, 'psql'))
+    } catch {
+      continue
+    }
+    if (!readFileSync(found).subarray(0, 2).equals(Buffer.from('#!'))) return { binary: found, wrapper: null }
+    const root = '/usr/lib/postgresql'
+    const versions = (existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [])
+      .map((d) => Number(d.name))
+      .filter((v) => Number.isInteger(v) && existsSync(`${root}/${v}/bin/psql`))
+      .sort((x, y) => y - x)
+    // The wrapper is run by its own name (it reads argv[0]), not by the script's path.
+    if (versions.length) return { binary: `${root}/${versions[0]}/bin/psql`, wrapper: join(dir, 'psql') }
+    return { binary: found, wrapper: null }
+  }
+  return { binary: 'psql', wrapper: null }
 }

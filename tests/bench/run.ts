@@ -6,17 +6,21 @@
  *  (d) a capped query over 5 million rows vs psql with LIMIT; (e) validate-sql --batch throughput.
  */
 import { randomBytes } from 'node:crypto'
+import { rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { catalogSql, introspectionSql, probeTransactionSql } from '../../src-main/core/checks/catalog-sql.js'
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { startFakes } from '../lab/fakes.js'
 import { Lab } from '../lab/lab.js'
 import { LAB_DATABASE } from '../lab/seed.js'
-import { interleaved, median, percentile, runOnce, timeProcess } from './measure.js'
+import { interleaved, median, percentile, findPsql, runOnce, timeProcess } from './measure.js'
 import { benchQueryCap, benchValidate } from './sql-bench.js'
 import { benchSeed, WIDE_COLUMNS, WIDE_TABLES, wideTablesSql } from './seed.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+const { binary: PSQL, wrapper: PSQL_WRAPPER } = findPsql()
 const cli = fileURLToPath(new URL('../../bin/klairr-companion.cjs', import.meta.url))
 const password = randomBytes(18).toString('base64url')
 const rows: string[][] = [['benchmark', 'klairr-companion', 'baseline', 'ratio', 'target']]
@@ -69,10 +73,19 @@ try {
   ]
   await timeProcess(process.execPath, [cli, 'check', ...conninfo('public')], env) // writes the V8 code cache, as any first run does
   say(`(a) ${RUNS} interleaved runs each…`)
+  const emptyScript = join(tmpdir(), `klairr-bench-empty-${process.pid}.cjs`)
+  writeFileSync(emptyScript, '')
   const a = await interleaved(RUNS, {
     ours: () => timeProcess(process.execPath, [cli, 'check', ...conninfo('public')], env),
-    psql: () => timeProcess('psql', psqlSame('public', 'public.customers'), env),
+    psql: () => timeProcess(PSQL, psqlSame('public', 'public.customers'), env),
+    // What no Node program can avoid: starting Node, and everything psql does beyond starting.
+    nodeEmpty: () => timeProcess(process.execPath, [emptyScript], env),
+    psqlVersion: () => timeProcess(PSQL, ['--version'], env),
+    ...(PSQL_WRAPPER && {
+      psqlWrapper: () => timeProcess(PSQL_WRAPPER, psqlSame('public', 'public.customers'), env),
+    }),
   })
+  rmSync(emptyScript)
   const aOurs = median(a.ours!)
   const aPsql = median(a.psql!)
   rows.push([
@@ -82,6 +95,22 @@ try {
     (aOurs / aPsql).toFixed(2) + '×',
     '≤ 1.5×',
   ])
+  const floor = median(a.nodeEmpty!) + aPsql - median(a.psqlVersion!)
+  rows.push([
+    '(a) floor for any Node program: empty Node process + (psql − psql --version)',
+    `${ms(floor)} (${ms(median(a.nodeEmpty!))} + ${ms(aPsql - median(a.psqlVersion!))})`,
+    `psql ${ms(aPsql)}`,
+    (floor / aPsql).toFixed(2) + '×',
+    'informational',
+  ])
+  if (a.psqlWrapper)
+    rows.push([
+      "(a) psql through Debian's pg_wrapper script (what `psql` runs here)",
+      ms(aOurs),
+      `pg_wrapper psql ${ms(median(a.psqlWrapper))}`,
+      (aOurs / median(a.psqlWrapper)).toFixed(2) + '×',
+      'informational',
+    ])
   if (extraCa) {
     const withCa = await interleaved(Math.min(RUNS, 10), {
       ours: () =>
@@ -91,7 +120,7 @@ try {
         }),
     })
     rows.push([
-      '(a′) the same with this machine’s NODE_EXTRA_CA_CERTS',
+      '(a′) full healthy run with this machine’s NODE_EXTRA_CA_CERTS',
       ms(median(withCa.ours!)),
       `psql ${ms(aPsql)}`,
       (median(withCa.ours!) / aPsql).toFixed(2) + '×',
@@ -119,7 +148,7 @@ try {
     columns = intro.evidence.columns
     peakKb = Math.max(peakKb, r.maxRssKb)
     const p = await runOnce(
-      'psql',
+      PSQL,
       ['-X', '-q', psqlConn, '-c', '\\timing on', '-c', introspectionSql('wide'), '-o', '/dev/null'],
       env,
     )
@@ -153,7 +182,7 @@ try {
       env,
     )
     const psql = await runOnce(
-      'psql',
+      PSQL,
       [
         '-X',
         `host=127.0.0.1 port=${p} user=x connect_timeout=${DEFAULT_TIMEOUTS.startup / 1000} sslmode=require`,

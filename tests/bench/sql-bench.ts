@@ -6,7 +6,7 @@ import { loadGuard, validateSql } from '../../src-main/core/sql/guard.js'
 import { BENIGN } from '../fixtures/benign-queries.js'
 import type { RunningServer } from '../lab/server.js'
 import { LAB_DATABASE } from '../lab/seed.js'
-import { median, runOnce } from './measure.js'
+import { findPsql, median, runOnce } from './measure.js'
 import { testHandlers } from '../support/test-handlers.js'
 
 const ms = (x: number) => `${x.toFixed(1)} ms`
@@ -54,7 +54,7 @@ export async function benchQueryCap(ctx: {
         throw new Error(`query bench: unexpected result ${r.stdout.slice(0, 200)}`)
       ours.push(out.timings.totalMs)
       const p = await runOnce(
-        'psql',
+        findPsql().binary,
         ['-X', '-q', psqlConn, '-c', '\\timing on', '-c', `${sql} LIMIT 1000`, '-o', '/dev/null'],
         ctx.env,
       )
