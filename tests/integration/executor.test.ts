@@ -6,6 +6,15 @@ import { portOf } from './helpers.js'
 import { superuserClient } from './superuser.js'
 import { isDiscarded, run, session } from './sql-helpers.js'
 
+/** How many other sessions are running a statement whose text holds the marker. */
+async function activeQueries(admin: ReturnType<typeof superuserClient>, marker: string): Promise<number> {
+  const { rows } = await admin.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND strpos(query, $1) > 0 AND pid <> pg_backend_pid()`,
+    [marker],
+  )
+  return rows[0].n
+}
+
 /** Layer 2 alone, as if layer 1 had been bypassed: what the database and the protocol still refuse. */
 describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
   it('the extended protocol refuses more than one statement', async () => {
@@ -66,10 +75,7 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
     await admin.connect()
     try {
       for (let i = 0; i < 5; i++) {
-        const { rows } = await admin.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%klairr-skip-probe%' AND pid <> pg_backend_pid()`,
-        )
-        expect(rows[0].n).toBe(0)
+        expect(await activeQueries(admin, 'klairr-skip-probe')).toBe(0)
         await new Promise((r) => setTimeout(r, 100))
       }
       // The session is intact and idle: nothing ran after the error.
@@ -123,11 +129,7 @@ describe.each([12, 18])('the executor on PostgreSQL %i', (major) => {
       let active = 1
       for (let i = 0; i < 30 && active > 0; i++) {
         await new Promise((r) => setTimeout(r, 100))
-        active = (
-          await admin.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%klairr-cancel-probe%' AND pid <> pg_backend_pid()`,
-          )
-        ).rows[0].n
+        active = await activeQueries(admin, 'klairr-cancel-probe')
       }
       expect(active).toBe(0)
     } finally {
