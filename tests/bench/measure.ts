@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 export interface Sample {
@@ -74,6 +74,17 @@ export function runOnce(
   })
 }
 
+function isScript(file: string): boolean {
+  const head = Buffer.alloc(2)
+  const fd = openSync(file, 'r')
+  try {
+    readSync(fd, head, 0, 2, 0)
+  } finally {
+    closeSync(fd)
+  }
+  return head.toString('latin1') === '#!'
+}
+
 /**
  * The psql program itself. On Debian `psql` on the PATH is pg_wrapper, a Perl script that picks a
  * version and then runs the real binary: tens of milliseconds per run that are not psql's work, so a
@@ -87,7 +98,7 @@ export function findPsql(): { binary: string; wrapper: string | null } {
     } catch {
       continue
     }
-    if (!readFileSync(found).subarray(0, 2).equals(Buffer.from('#!'))) return { binary: found, wrapper: null }
+    if (!isScript(found)) return { binary: found, wrapper: null }
     const root = '/usr/lib/postgresql'
     const versions = (existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [])
       .map((d) => Number(d.name))

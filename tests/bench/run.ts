@@ -204,7 +204,7 @@ try {
     `< ${DEFAULT_TIMEOUTS.startup + 1000} ms`,
   ])
 
-  rows.push(...(await benchQueryCap({ server, port, env, cli, say })))
+  rows.push(...(await benchQueryCap({ server, port, env, cli, say, psql: PSQL })))
   rows.push(...(await benchValidate({ cli, env, say })))
 } finally {
   await fakes.close()

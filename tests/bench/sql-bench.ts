@@ -7,7 +7,7 @@ import { loadGuard, validateSql } from '../../src-main/core/sql/guard.js'
 import { BENIGN } from '../fixtures/benign-queries.js'
 import type { RunningServer } from '../lab/server.js'
 import { LAB_DATABASE } from '../lab/seed.js'
-import { findPsql, median, runOnce } from './measure.js'
+import { median, runOnce } from './measure.js'
 import { testHandlers } from '../support/test-handlers.js'
 
 const ms = (x: number) => `${x.toFixed(1)} ms`
@@ -16,6 +16,8 @@ const COLD_ROWS = fileURLToPath(new URL('./cold-rows.mjs', import.meta.url))
 /** (d) A query over 5,000,000 rows with the server-side cap of 1,000, vs psql running it with LIMIT 1000. */
 export async function benchQueryCap(ctx: {
   server: RunningServer
+  /** The psql binary (findPsql). */
+  psql: string
   port: string
   env: NodeJS.ProcessEnv
   cli: string
@@ -56,7 +58,7 @@ export async function benchQueryCap(ctx: {
         throw new Error(`query bench: unexpected result ${r.stdout.slice(0, 200)}`)
       ours.push(out.timings.totalMs)
       const p = await runOnce(
-        findPsql().binary,
+        ctx.psql,
         ['-X', '-q', psqlConn, '-c', '\\timing on', '-c', `${sql} LIMIT 1000`, '-o', '/dev/null'],
         ctx.env,
       )
