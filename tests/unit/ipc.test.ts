@@ -4,6 +4,7 @@ import { EVENT_CHANNEL, INVOKE_CHANNEL, REQUESTS } from '../../src-main/contract
 import { METHOD_NAMES } from '../../src-main/contract/methods.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { bindIpc, isAppUrl, type InvokeEventLike, type IpcMainLike } from '../../src-main/ipc.js'
+import { EMPTY_FORM } from '../../src-renderer/state.js'
 import { testHandlers } from '../support/test-handlers.js'
 
 const APP = 'file:///opt/Klairr%20Companion/resources/app.asar/out/renderer/index.html'
@@ -20,18 +21,8 @@ const roleRequest = {
   generatePassword: false,
 }
 
-const form = {
-  host: 'db.example.com',
-  port: '5432',
-  database: 'analytics',
-  schema: 'public',
-  username: 'klairr_reader',
-  password: '',
-  sslMode: 'require',
-  sslRootCert: '',
-  privateNetwork: false,
-  allowWritableRole: false,
-}
+// The form as the renderer starts it, with a server filled in.
+const form = { ...EMPTY_FORM, host: 'db.example.com', database: 'analytics' }
 
 /** Binds the real handlers to a stand-in ipcMain and returns a function that invokes as a renderer would. */
 function bound() {
