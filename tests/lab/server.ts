@@ -6,10 +6,19 @@ import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { serverUser } from './os-user.js'
 
-export type PgMajor = 11 | 12 | 18
+export type PgMajor = 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18
 export const SUPPORTED_MAJORS: PgMajor[] = [12, 18]
 
-const PACKAGES: Record<PgMajor, string> = { 11: 'pg11', 12: 'pg12', 18: 'pg18' }
+const PACKAGES: Record<PgMajor, string> = {
+  11: 'pg11',
+  12: 'pg12',
+  13: 'pg13',
+  14: 'pg14',
+  15: 'pg15',
+  16: 'pg16',
+  17: 'pg17',
+  18: 'pg18',
+}
 const require = createRequire(import.meta.url)
 
 export function binDir(major: PgMajor): string {
