@@ -2,7 +2,7 @@ import { InputError } from '../core/connection/conninfo.js'
 import { closeSession } from '../core/connection/pg-session.js'
 import { redactText } from '../core/redact.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
-import { DEFAULT_MAX_ROWS, loadGuard, validateSql } from '../core/sql/guard.js'
+import { DEFAULT_MAX_ROWS, loadGuard, validateSql, type GuardOptions } from '../core/sql/guard.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import {
   CONNECTION_HELP,
@@ -13,6 +13,11 @@ import {
   PASSWORD_HELP,
   withSigint,
 } from './connection-options.js'
+import {
+  ALLOW_FUNCTION_HELP,
+  ALLOW_FUNCTION_OPTION,
+  allowFunctionsFromArgs,
+} from './allow-function-option.js'
 import { readAll, type Io } from './io.js'
 import { parseStrict, wholeNumber } from './parse-args.js'
 import { renderRows } from './render-rows.js'
@@ -28,6 +33,7 @@ Options:
   --sql TEXT                the query (default: read standard input)
   --max-rows N              row cap (default ${DEFAULT_MAX_ROWS})
   --max-cell-bytes N        longer cells are cut (default ${DEFAULT_EXECUTE.maxCellBytes})
+${ALLOW_FUNCTION_HELP}
 ${CONNECTION_HELP}
   --json                    print { columns, rows, truncated, timings } as JSON
   -h, --help                show this help
@@ -43,6 +49,7 @@ const OPTIONS = {
   sql: { type: 'string' },
   'max-rows': { type: 'string' },
   'max-cell-bytes': { type: 'string' },
+  ...ALLOW_FUNCTION_OPTION,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -77,6 +84,7 @@ export async function queryCommand(io: Io): Promise<number> {
         values['max-cell-bytes'] === undefined
           ? DEFAULT_EXECUTE.maxCellBytes
           : wholeNumber('--max-cell-bytes', values['max-cell-bytes'], 16, 100 * 1024 * 1024),
+      allowFunctions: allowFunctionsFromArgs(values['allow-function']),
       sql: values.sql ?? (await readAll(io.stdin)),
     }
     if (!(await fillPassword(parsed.settings, io, { passwordStdin, prompt: !parsed.json }))) return 130
@@ -89,7 +97,10 @@ export async function queryCommand(io: Io): Promise<number> {
   const print = (text: string) => io.stdout.write(redactText(text, secrets))
 
   await loadGuard()
-  const verdict = validateSql(parsed.sql, { maxRows: parsed.maxRows })
+  const verdict = validateSql(parsed.sql, {
+    maxRows: parsed.maxRows,
+    allowFunctions: parsed.allowFunctions,
+  } satisfies GuardOptions)
   if (!verdict.allowed) {
     print(
       json
@@ -120,6 +131,7 @@ export async function queryCommand(io: Io): Promise<number> {
         lock: timeouts.lock ?? DEFAULT_TIMEOUTS.lock,
       },
       signal,
+      // TODO precheck: pass `precheck: verdict.precheck ?? undefined` once the executor takes it.
     })
     if (outcome.ok) await closeSession(session.client)
     if (!outcome.ok) {

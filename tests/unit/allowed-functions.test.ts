@@ -63,6 +63,8 @@ describe('parseAllowedFunction: what PostgreSQL would store', () => {
     ['"pub\nlic".f', /control character U\+000A/],
     ['"pub\tlic".f', /control character U\+0009/],
     ['public."f\u009b"', /control character U\+009B/],
+    ['public.f\u202e', /bidirectional control character U\+202E/],
+    ['"public\u2066".f', /bidirectional control character U\+2066/],
     ['public.f\ud800', /not well-formed Unicode/],
     ['public.\udc00f', /not well-formed Unicode/],
     [`${long(64)}.f`, /64 bytes is too long/],

@@ -41,8 +41,8 @@ const fail = (message: string): ParsedAllowedFunction => ({ ok: false, message }
  * part has letters, digits, `_` and `$`, does not start with a digit or `$`, and is folded to lower
  * case (ASCII only, as in a UTF-8 database); a double-quoted part is kept as written, `""` standing for
  * one quote. Space around the parts and the dot is allowed. Exactly two parts, each at most 63 bytes.
- * Refused, with one line that says what to write instead: control characters, U& escapes and text that
- * is not well-formed Unicode.
+ * Refused, with one line that says what to write instead: control and bidirectional control characters,
+ * U& escapes and text that is not well-formed Unicode.
  */
 export function parseAllowedFunction(text: string): ParsedAllowedFunction {
   if (text.length > MAX_ALLOWED_FUNCTION_TEXT)
@@ -52,6 +52,9 @@ export function parseAllowedFunction(text: string): ParsedAllowedFunction {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\0-\x08\x0e-\x1f\x7f-\x9f]/.exec(text)
   if (control) return fail(`control character ${shown(control[0])} in a function name`)
+  // PostgreSQL would take these as name characters; they only serve to make a name read as another.
+  const bidi = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.exec(text)
+  if (bidi) return fail(`bidirectional control character ${shown(bidi[0])} in a function name`)
   const parts: string[] = []
   let i = 0
   const skipSpace = () => {
