@@ -4,6 +4,7 @@ import pgUtils from 'pg/lib/utils.js'
 import type { Socket } from 'node:net'
 import { bounded } from '../time.js'
 import type { Timeouts } from './settings.js'
+import { installGate } from './wire-gate.js'
 
 export type PgClient = pg.Client
 
@@ -69,12 +70,16 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
     parameters[msg.parameterName] = msg.parameterValue
   })
-  await bounded(client.connect(), {
-    step: 'startup and authentication',
-    timeoutMs: opts.timeouts.startup,
-    signal: opts.signal,
-    onGiveUp: () => socket.destroy(),
-  })
+  // Every byte the server sends passes the wire gate before node-postgres' parser (see wire-gate.ts).
+  await bounded(
+    installGate(client, socket, () => client.connect()),
+    {
+      step: 'startup and authentication',
+      timeoutMs: opts.timeouts.startup,
+      signal: opts.signal,
+      onGiveUp: () => socket.destroy(),
+    },
+  )
   return { client, parameters }
 }
 

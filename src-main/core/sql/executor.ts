@@ -4,7 +4,8 @@ import { classifyPgFailure } from '../connection/pg-failure.js'
 import { bounded, CancelledError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
 import { BUILTIN_TYPE_NAMES } from './type-names.js'
-import { ReadOnlyBatch, type ResultField } from './read-only-batch.js'
+import { ReadOnlyBatch, type Precheck, type ResultField } from './read-only-batch.js'
+import { describeTrip, formatBytes, gateOf, WireGateError, type GateTrip } from '../connection/wire-gate.js'
 
 export interface ExecuteOptions {
   /** Rows the caller sees; the capped SQL asks the server for one more, to tell "truncated". */
@@ -17,6 +18,23 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** Called with each batch as it arrives (the UI streams them). */
   onRows?: (rows: (string | null)[][]) => void
+  /**
+   * A statement with parameter values that runs after the setup and before the statement, in the same
+   * round trip: if it fails, the statement never runs. An error whose message holds GUARD_MARKER is a
+   * refusal (`reason: 'refused'`), its message the text after the marker.
+   */
+  precheck?: Precheck
+}
+
+/** What a precheck raises to refuse: `('klairr-guard: ' || why)::int` fails with this in the message. */
+export const GUARD_MARKER = 'klairr-guard: '
+
+/**
+ * Bytes any one message other than a DataRow may take during a run: the result budget, at least 1 MiB
+ * (an ErrorResponse that quotes a long value is still read whole, a 500 MB one is not).
+ */
+export function messageLimitFor(maxResultBytes: number): number {
+  return Math.max(1024 * 1024, maxResultBytes)
 }
 
 export const DEFAULT_EXECUTE: Omit<ExecuteOptions, 'timeouts'> = {
@@ -44,7 +62,20 @@ export type QueryOutcome =
     }
   | {
       ok: false
-      reason: 'server_error' | 'timeout' | 'cancelled' | 'connection_lost'
+      /**
+       * too_large: the first row (or another message) alone was over the budget; the query was cancelled.
+       * protocol_error: the server's answer was not PostgreSQL protocol; the connection was closed.
+       */
+      reason: 'server_error' | 'timeout' | 'cancelled' | 'connection_lost' | 'too_large' | 'protocol_error'
+      message: string
+      sqlstate: string | null
+      timings: { totalMs: number }
+    }
+  | {
+      ok: false
+      /** The precheck refused the statement before it ran. */
+      reason: 'refused'
+      rule: 'function_not_allowed'
       message: string
       sqlstate: string | null
       timings: { totalMs: number }
@@ -93,33 +124,53 @@ export async function executeQuery(
   let firstRowMs: number | null = null
   let truncatedBy: 'rows' | 'bytes' | null = null
   let fields: ResultField[] = []
+  let gateTrip: GateTrip | null = null
+  const gate = gateOf(client)
+  let batch: ReadOnlyBatch | undefined
   try {
-    const batch = new ReadOnlyBatch(setupStatements(opts.timeouts), sql, {
-      onFields: (received) => (fields = received),
-      onRow: (cells, wireBytes) => {
-        if (truncatedBy) return
-        firstRowMs ??= elapsed()
-        if (rows.length >= opts.maxRows) {
-          truncatedBy = 'rows'
-          return
-        }
-        for (let i = 0; i < cells.length; i++) {
-          const cell = cells[i]
-          // A UTF-8 cell has between length and 3 × length bytes: only a possibly long one is measured.
-          if (cell == null || cell.length * 3 <= opts.maxCellBytes) continue
-          if (Buffer.byteLength(cell) <= opts.maxCellBytes) continue
-          cells[i] = Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
-          cellsCut++
-        }
-        bytes += wireBytes
-        rows.push(cells)
-        if (opts.onRows) opts.onRows([cells])
-        if (bytes > opts.maxResultBytes) {
-          // Stop the server sending more: what arrived is the result, marked truncated.
-          truncatedBy = 'bytes'
-          cancelOnServer()
-          batch.finishEarly()
-        }
+    batch = new ReadOnlyBatch(
+      setupStatements(opts.timeouts),
+      sql,
+      {
+        onFields: (received) => (fields = received),
+        onRow: (cells, wireBytes) => {
+          if (truncatedBy) return
+          firstRowMs ??= elapsed()
+          if (rows.length >= opts.maxRows) {
+            truncatedBy = 'rows'
+            return
+          }
+          for (let i = 0; i < cells.length; i++) {
+            const cell = cells[i]
+            // A UTF-8 cell has between length and 3 × length bytes: only a possibly long one is measured.
+            if (cell == null || cell.length * 3 <= opts.maxCellBytes) continue
+            if (Buffer.byteLength(cell) <= opts.maxCellBytes) continue
+            cells[i] = Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
+            cellsCut++
+          }
+          bytes += wireBytes
+          rows.push(cells)
+          if (opts.onRows) opts.onRows([cells])
+          if (bytes > opts.maxResultBytes) {
+            // Without a wire gate (it keeps every row within the budget) the row past it ends the result.
+            truncatedBy = 'bytes'
+            cancelOnServer()
+            batch?.finishEarly()
+          }
+        },
+      },
+      opts.precheck,
+    )
+    // The gate reads each message's length before node-postgres buffers it: a row that would take the
+    // result past the budget is never read. Rows before it are the (truncated) result; the statement is
+    // cancelled on the server and the connection dropped.
+    gate?.arm({
+      rowBudget: opts.maxResultBytes,
+      messageLimit: messageLimitFor(opts.maxResultBytes),
+      onTrip: (trip) => {
+        gateTrip = trip
+        cancelOnServer()
+        batch?.finishEarly()
       },
     })
     ;(client as unknown as { query(submittable: ReadOnlyBatch): void }).query(batch)
@@ -129,10 +180,16 @@ export async function executeQuery(
       signal: opts.signal,
       onGiveUp: cancelOnServer,
     })
+    gate?.disarm()
+    const trip = gateTrip as GateTrip | null
+    if (trip) {
+      if (trip.kind === 'row_budget' && rows.length > 0) truncatedBy ??= 'bytes'
+      else return gateFailure(trip, elapsed())
+    }
     const types = await typeNames(
       session,
       fields.map((f) => f.dataTypeID),
-      truncatedBy === 'bytes',
+      truncatedBy === 'bytes' || cancelSent,
       bound,
       opts.signal,
     )
@@ -146,6 +203,7 @@ export async function executeQuery(
       timings: { firstRowMs, totalMs: elapsed() },
     }
   } catch (e) {
+    gate?.disarm()
     // Whatever happened, this connection is not used again: no half-read result, no open transaction.
     discard()
     if (e instanceof CancelledError) {
@@ -158,8 +216,25 @@ export async function executeQuery(
         timings: { totalMs: elapsed() },
       }
     }
+    const trip = (gateTrip as GateTrip | null) ?? (e instanceof WireGateError ? e.trip : null)
+    if (trip) return gateFailure(trip, elapsed())
+    const refusal = batch?.phase === 'precheck' ? guardRefusal(e) : null
+    if (refusal) return { ...refusal, timings: { totalMs: elapsed() } }
     const failure = classifyPgFailure(e)
-    if (!failure) throw e
+    if (!failure) {
+      // Not a server error, a timeout nor a lost connection: something the server sent that node-postgres
+      // turned into an error without a code (an ErrorResponse without fields, an unknown message).
+      const text = e instanceof Error && e.message ? e.message : 'no message'
+      return {
+        ok: false,
+        reason: isServerErrorMessage(e) ? 'server_error' : 'protocol_error',
+        message: isServerErrorMessage(e)
+          ? `The server reported an error${e instanceof Error && e.message ? `: ${e.message}` : ' without a message'}.`
+          : `The server's answer could not be read: ${text}.`,
+        sqlstate: null,
+        timings: { totalMs: elapsed() },
+      }
+    }
     const message =
       failure.kind === 'timeout' && !failure.sqlstate
         ? `The query did not finish within ${bound} ms.`
@@ -171,7 +246,50 @@ export async function executeQuery(
       sqlstate: failure.sqlstate ?? (failure.kind === 'timeout' ? '57014' : null),
       timings: { totalMs: elapsed() },
     }
-    throw e
+  }
+}
+
+/** node-postgres' DatabaseError for an ErrorResponse (its `name` is the message kind, 'error'). */
+function isServerErrorMessage(e: unknown): boolean {
+  return e instanceof Error && e.name === 'error' && 'severity' in e
+}
+
+/** The answer when the wire gate stopped the run before the result: nothing usable arrived. */
+function gateFailure(trip: GateTrip, totalMs: number): QueryOutcome {
+  if (trip.kind === 'protocol') {
+    return {
+      ok: false,
+      reason: 'protocol_error',
+      message: `${describeTrip(trip)}; the connection was closed.`,
+      sqlstate: null,
+      timings: { totalMs },
+    }
+  }
+  const message =
+    trip.kind === 'row_budget'
+      ? `A row of ${trip.length.toLocaleString('en-US')} bytes is larger than the result budget of ${formatBytes(trip.budget)}; the query was cancelled.`
+      : `${describeTrip(trip)}; the query was cancelled.`
+  return { ok: false, reason: 'too_large', message, sqlstate: null, timings: { totalMs } }
+}
+
+/**
+ * A precheck's refusal: PostgreSQL reports `('klairr-guard: ' || why)::int` as
+ * `invalid input syntax for type integer: "klairr-guard: why"`; the message is `why`.
+ */
+function guardRefusal(e: unknown): Omit<Extract<QueryOutcome, { reason: 'refused' }>, 'timings'> | null {
+  const err = e as { message?: unknown; code?: unknown } | null
+  const text = typeof err?.message === 'string' ? err.message : ''
+  const at = text.indexOf(GUARD_MARKER)
+  if (at < 0) return null
+  let why = text.slice(at + GUARD_MARKER.length)
+  const quote = why.lastIndexOf('"')
+  if (quote >= 0) why = why.slice(0, quote)
+  return {
+    ok: false,
+    reason: 'refused',
+    rule: 'function_not_allowed',
+    message: why,
+    sqlstate: typeof err?.code === 'string' ? err.code : null,
   }
 }
 

@@ -2,7 +2,7 @@
 interface WireConnection {
   stream: { cork?(): void; uncork?(): void }
   parse(query: { text: string }): void
-  bind(config: Record<string, never>): void
+  bind(config: { values?: string[] }): void
   describe(message: { type: 'P'; name: string }): void
   execute(config: { portal: string; rows: number }): void
   sync(): void
@@ -13,6 +13,15 @@ export interface ResultField {
   name: string
   dataTypeID: number
 }
+
+/** A statement with parameter values, sent as its own Parse/Bind(values)/Execute. */
+export interface Precheck {
+  text: string
+  values: string[]
+}
+
+/** Which statement of the batch the server is answering: each ends with CommandComplete (or an error). */
+export type BatchPhase = 'setup' | 'precheck' | 'statement' | 'rollback'
 
 export interface BatchHandlers {
   onFields(fields: ResultField[]): void
@@ -32,11 +41,15 @@ export interface BatchHandlers {
 export class ReadOnlyBatch {
   readonly done: Promise<void>
   private settle!: (error?: unknown) => void
+  /** Statements the server has completed so far. */
+  private completed = 0
 
   constructor(
     private readonly setup: readonly string[],
     private readonly sql: string,
     private readonly handlers: BatchHandlers,
+    /** Runs after the setup and before the statement, in the same round trip (see ExecuteOptions.precheck). */
+    private readonly precheck?: Precheck,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       let settled = false
@@ -50,15 +63,16 @@ export class ReadOnlyBatch {
   }
 
   submit(connection: WireConnection): null {
-    const statement = (text: string, describe = false) => {
+    const statement = (text: string, describe = false, values?: string[]) => {
       connection.parse({ text })
-      connection.bind({})
+      connection.bind(values ? { values } : {})
       if (describe) connection.describe({ type: 'P', name: '' })
       connection.execute({ portal: '', rows: 0 })
     }
     connection.stream.cork?.()
     try {
       for (const text of this.setup) statement(text)
+      if (this.precheck) statement(this.precheck.text, false, this.precheck.values)
       statement(this.sql, true)
       statement('ROLLBACK')
       connection.sync()
@@ -77,12 +91,29 @@ export class ReadOnlyBatch {
     this.handlers.onFields(message.fields)
   }
 
-  handleDataRow(message: { length: number; fields: (string | null)[] }): void {
-    this.handlers.onRow(message.fields, message.length)
+  /** The statement the server is on: the one an error belongs to, and whose rows are the result. */
+  get phase(): BatchPhase {
+    const setup = this.setup.length
+    const precheck = this.precheck ? 1 : 0
+    if (this.completed < setup) return 'setup'
+    if (this.completed < setup + precheck) return 'precheck'
+    if (this.completed === setup + precheck) return 'statement'
+    return 'rollback'
   }
 
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
+  handleDataRow(message: { length: number; fields: (string | null)[] }): void {
+    // Only the statement's rows are the result; a precheck's are not shown.
+    if (this.phase === 'statement') this.handlers.onRow(message.fields, message.length)
+  }
+
+  handleCommandComplete(): void {
+    this.completed++
+  }
+
+  handleEmptyQuery(): void {
+    this.completed++
+  }
+
   handlePortalSuspended(): void {}
   handleCopyData(): void {}
 
