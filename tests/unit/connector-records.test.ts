@@ -28,6 +28,7 @@ const record = (id: string, over: Partial<ConnectorRecord> = {}): ConnectorRecor
   lastRun: null,
   writableRoleAcknowledgement: null,
   approvedCertificateSha256: null,
+  allowFunctions: [],
   ...over,
 })
 
@@ -58,7 +59,12 @@ describe('connector records', () => {
   })
 
   it('migrates version 1 (two acknowledgement fields, no fingerprint) and writes the new version back', () => {
-    const { writableRoleAcknowledgement: _a, approvedCertificateSha256: _f, ...v1 } = record('old')
+    const {
+      writableRoleAcknowledgement: _a,
+      approvedCertificateSha256: _f,
+      allowFunctions: _l,
+      ...v1
+    } = record('old')
     const store = memoryStore({
       records: [{ ...v1, acknowledgedWritableBy: 'ana', acknowledgedWritableAt: '2026-01-02T03:04:05Z' }],
     })
@@ -66,21 +72,37 @@ describe('connector records', () => {
     expect(records.get('old')).toMatchObject({
       writableRoleAcknowledgement: { by: 'ana', at: '2026-01-02T03:04:05Z' },
       approvedCertificateSha256: null,
+      allowFunctions: [],
     })
     records.save(record('new'))
-    expect(store.raw()).toMatchObject({ schemaVersion: 2 })
+    expect(store.raw()).toMatchObject({ schemaVersion: 3 })
     expect(JSON.stringify(store.raw())).not.toContain('acknowledgedWritableBy')
   })
 
+  it('migrates version 2 (no allowed functions): none allowed, everything else kept', () => {
+    const { allowFunctions: _l, ...v2 } = record('two', {
+      approvedCertificateSha256: 'AB',
+      writableRoleAcknowledgement: { by: 'ana', at: '2026-01-02T03:04:05Z' },
+    })
+    const store = memoryStore({ schemaVersion: 2, records: [v2] })
+    const records = new ConnectorRecords(store)
+    expect(records.get('two')).toEqual({ ...v2, allowFunctions: [] })
+    records.save(record('new', { allowFunctions: ['public.my_fn', '"Sales"."Net"'] }))
+    expect(store.raw()).toMatchObject({
+      schemaVersion: 3,
+      records: [{ id: 'two', allowFunctions: [] }, { allowFunctions: ['public.my_fn', '"Sales"."Net"'] }],
+    })
+  })
+
   it.each([
-    [undefined, { schemaVersion: 2, records: [] }],
-    [null, { schemaVersion: 2, records: [] }],
+    [undefined, { schemaVersion: 3, records: [] }],
+    [null, { schemaVersion: 3, records: [] }],
   ])('nothing stored (%j) is an empty list', (stored, expected) => {
     expect(migrate(stored)).toEqual(expected)
   })
 
   it('refuses to guess at a newer version or a broken document', () => {
     expect(() => migrate({ schemaVersion: 9, records: [] })).toThrow(/newer than this app/)
-    expect(() => migrate({ schemaVersion: 2, records: 'x' })).toThrow(/not a list/)
+    expect(() => migrate({ schemaVersion: 3, records: 'x' })).toThrow(/not a list/)
   })
 })

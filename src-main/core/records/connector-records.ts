@@ -16,6 +16,8 @@ export interface ConnectorRecord {
   } | null
   writableRoleAcknowledgement: { by: string; at: string } | null
   approvedCertificateSha256: string | null
+  /** Functions the admin allowed by name, `schema.name` as the export recorded them (see allowed-functions.ts). */
+  allowFunctions: string[]
 }
 
 /** The stored document. The version is explicit; `migrate` brings any earlier shape to this one. */
@@ -24,7 +26,7 @@ export interface RecordsDocument {
   records: ConnectorRecord[]
 }
 
-export const RECORDS_SCHEMA_VERSION = 2
+export const RECORDS_SCHEMA_VERSION = 3
 
 /** The small part of electron-store the records use, so core and its tests need no Electron. */
 export interface KeyValueStore {
@@ -36,8 +38,9 @@ const STORE_KEY = 'connectors'
 
 /**
  * Brings a stored document from any earlier version to the current one. Version 1 (the first release)
- * kept `acknowledgedWritableBy` and `acknowledgedWritableAt` as two fields and no fingerprint; nothing
- * stored means an empty list. Unknown future versions are refused, not guessed at.
+ * kept `acknowledgedWritableBy` and `acknowledgedWritableAt` as two fields and no fingerprint; version 2
+ * had no allowed functions (none were allowed then). Nothing stored means an empty list. Unknown future
+ * versions are refused, not guessed at.
  */
 export function migrate(stored: unknown): RecordsDocument {
   if (stored === undefined || stored === null) return { schemaVersion: RECORDS_SCHEMA_VERSION, records: [] }
@@ -50,21 +53,26 @@ export function migrate(stored: unknown): RecordsDocument {
       `stored connectors have schema version ${version}, newer than this app (${RECORDS_SCHEMA_VERSION}): update the app`,
     )
   if (version === RECORDS_SCHEMA_VERSION) return doc as RecordsDocument
-  const records = (doc.records as Record<string, unknown>[]).map((r): ConnectorRecord => {
-    const { acknowledgedWritableBy, acknowledgedWritableAt, ...rest } = r as Record<string, unknown> & {
-      acknowledgedWritableBy?: string
-      acknowledgedWritableAt?: string
-    }
-    return {
-      ...(rest as Omit<ConnectorRecord, 'writableRoleAcknowledgement' | 'approvedCertificateSha256'>),
-      writableRoleAcknowledgement:
-        acknowledgedWritableBy && acknowledgedWritableAt
-          ? { by: acknowledgedWritableBy, at: acknowledgedWritableAt }
-          : null,
-      approvedCertificateSha256: null,
-    }
-  })
-  return { schemaVersion: RECORDS_SCHEMA_VERSION, records }
+  let records = doc.records as Record<string, unknown>[]
+  if (version < 2) records = records.map(fromVersion1)
+  records = records.map((r) => ({ ...r, allowFunctions: [] }))
+  return { schemaVersion: RECORDS_SCHEMA_VERSION, records: records as unknown as ConnectorRecord[] }
+}
+
+/** Version 1 to 2: the acknowledgement as one object, and no approved fingerprint yet. */
+function fromVersion1(r: Record<string, unknown>): Record<string, unknown> {
+  const { acknowledgedWritableBy, acknowledgedWritableAt, ...rest } = r as Record<string, unknown> & {
+    acknowledgedWritableBy?: string
+    acknowledgedWritableAt?: string
+  }
+  return {
+    ...rest,
+    writableRoleAcknowledgement:
+      acknowledgedWritableBy && acknowledgedWritableAt
+        ? { by: acknowledgedWritableBy, at: acknowledgedWritableAt }
+        : null,
+    approvedCertificateSha256: null,
+  }
 }
 
 /** Connector records over a key-value store (electron-store in the app). Every read migrates. */
@@ -104,7 +112,10 @@ export class ConnectorRecords {
   }
 }
 
-/** The record a verified export leaves behind: its settings, run, acknowledgement and pinned certificate. */
+/**
+ * The record a verified export leaves behind: its settings, run, acknowledgement, pinned certificate and
+ * the functions it allows by name.
+ */
 export function recordFromExport(
   id: string,
   name: string,
@@ -112,6 +123,7 @@ export function recordFromExport(
     connector: Omit<ConnectorRecord['settings'], never> & {
       writableRoleAcknowledgement?: { by: string; at: string }
     }
+    guard?: { allowFunctions: string[] }
     verification: {
       at: string
       verdict: Verdict
@@ -136,5 +148,6 @@ export function recordFromExport(
     },
     writableRoleAcknowledgement: writableRoleAcknowledgement ?? null,
     approvedCertificateSha256: doc.verification.tls.certificateSha256,
+    allowFunctions: [...(doc.guard?.allowFunctions ?? [])],
   }
 }
