@@ -14,6 +14,11 @@ import {
   PASSWORD_HELP,
   withSigint,
 } from './connection-options.js'
+import {
+  ALLOW_FUNCTION_HELP,
+  ALLOW_FUNCTION_OPTION,
+  allowFunctionsFromArgs,
+} from './allow-function-option.js'
 import type { Io } from './io.js'
 import { parseStrict } from './parse-args.js'
 import { UsageError } from './usage-error.js'
@@ -28,6 +33,8 @@ unless --seal-to seals it to the recipient's public key.
 Options:
   --out FILE                where to write the file ("-" for standard output)
   --seal-to PUBLIC_KEY.pem  seal the password to this RSA (≥ 2048) or X25519 key
+${ALLOW_FUNCTION_HELP}
+                            (recorded in the file for Klairr's guard)
 ${CONNECTION_HELP}
   -h, --help                show this help
 
@@ -43,6 +50,7 @@ const OPTIONS = {
   ...CONNECTION_OPTIONS,
   out: { type: 'string' },
   'seal-to': { type: 'string' },
+  ...ALLOW_FUNCTION_OPTION,
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -66,7 +74,12 @@ export async function exportCommand(io: Io): Promise<number> {
         throw new UsageError(`cannot read the public key file ${values['seal-to']}`)
       }
     }
-    parsed = { ...connectionFromArgs(values, positionals, io.env), out: values.out, recipient }
+    parsed = {
+      ...connectionFromArgs(values, positionals, io.env),
+      out: values.out,
+      recipient,
+      allowFunctions: allowFunctionsFromArgs(values['allow-function']),
+    }
     if (
       !(await fillPassword(parsed.settings, io, {
         passwordStdin: Boolean(values['password-stdin']),
@@ -85,7 +98,7 @@ export async function exportCommand(io: Io): Promise<number> {
     }
     throw e
   }
-  const { settings, timeouts, out, recipient } = parsed
+  const { settings, timeouts, out, recipient, allowFunctions } = parsed
   const secrets = settings.password ? [settings.password] : []
   const { report } = await withSigint((signal) => runChecks(settings, { timeouts, signal }))
   if (report.cancelled) return 130
@@ -97,6 +110,7 @@ export async function exportCommand(io: Io): Promise<number> {
       now: new Date(),
       acknowledgedBy: userInfo().username,
       secret,
+      allowFunctions,
     })
     text = redactText(JSON.stringify(doc, null, 2), secrets) + '\n'
   } catch (e) {

@@ -62,6 +62,7 @@ export async function importCommand(io: Io): Promise<number> {
       (connector.writableRoleAcknowledgement
         ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
         : '') +
+      `  functions allowed by name: ${parsed.doc.guard?.allowFunctions.join(', ') || 'none'}\n` +
       `  password: ${parsed.doc.secret ? `sealed (${parsed.doc.secret.alg})` : 'not included'}\n`,
   )
   const settings = resolveSettings({ ...connector, password: undefined }, {})

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseExport } from '../../src-main/core/export/validate-export.js'
-import { EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
+import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
+import type { CheckReport } from '../../src-main/core/checks/types.js'
+import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 
 // A loosely typed document: the tests break it on purpose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,6 +33,7 @@ function valid(): Doc {
       privateNetwork: false,
       allowWritableRole: false,
     },
+    guard: { allowFunctions: ['public.my_fn', '"Sales"."NetTotal"', 'public."select"'] },
     verification: {
       at: '2026-11-24T10:00:00.000Z',
       tool: 'klairr-companion/0.1.0',
@@ -54,6 +57,60 @@ describe('the published schema', () => {
 
   it('accepts what export writes', async () => {
     expect(await parseExport(JSON.stringify(valid()))).toMatchObject({ ok: true })
+  })
+
+  it('accepts a file without guard (none allowed by name), and an empty list', async () => {
+    const without = valid()
+    delete without.guard
+    expect(await parseExport(JSON.stringify(without))).toMatchObject({ ok: true })
+    const empty = valid()
+    empty.guard.allowFunctions = []
+    expect(await parseExport(JSON.stringify(empty))).toMatchObject({ ok: true })
+  })
+})
+
+describe('the writer records the functions allowed by name', () => {
+  const settings: ConnectionSettings = {
+    host: 'db.example.com',
+    port: 5432,
+    database: 'analytics',
+    schema: 'public',
+    username: 'klairr_reader',
+    sslMode: 'verify-full',
+    privateNetwork: false,
+    allowWritableRole: false,
+  }
+  const doc = valid()
+  const report = {
+    verdict: 'ready',
+    cancelled: false,
+    checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
+    server: doc.verification.server,
+    tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP }] },
+  } as unknown as CheckReport
+  const opts = {
+    tool: 'klairr-companion/0.1.0',
+    now: new Date('2026-11-24T10:00:00Z'),
+    acknowledgedBy: 'ana',
+  }
+
+  it('each quoted only where PostgreSQL needs it, and the file passes import', async () => {
+    const written = buildExport(settings, report, {
+      ...opts,
+      allowFunctions: [
+        { schema: 'public', name: 'my_fn' },
+        { schema: 'Sales', name: 'NetTotal' },
+        { schema: 'public', name: 'select' },
+      ],
+    })
+    expect(written.guard).toEqual({
+      allowFunctions: ['public.my_fn', '"Sales"."NetTotal"', 'public."select"'],
+    })
+    expect(await parseExport(JSON.stringify(written))).toMatchObject({ ok: true })
+  })
+
+  it('none given: an empty list, said explicitly', () => {
+    expect(buildExport(settings, report, opts).guard).toEqual({ allowFunctions: [] })
   })
 })
 
@@ -137,6 +194,67 @@ describe('import refuses every tampering, field by field, with a clear line', ()
       /\/verification\/tool: must match pattern/,
     ],
   ]
+  const allowed = (list: unknown) => (d: Doc) => (d.guard.allowFunctions = list)
+  cases.push(
+    [
+      'allowed functions that are not a list',
+      allowed('public.my_fn'),
+      /\/guard\/allowFunctions: must be array/,
+    ],
+    [
+      'an unknown field beside them',
+      (d) => (d.guard.denyFunctions = []),
+      /\/guard: unknown field "denyFunctions"/,
+    ],
+    [
+      'a guard without its list',
+      (d) => delete d.guard.allowFunctions,
+      /\/guard: missing field "allowFunctions"/,
+    ],
+    ['a name without its schema', allowed(['my_fn']), /\/guard\/allowFunctions\/0: the schema is missing/],
+    [
+      'three parts',
+      allowed(['db.public.my_fn']),
+      /\/guard\/allowFunctions\/0: 3 parts where two are expected/,
+    ],
+    ['arguments', allowed(['public.f(int)']), /\/guard\/allowFunctions\/0: give the name without arguments/],
+    [
+      'a name not spelled as export writes it',
+      allowed(['public.my_fn', 'Public.Other']),
+      /\/guard\/allowFunctions\/1: not written as export writes it \(public\.other\)/,
+    ],
+    [
+      'a quoted name that needs no quotes',
+      allowed(['"public"."my_fn"']),
+      /\/guard\/allowFunctions\/0: not written as export writes it \(public\.my_fn\)/,
+    ],
+    [
+      'a name PostgreSQL would cut',
+      allowed([`public."${'é'.repeat(32)}"`]),
+      /\/guard\/allowFunctions\/0: a name of 64 bytes is too long/,
+    ],
+    [
+      'a control character in a quoted name',
+      allowed(['public."a\u0007b"']),
+      /\/guard\/allowFunctions\/0: control character U\+0007/,
+    ],
+    [
+      'a bidirectional override in a quoted name',
+      allowed(['public."a\u202eb"']),
+      /\/guard\/allowFunctions\/0: bidirectional control character U\+202E/,
+    ],
+    [
+      'the same name twice',
+      allowed(['public.f', 'public.f']),
+      /\/guard\/allowFunctions: must NOT have duplicate items/,
+    ],
+    [
+      'more than 100',
+      allowed(Array.from({ length: 101 }, (_, i) => `public.f${i}`)),
+      /\/guard\/allowFunctions: must NOT have more than 100 items/,
+    ],
+  )
+
   it.each(cases)('%s', async (_name, tamper, message) => {
     const doc = valid()
     tamper(doc)

@@ -2,6 +2,7 @@ import schema from '../../../resources/klairr-connector.schema.json'
 import type { ConnectionSettings } from '../connection/settings.js'
 import type { CheckReport } from '../checks/types.js'
 import type { SealedSecret } from './seal.js'
+import { formatAllowedFunction, type AllowedFunction } from '../sql/allowed-functions.js'
 
 export const EXPORT_FORMAT = 'klairr.connector.postgresql/v1'
 export const EXPORT_SCHEMA = schema
@@ -20,6 +21,11 @@ export interface ExportDocument {
     allowWritableRole: boolean
     writableRoleAcknowledgement?: { by: string; at: string }
   }
+  /**
+   * What the admin added to the guard's allow-list: functions allowed by name, `schema.name` quoted only
+   * where PostgreSQL needs it (every overload). Absent in files written before this field: none.
+   */
+  guard?: { allowFunctions: string[] }
   verification: {
     at: string
     tool: string
@@ -49,11 +55,18 @@ export class ExportRefused extends Error {
 /**
  * Builds the export from a finished run. Refused while any check failed or did not run; a writable role
  * passes only when "Allow writable role" was set, and then the acknowledgement (who, when) is recorded.
+ * The functions allowed by name are recorded too, none included.
  */
 export function buildExport(
   settings: ConnectionSettings,
   report: CheckReport,
-  opts: { tool: string; now: Date; acknowledgedBy: string; secret?: SealedSecret },
+  opts: {
+    tool: string
+    now: Date
+    acknowledgedBy: string
+    secret?: SealedSecret
+    allowFunctions?: readonly AllowedFunction[]
+  },
 ): ExportDocument {
   const blocking = report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
   if (blocking.length || report.verdict === 'blocked') {
@@ -92,6 +105,7 @@ export function buildExport(
   const doc: ExportDocument = {
     format: EXPORT_FORMAT,
     connector,
+    guard: { allowFunctions: (opts.allowFunctions ?? []).map(formatAllowedFunction) },
     verification: {
       at: opts.now.toISOString(),
       tool: opts.tool,

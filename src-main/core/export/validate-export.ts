@@ -1,3 +1,4 @@
+import { formatAllowedFunction, parseAllowedFunction } from '../sql/allowed-functions.js'
 import { EXPORT_SCHEMA, type ExportDocument } from './export-document.js'
 
 type Validator = ((data: unknown) => boolean) & {
@@ -34,9 +35,21 @@ export async function parseExport(text: string): Promise<ParsedExport> {
     return { ok: false, errors: [`not JSON: ${(e as Error).message}`] }
   }
   const validate = await compile()
-  if (validate(data)) return { ok: true, doc: data as ExportDocument }
+  if (validate(data)) {
+    const doc = data as ExportDocument
+    const errors = (doc.guard?.allowFunctions ?? []).flatMap((text, i) => {
+      const problem = allowedFunctionProblem(text)
+      return problem ? [`/guard/allowFunctions/${i}: ${problem}`] : []
+    })
+    return errors.length ? { ok: false, errors } : { ok: true, doc }
+  }
   const errors = (validate.errors ?? []).map((err) => {
     const at = err.instancePath || '(the document)'
+    const listed = /^\/guard\/allowFunctions\/(\d+)$/.exec(at)
+    if (listed && err.keyword === 'pattern') {
+      const text = (data as { guard: { allowFunctions: string[] } }).guard.allowFunctions[Number(listed[1])]!
+      return `${at}: ${allowedFunctionProblem(text) ?? 'not a function name as export writes it'}`
+    }
     if (err.keyword === 'additionalProperties')
       return `${at}: unknown field "${String(err.params.additionalProperty)}"`
     if (err.keyword === 'required') return `${at}: missing field "${String(err.params.missingProperty)}"`
@@ -46,4 +59,15 @@ export async function parseExport(text: string): Promise<ParsedExport> {
     return `${at}: ${err.message ?? err.keyword}`
   })
   return { ok: false, errors: [...new Set(errors)] }
+}
+
+/**
+ * What is wrong with one allowed function as the file holds it: not `schema.name` by PostgreSQL's rules,
+ * or not spelled the one way export writes it (which the schema's pattern alone cannot fully say).
+ */
+function allowedFunctionProblem(text: string): string | null {
+  const parsed = parseAllowedFunction(text)
+  if (!parsed.ok) return parsed.message
+  const canonical = formatAllowedFunction(parsed.value)
+  return canonical === text ? null : `not written as export writes it (${canonical})`
 }
