@@ -101,24 +101,16 @@ export async function queryCommand(io: Io): Promise<number> {
     maxRows: parsed.maxRows,
     allowFunctions: parsed.allowFunctions,
   } satisfies GuardOptions)
-  if (!verdict.allowed) {
+  /** Refused by the allow-list: by the guard on the text, or by the catalog precheck before the statement ran. */
+  const refused = (rule: string, message: string, location: number | null) => {
     print(
       json
-        ? JSON.stringify(
-            {
-              ok: false,
-              stage: 'guard',
-              rule: verdict.rule,
-              message: verdict.message,
-              location: verdict.location,
-            },
-            null,
-            2,
-          ) + '\n'
-        : `Refused by the allow-list (${verdict.rule}): ${verdict.message}\n`,
+        ? JSON.stringify({ ok: false, stage: 'guard', rule, message, location }, null, 2) + '\n'
+        : `Refused by the allow-list (${rule}): ${message}\n`,
     )
     return 1
   }
+  if (!verdict.allowed) return refused(verdict.rule, verdict.message, verdict.location)
   return withSigint(async (signal) => {
     const session = await connectOrExit(settings, { timeouts, signal, json, print })
     if (typeof session === 'number') return session
@@ -131,10 +123,11 @@ export async function queryCommand(io: Io): Promise<number> {
         lock: timeouts.lock ?? DEFAULT_TIMEOUTS.lock,
       },
       signal,
-      // TODO precheck: pass `precheck: verdict.precheck ?? undefined` once the executor takes it.
+      precheck: verdict.precheck ?? undefined,
     })
     if (outcome.ok) await closeSession(session.client)
     if (!outcome.ok) {
+      if (outcome.reason === 'refused') return refused(outcome.rule, outcome.message, null)
       if (outcome.reason === 'cancelled') {
         print(
           json ? JSON.stringify({ ok: false, stage: 'execute', reason: 'cancelled' }) + '\n' : 'Cancelled.\n',

@@ -6,6 +6,11 @@ import type { RelationKind } from '../core/checks/introspection.js'
 import type { Advice } from '../core/diagnosis/advice.js'
 import type { AuditReport } from '../core/grants/audit.js'
 import type { GuardRule } from '../core/sql/guard.js'
+import {
+  MAX_ALLOWED_FUNCTION_TEXT,
+  MAX_ALLOWED_FUNCTIONS,
+  parseAllowedFunction,
+} from '../core/sql/allowed-functions.js'
 import type { QueryColumn } from '../core/sql/executor.js'
 import type { ConnectorRecord } from '../core/records/connector-records.js'
 import type { VaultBackend, VaultChoice } from '../core/secrets/vault.js'
@@ -38,6 +43,15 @@ export const connectionForm = z.strictObject({
 })
 export type ConnectionForm = z.infer<typeof connectionForm>
 
+/** One function the admin allows by name, `schema.name`: main reads it with the CLI's own parser. */
+const allowedFunction = text(MAX_ALLOWED_FUNCTION_TEXT).superRefine((value, ctx) => {
+  const parsed = parseAllowedFunction(value)
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message })
+})
+
+/** Functions allowed by name beyond the built-ins and the reviewed extensions; none when absent. */
+const allowFunctions = z.array(allowedFunction).max(MAX_ALLOWED_FUNCTIONS).optional()
+
 export const REQUESTS = {
   roleScript: z.strictObject({
     role: name.min(1),
@@ -52,13 +66,20 @@ export const REQUESTS = {
   parseConnectionString: z.strictObject({ text: text(4096) }),
   runChecks: z.strictObject({ jobId, connection: connectionForm }),
   cancel: z.strictObject({ jobId }),
-  validateSql: z.strictObject({ sql: text(100_000), maxRows: z.number().int().min(1).max(100_000) }),
+  validateSql: z.strictObject({
+    sql: text(100_000),
+    maxRows: z.number().int().min(1).max(100_000),
+    allowFunctions,
+  }),
   runQuery: z.strictObject({
     jobId,
     connection: connectionForm,
     sql: text(100_000),
     maxRows: z.number().int().min(1).max(100_000),
+    allowFunctions,
   }),
+  /** One `schema.name` as the admin typed it: its canonical spelling, or why it is not one. */
+  checkAllowedFunction: z.strictObject({ text: text(MAX_ALLOWED_FUNCTION_TEXT) }),
   auditRole: z.strictObject({ jobId, connection: connectionForm }),
   exportConnector: z.strictObject({
     /** The run to export: main kept its report; the renderer's copy is never trusted. */
@@ -67,6 +88,8 @@ export const REQUESTS = {
     acknowledgeWritableRole: z.boolean(),
     /** The SHA-256 fingerprint the admin approved; must be the run's. */
     approvedCertificateSha256: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+    /** Recorded in the file and on the connector record. */
+    allowFunctions,
   }),
   listConnectors: z.strictObject({}),
   deleteConnector: z.strictObject({ id: text(64).min(1) }),
@@ -149,6 +172,8 @@ export interface Responses {
   cancel: { cancelled: boolean }
   validateSql: ValidateSqlResponse
   runQuery: RunQueryResponse
+  /** `schema.name` quoted only where PostgreSQL needs it: `Public.My_Fn` gives `public.my_fn`. */
+  checkAllowedFunction: { function: string }
   auditRole: AuditResponse
   exportConnector: ExportResponse
   listConnectors: { connectors: ConnectorRecord[] } & VaultState

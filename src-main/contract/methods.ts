@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'cancel',
   'validateSql',
   'runQuery',
+  'checkAllowedFunction',
   'auditRole',
   'exportConnector',
   'listConnectors',

@@ -34,6 +34,12 @@ import type { VaultChoice } from '../core/secrets/vault.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
 import { redactText } from '../core/redact.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
+import {
+  formatAllowedFunction,
+  parseAllowedFunction,
+  parseAllowedFunctions,
+  type AllowedFunction,
+} from '../core/sql/allowed-functions.js'
 import { failure, type Handlers } from './dispatch.js'
 import { exportHandler, type StoredRun } from './export-handler.js'
 import { Jobs, RecentRuns } from './jobs.js'
@@ -218,9 +224,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       return { ok: true, value: { cancelled: jobs.cancel(jobId) } }
     },
 
-    async validateSql({ sql, maxRows }) {
+    async validateSql({ sql, maxRows, allowFunctions }) {
       await loadGuard()
-      const v = validateSql(sql, { maxRows })
+      const v = validateSql(sql, { maxRows, allowFunctions: allowedFunctions(allowFunctions) })
       return {
         ok: true,
         value: v.allowed
@@ -229,9 +235,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       }
     },
 
-    async runQuery({ jobId, connection, sql, maxRows }) {
+    async runQuery({ jobId, connection, sql, maxRows, allowFunctions }) {
       await loadGuard()
-      const verdict = validateSql(sql, { maxRows })
+      const verdict = validateSql(sql, { maxRows, allowFunctions: allowedFunctions(allowFunctions) })
       if (!verdict.allowed)
         return {
           ok: true,
@@ -243,7 +249,14 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           maxRows,
           timeouts,
           signal,
+          precheck: verdict.precheck ?? undefined,
         })
+        // The catalog settled what the text could not: a function outside the allow-list is reachable.
+        if (!outcome.ok && outcome.reason === 'refused')
+          return {
+            ok: true,
+            value: { stage: 'guard', rule: outcome.rule, message: outcome.message, location: null },
+          }
         if (!outcome.ok) {
           const { reason, message, sqlstate } = outcome
           return { ok: true, value: { stage: 'execute', ok: false, reason, message, sqlstate } }
@@ -255,6 +268,13 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           value: { stage: 'execute', ok: true, columns, rows, truncated, truncatedBy, timings },
         }
       })
+    },
+
+    async checkAllowedFunction({ text }) {
+      const parsed = parseAllowedFunction(text)
+      return parsed.ok
+        ? { ok: true, value: { function: formatAllowedFunction(parsed.value) } }
+        : failure('invalid_request', `Not a function to allow: ${parsed.message}.`, { text: parsed.message })
     },
 
     async auditRole({ jobId, connection }) {
@@ -307,6 +327,16 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
 
     shutdown: () => jobs.cancelAll(),
   }
+}
+
+/**
+ * The request's names as the guard takes them. The contract's schema already read each one with the same
+ * parser, so a failure here is a bug, not bad input.
+ */
+export function allowedFunctions(texts: readonly string[] | undefined): AllowedFunction[] {
+  const parsed = parseAllowedFunctions(texts ?? [])
+  if (!parsed.ok) throw new Error('allowFunctions passed the contract but not the parser')
+  return parsed.value
 }
 
 const secretsOf = (s: ConnectionSettings) => (s.password ? [s.password] : [])

@@ -6,7 +6,7 @@ import { parseExport } from '../core/export/validate-export.js'
 import { recordFromExport } from '../core/records/connector-records.js'
 import { redactText } from '../core/redact.js'
 import type { HandlerDeps } from './create-handlers.js'
-import { VAULT_SERVICE } from './create-handlers.js'
+import { allowedFunctions, VAULT_SERVICE } from './create-handlers.js'
 import { failure } from './dispatch.js'
 import type { RecentRuns } from './jobs.js'
 
@@ -29,8 +29,9 @@ export function exportFileName(name: string): string {
 
 /**
  * Export step: the run's own report (never the renderer's copy), the certificate the admin approved
- * (must be the one the run saw), the writable-role acknowledgement when the form allowed one. Then the
- * file is checked against the published schema, the record saved and the password put in the vault.
+ * (must be the one the run saw), the writable-role acknowledgement when the form allowed one, and the
+ * functions the admin allowed by name. Then the file is checked against the published schema, the record
+ * (allowed functions included) saved and the password put in the vault.
  */
 export async function exportHandler(
   r: RequestOf<'exportConnector'>,
@@ -56,6 +57,7 @@ export async function exportHandler(
       tool: deps.tool,
       now: new Date(),
       acknowledgedBy: deps.user,
+      allowFunctions: allowedFunctions(r.allowFunctions),
     })
     text = redactText(JSON.stringify(doc, null, 2), secrets) + '\n'
   } catch (e) {

@@ -144,6 +144,72 @@ describe('IPC: malformed requests get one clear error and change nothing', () =>
       },
     ],
     ['a connector id that is not text', 'deleteConnector', { id: { $ne: null } }],
+    [
+      'an allowed function without its schema',
+      'validateSql',
+      { sql: 'SELECT 1', maxRows: 10, allowFunctions: ['my_fn'] },
+    ],
+    [
+      'allowed functions as one string',
+      'validateSql',
+      { sql: 'SELECT 1', maxRows: 10, allowFunctions: 'public.f' },
+    ],
+    [
+      'an allowed function as an object',
+      'validateSql',
+      { sql: 'SELECT 1', maxRows: 10, allowFunctions: [{ schema: 'public', name: 'f' }] },
+    ],
+    [
+      'an allowed function with three parts',
+      'runQuery',
+      { jobId: 'job-12345678', connection: form, sql: 'SELECT 1', maxRows: 10, allowFunctions: ['a.b.c'] },
+    ],
+    [
+      'an allowed function with arguments',
+      'runQuery',
+      {
+        jobId: 'job-12345678',
+        connection: form,
+        sql: 'SELECT 1',
+        maxRows: 10,
+        allowFunctions: ['public.f(int)'],
+      },
+    ],
+    [
+      'more than 100 allowed functions',
+      'runQuery',
+      {
+        jobId: 'job-12345678',
+        connection: form,
+        sql: 'SELECT 1',
+        maxRows: 10,
+        allowFunctions: Array.from({ length: 101 }, (_, i) => `public.f${i}`),
+      },
+    ],
+    [
+      'a NUL in an allowed function',
+      'exportConnector',
+      {
+        runId: 'job-12345678',
+        name: 'x',
+        acknowledgeWritableRole: false,
+        approvedCertificateSha256: Array.from({ length: 32 }, () => 'AB').join(':'),
+        allowFunctions: ['public."f\u0000"'],
+      },
+    ],
+    [
+      'a lone surrogate in an allowed function',
+      'exportConnector',
+      {
+        runId: 'job-12345678',
+        name: 'x',
+        acknowledgeWritableRole: false,
+        approvedCertificateSha256: Array.from({ length: 32 }, () => 'AB').join(':'),
+        allowFunctions: ['public.f\ud800'],
+      },
+    ],
+    ['a huge function name to check', 'checkAllowedFunction', { text: `public.${'f'.repeat(400)}` }],
+    ['a function name to check that is not text', 'checkAllowedFunction', { text: ['public.f'] }],
   ]
 
   it.each(cases)('%s', async (_what, method, payload) => {
@@ -156,6 +222,17 @@ describe('IPC: malformed requests get one clear error and change nothing', () =>
     expect(calls).toEqual([])
     expect(stored()).toBeUndefined()
     expect(events).toEqual([])
+  })
+
+  it('names the allowed function that is malformed, with the parser’s own words', async () => {
+    const { invoke, trusted } = bound()
+    const r = await invoke(trusted, 'validateSql', {
+      sql: 'SELECT 1',
+      maxRows: 10,
+      allowFunctions: ['public.f', 'nope'],
+    })
+    expect(r.error!.fields).toEqual({ 'allowFunctions.1': expect.stringMatching(/^the schema is missing/) })
+    expect(r.error!.message).toMatch(/^Invalid validateSql request: allowFunctions\.1: the schema is missing/)
   })
 
   it('names the field a form error is about', async () => {
@@ -264,6 +341,53 @@ describe('handlers: expected failures are values', () => {
       ok: false,
       error: { code: 'invalid_request', fields: { text: expect.any(String) } },
     })
+  })
+
+  it('checkAllowedFunction: the spelling export records, or the parser’s message against the field', async () => {
+    const { handlers } = testHandlers()
+    expect(await dispatch(handlers, 'checkAllowedFunction', { text: ' Public.My_Fn ' })).toEqual({
+      ok: true,
+      value: { function: 'public.my_fn' },
+    })
+    expect(await dispatch(handlers, 'checkAllowedFunction', { text: '"Sales"."NetTotal"' })).toEqual({
+      ok: true,
+      value: { function: '"Sales"."NetTotal"' },
+    })
+    expect(await dispatch(handlers, 'checkAllowedFunction', { text: 'my_fn' })).toEqual({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        message: expect.stringMatching(/^Not a function to allow: the schema is missing.*\.$/),
+        fields: { text: expect.stringMatching(/^the schema is missing/) },
+      },
+    })
+  })
+
+  it('validateSql: a function allowed by name passes the guard; others stay refused', async () => {
+    const { handlers } = testHandlers()
+    const sql = 'SELECT public.my_fn(1)'
+    expect(await dispatch(handlers, 'validateSql', { sql, maxRows: 10 })).toMatchObject({
+      ok: true,
+      value: { allowed: false, rule: 'function_not_allowed' },
+    })
+    expect(
+      await dispatch(handlers, 'validateSql', { sql, maxRows: 10, allowFunctions: ['public.other'] }),
+    ).toMatchObject({ ok: true, value: { allowed: false, rule: 'function_not_allowed' } })
+    expect(
+      await dispatch(handlers, 'validateSql', { sql, maxRows: 10, allowFunctions: ['Public.My_Fn'] }),
+    ).toMatchObject({ ok: true, value: { allowed: true } })
+  })
+
+  it('runQuery: a function outside the allow-list is refused by the guard, before any connection', async () => {
+    const { handlers } = testHandlers()
+    const r = await dispatch(handlers, 'runQuery', {
+      jobId: 'job-12345678',
+      connection: { ...form, host: '192.0.2.1' },
+      sql: 'SELECT public.my_fn(1)',
+      maxRows: 10,
+      allowFunctions: ['public.other'],
+    })
+    expect(r).toMatchObject({ ok: true, value: { stage: 'guard', rule: 'function_not_allowed' } })
   })
 
   it('the role script: a bad timeout is named against its field; a generated password is returned once', async () => {
