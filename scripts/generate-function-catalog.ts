@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import * as prettier from 'prettier'
 import { giveToServer, initCluster, startServer, type PgMajor } from '../tests/lab/server.js'
 import { decideBuiltin, factsOf, type NameFacts } from '../src-main/core/sql/builtin-policy.js'
 import { EXTENSION_FUNCTIONS } from '../src-main/core/sql/extension-functions.js'
@@ -235,7 +236,9 @@ async function main(): Promise<void> {
     writeFileSync(CACHE, JSON.stringify(facts))
   }
   const { text, counts } = render(facts)
-  writeFileSync(OUT, text)
+  // Formatted as the repository formats it, so a regeneration with unchanged facts and policy changes nothing.
+  const options = (await prettier.resolveConfig(OUT)) ?? {}
+  writeFileSync(OUT, await prettier.format(text, { ...options, filepath: OUT }))
   console.log('Extensions (members not curated are refused unless an admin allows them):')
   const problems = reviewExtensions(facts)
   const rows = MAJORS.map((m) => `pg${m} ${facts.builtins[m]?.length ?? 0}`).join(', ')
