@@ -1474,7 +1474,7 @@ export const BUILTIN_FUNCTIONS: Record<string, string> = {
   multirange_gist_compress: 'allowed | i f 14-18',
   multirange_gist_consistent: 'allowed | i f 14-18',
   multirange_gt: 'allowed | i f 14-18',
-  multirange_in: 'denied: runs the input function of a range subtype chosen by OID (14+) | s f 14-18',
+  multirange_in: 'denied: runs the input function of a range subtype chosen by OID | s f 14-18',
   multirange_intersect: 'allowed | i f 14-18',
   multirange_intersect_agg_transfn: 'allowed | i f 14-18',
   multirange_le: 'allowed | i f 14-18',
@@ -1806,10 +1806,8 @@ export const BUILTIN_FUNCTIONS: Record<string, string> = {
   pg_indexam_has_property: 'allowed | s f 12-18',
   pg_indexam_progress_phasename: 'allowed | i f 12-18',
   pg_indexes_size: 'allowed | v f 12-18',
-  pg_input_error_info:
-    'denied: runs the input function and domain CHECK of a type named in text (16+) | s f 16-18',
-  pg_input_is_valid:
-    'denied: runs the input function and domain CHECK of a type named in text (16+) | s f 16-18',
+  pg_input_error_info: 'denied: runs the input function and domain CHECK of a type named in text | s f 16-18',
+  pg_input_is_valid: 'denied: runs the input function and domain CHECK of a type named in text | s f 16-18',
   pg_is_in_backup: 'allowed | v f 12-14',
   pg_is_in_recovery: 'allowed | v f 12-18',
   pg_is_other_temp_schema: 'allowed | s f 12-18',

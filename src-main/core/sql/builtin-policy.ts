@@ -9,6 +9,7 @@
  * A name is allowed only when every overload in every major is: the verdict is per name because the guard
  * sees names, not resolved signatures.
  *
+ * The majors that have each name are in the generated facts, so reasons do not repeat them.
  * Reasons must not contain an apostrophe or ` | ` (the generated file stores them in single quotes).
  */
 
@@ -16,15 +17,15 @@
 export const SAFE_VOLATILE: Readonly<Record<string, string>> = {
   // Randomness and clocks: volatile only because each call differs.
   random: 'pseudo-random number; only setseed changes its state, and setseed is denied',
-  random_normal: 'pseudo-random number (16+)',
-  array_shuffle: 'shuffles its argument with the session random generator (16+)',
-  array_sample: 'samples its argument with the session random generator (16+)',
+  random_normal: 'pseudo-random number',
+  array_shuffle: 'shuffles its argument with the session random generator',
+  array_sample: 'samples its argument with the session random generator',
   clock_timestamp: 'reads the clock',
   timeofday: 'reads the clock',
   timezone: 'AT TIME ZONE and AT LOCAL: the overloads on time with time zone read the current date',
-  gen_random_uuid: 'random UUID (13+ core)',
-  uuidv4: 'random UUID (18)',
-  uuidv7: 'time-ordered random UUID (18)',
+  gen_random_uuid: 'random UUID',
+  uuidv4: 'random UUID',
+  uuidv7: 'time-ordered random UUID',
   // TABLESAMPLE methods: take internal, so only callable as a sampling method; see tablesampleAllowed.
   bernoulli: 'TABLESAMPLE BERNOULLI handler',
   system: 'TABLESAMPLE SYSTEM handler',
@@ -34,9 +35,9 @@ export const SAFE_VOLATILE: Readonly<Record<string, string>> = {
   current_query: 'the text of the statement being run',
   pg_sequence_last_value: 'reads a sequence without advancing it',
   pg_xact_commit_timestamp: 'reads the commit timestamp of a transaction',
-  pg_xact_commit_timestamp_origin: 'reads the commit timestamp and origin of a transaction (16+)',
+  pg_xact_commit_timestamp_origin: 'reads the commit timestamp and origin of a transaction',
   pg_last_committed_xact: 'reads the last committed transaction',
-  pg_xact_status: 'reads the status of a transaction (13+)',
+  pg_xact_status: 'reads the status of a transaction',
   txid_status: 'reads the status of a transaction',
   // Sizes: stat the relation files, read nothing in them.
   pg_database_size: 'size of a database (requires CONNECT on it)',
@@ -58,22 +59,22 @@ export const SAFE_VOLATILE: Readonly<Record<string, string>> = {
   pg_stat_get_xact_tuples_fetched: 'statistics counter of this transaction',
   pg_stat_get_xact_tuples_hot_updated: 'statistics counter of this transaction',
   pg_stat_get_xact_tuples_inserted: 'statistics counter of this transaction',
-  pg_stat_get_xact_tuples_newpage_updated: 'statistics counter of this transaction (16+)',
+  pg_stat_get_xact_tuples_newpage_updated: 'statistics counter of this transaction',
   pg_stat_get_xact_tuples_returned: 'statistics counter of this transaction',
   pg_stat_get_xact_tuples_updated: 'statistics counter of this transaction',
-  pg_stat_get_io: 'I/O statistics, the pg_stat_io view (16+)',
-  pg_stat_get_backend_io: 'I/O statistics of one backend (18)',
-  pg_stat_get_backend_wal: 'WAL statistics of one backend (18)',
-  pg_stat_get_recovery_prefetch: 'recovery prefetch statistics (15+)',
-  pg_stat_have_stats: 'whether statistics exist for an object (15+)',
+  pg_stat_get_io: 'I/O statistics, the pg_stat_io view',
+  pg_stat_get_backend_io: 'I/O statistics of one backend',
+  pg_stat_get_backend_wal: 'WAL statistics of one backend',
+  pg_stat_get_recovery_prefetch: 'recovery prefetch statistics',
+  pg_stat_have_stats: 'whether statistics exist for an object',
   pg_lock_status: 'the pg_locks view: reads the lock table, takes no lock',
   pg_blocking_pids: 'reads which sessions block a given one',
   pg_safe_snapshot_blocking_pids: 'reads which sessions block a safe snapshot',
   pg_notification_queue_usage: 'reads the fill level of the NOTIFY queue',
   pg_is_in_recovery: 'whether the server is a standby',
-  pg_is_in_backup: 'whether an exclusive backup is running (12-14)',
+  pg_is_in_backup: 'whether an exclusive backup is running',
   pg_is_wal_replay_paused: 'whether WAL replay is paused',
-  pg_get_wal_replay_pause_state: 'reads the WAL replay pause state (14+)',
+  pg_get_wal_replay_pause_state: 'reads the WAL replay pause state',
   pg_last_wal_receive_lsn: 'reads a WAL position (replication lag)',
   pg_last_wal_replay_lsn: 'reads a WAL position (replication lag)',
   pg_last_xact_replay_timestamp: 'reads the replay timestamp (replication lag)',
@@ -81,7 +82,7 @@ export const SAFE_VOLATILE: Readonly<Record<string, string>> = {
   pg_current_wal_flush_lsn: 'reads the current WAL flush position',
   pg_current_wal_insert_lsn: 'reads the current WAL insert position',
   pg_jit_available: 'whether JIT is available',
-  pg_get_wait_events: 'lists the wait event names (17+)',
+  pg_get_wait_events: 'lists the wait event names',
 }
 
 /** Immutable or stable functions that are not safe all the same. */
@@ -98,14 +99,14 @@ export const UNSAFE_DESPITE_VOLATILITY: Readonly<Record<string, string>> = {
   database_to_xmlschema: 'describes every table of the database',
   ts_rewrite: 'the (tsquery, text) overload runs the SQL text it is given',
   // Run the input functions (and a domain CHECK, which may call any function) of a type named in text or by OID.
-  pg_input_is_valid: 'runs the input function and domain CHECK of a type named in text (16+)',
-  pg_input_error_info: 'runs the input function and domain CHECK of a type named in text (16+)',
+  pg_input_is_valid: 'runs the input function and domain CHECK of a type named in text',
+  pg_input_error_info: 'runs the input function and domain CHECK of a type named in text',
   array_in: 'runs the input function and domain CHECK of an element type chosen by OID',
   record_in: 'runs the input functions and domain CHECKs of a row type chosen by OID',
   domain_in: 'runs the CHECK constraints, which may call any function, of a domain chosen by OID',
   domain_recv: 'runs the CHECK constraints, which may call any function, of a domain chosen by OID',
   range_in: 'runs the input function of a range subtype chosen by OID',
-  multirange_in: 'runs the input function of a range subtype chosen by OID (14+)',
+  multirange_in: 'runs the input function of a range subtype chosen by OID',
   // Server configuration and files.
   pg_config: 'reveals the build configuration of the server (a sensitive catalog)',
   pg_tablespace_databases: 'lists a tablespace directory on the server file system',
