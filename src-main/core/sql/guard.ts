@@ -1,5 +1,9 @@
 import type * as PgQuery from 'libpg-query'
-import { isDeniedFunction } from './denied-functions.js'
+import { findCallSites, type CallSites } from './call-sites.js'
+import { judgeCallSites } from './judge-calls.js'
+import type { AllowedFunction } from './allowed-functions.js'
+import type { Precheck } from './precheck.js'
+import { checkText, DEFAULT_MAX_TEXT_BYTES, meaningfulBytes } from './sql-text.js'
 
 /** Why the allow-list refused a text. Stable: tests, the CLI and the UI depend on these. */
 export type GuardRule =
@@ -10,15 +14,30 @@ export type GuardRule =
   | 'data_modifying'
   | 'select_into'
   | 'locking_clause'
-  | 'denied_function'
+  | 'function_not_allowed'
+  | 'sensitive_catalog'
+  | 'invalid_text'
+  | 'too_long'
 
 export type GuardResult =
-  | { allowed: true; rule: null; message: null; location: null; sql: string }
+  | {
+      allowed: true
+      rule: null
+      message: null
+      location: null
+      sql: string
+      /** The catalog query the executor runs first, in the same round trip (see precheck.ts). */
+      precheck: Precheck
+    }
   | { allowed: false; rule: GuardRule; message: string; location: number | null; sql: null }
 
 export interface GuardOptions {
   /** The row cap the server enforces: the query runs as a subquery with LIMIT maxRows + 1. */
   maxRows: number
+  /** Functions the admin allows beyond the built-ins and the curated extensions. */
+  allowFunctions?: readonly AllowedFunction[]
+  /** Longest text judged, in UTF-8 bytes (default 100 KiB). */
+  maxTextBytes?: number
 }
 
 export const DEFAULT_MAX_ROWS = 1000
@@ -38,9 +57,9 @@ export function loadGuard(): Promise<void> {
   return loading
 }
 
-function parseSync(text: string): unknown {
+function loadedParser(): typeof PgQuery {
   if (!parser) throw new Error('validateSql called before loadGuard() finished')
-  return parser.parseSync(text)
+  return parser
 }
 
 /** What each statement node the allow-list refuses is called in SQL, for messages. */
@@ -91,78 +110,54 @@ const reject = (rule: GuardRule, message: string, location: number | null): Guar
 })
 
 /** Byte offset (the parser's) to string index (the caller's). */
-function charIndex(text: string, byteOffset: number | undefined): number | null {
+function charIndex(bytes: Buffer, byteOffset: number | undefined): number | null {
   if (byteOffset === undefined || byteOffset < 0) return null
-  return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length
+  return bytes.subarray(0, byteOffset).toString('utf8').length
 }
 
-function locationOf(node: Json): number | undefined {
-  return typeof node.location === 'number' ? node.location : undefined
+const STRUCTURAL: Record<Exclude<CallSites['structural'], null>['kind'], GuardRule> = {
+  select_into: 'select_into',
+  locking_clause: 'locking_clause',
+  statement: 'data_modifying',
+}
+
+function structuralMessage(v: Exclude<CallSites['structural'], null>): string {
+  if (v.kind === 'select_into') return 'SELECT … INTO creates a table: not allowed'
+  if (v.kind === 'locking_clause') return 'FOR UPDATE / FOR SHARE lock rows: not allowed in a read-only query'
+  return `${statementName(v.type)} inside a query is not allowed: only SELECT may run`
 }
 
 /**
- * Walks every object under the statement, iteratively so no input can exhaust the stack. The parser's
- * JSON wraps most nodes as `{ TypeName: {…} }` but leaves typed fields bare (a UNION's arms are bare
- * SelectStmt bodies), so the fields that matter are checked on every object, wrapped or not.
+ * Did the parser read every byte? Its input is a NUL-terminated copy; the scanner's last token (comments
+ * are tokens) must end where the text's last non-whitespace byte does.
  */
-function findViolation(root: Json): { rule: GuardRule; message: string; location?: number } | null {
-  const stack: unknown[] = [root]
-  while (stack.length) {
-    const value = stack.pop()
-    if (Array.isArray(value)) {
-      for (const item of value) stack.push(item)
-      continue
-    }
-    if (!value || typeof value !== 'object') continue
-    const node = value as Json
-    if (node.intoClause) return { rule: 'select_into', message: 'SELECT … INTO creates a table: not allowed' }
-    if (Array.isArray(node.lockingClause) && node.lockingClause.length) {
-      return {
-        rule: 'locking_clause',
-        message: 'FOR UPDATE / FOR SHARE lock rows: not allowed in a read-only query',
-      }
-    }
-    if (Array.isArray(node.funcname)) {
-      const parts = (node.funcname as Json[]).map((p) => String((p.String as Json | undefined)?.sval ?? ''))
-      if (isDeniedFunction(parts)) {
-        return {
-          rule: 'denied_function',
-          message: `function ${parts.join('.')}() can change state, wait, signal, read server files or run SQL: not allowed`,
-          location: locationOf(node),
-        }
-      }
-    }
-    for (const [key, child] of Object.entries(node)) {
-      if (!child || typeof child !== 'object') continue
-      if (key.endsWith('Stmt') && key !== 'SelectStmt' && /^[A-Z]/.test(key)) {
-        return {
-          rule: 'data_modifying',
-          message: `${statementName(key)} inside a query is not allowed: only SELECT may run`,
-          location: locationOf(child as Json),
-        }
-      }
-      stack.push(child)
-    }
-  }
-  return null
+function parserSawEverything(text: string, bytes: Buffer): boolean {
+  const tokens = loadedParser().scanSync(text).tokens
+  const last = tokens[tokens.length - 1]
+  return (last?.end ?? 0) === meaningfulBytes(bytes)
 }
 
 /**
- * Layer 1: PostgreSQL's own parser decides what the text is; only one plain query passes. Returns the
- * text that would run: the statement as written, wrapped so the server applies the row cap.
+ * Layer 1: PostgreSQL's own parser decides what the text is; only one plain query whose every function
+ * is on the allow-list passes. Returns the text that would run (the statement's own bytes, unchanged,
+ * wrapped so the server applies the row cap) and the catalog precheck that settles what the text alone
+ * cannot (see precheck.ts).
  */
 export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAULT_MAX_ROWS }): GuardResult {
-  let tree: { stmts?: { stmt?: Json; stmt_location?: number; stmt_len?: number }[] }
+  const problem = checkText(text, opts.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES)
+  if (problem) return reject(problem.rule, problem.message, problem.location)
   if (!text.trim()) return reject('empty', 'no statement to run', null)
+  const bytes = Buffer.from(text, 'utf8')
+  let tree: { stmts?: { stmt?: Json; stmt_location?: number; stmt_len?: number }[] }
   try {
-    tree = parseSync(text) as typeof tree
+    tree = loadedParser().parseSync(text) as typeof tree
   } catch (e) {
     // cursorPosition is a 0-based byte offset into the text.
     const position = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition
     return reject(
       'parse_error',
       `PostgreSQL cannot parse this: ${(e as Error).message}`,
-      charIndex(text, position),
+      charIndex(bytes, position),
     )
   }
   const stmts = tree.stmts ?? []
@@ -171,8 +166,11 @@ export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAUL
     return reject(
       'multiple_statements',
       `${stmts.length} statements: exactly one query may run`,
-      charIndex(text, stmts[1]?.stmt_location ?? 0),
+      charIndex(bytes, stmts[1]?.stmt_location ?? 0),
     )
+  }
+  if (!parserSawEverything(text, bytes)) {
+    return reject('invalid_text', 'the parser did not read the whole text: refused', null)
   }
   const only = stmts[0]!
   const [type, body] = Object.entries(only.stmt ?? {})[0] ?? ['', {}]
@@ -181,35 +179,40 @@ export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAUL
     return reject(
       'not_a_query',
       `${statementName(type)} is not a query: only SELECT (with VALUES, set operations and WITH) may run`,
-      charIndex(text, start),
+      charIndex(bytes, start),
     )
   }
-  const violation = findViolation({ [type]: body })
-  if (violation)
-    return reject(violation.rule, violation.message, charIndex(text, violation.location ?? start))
+  const sites = findCallSites({ [type]: body })
+  if (sites.structural) {
+    const v = sites.structural
+    return reject(STRUCTURAL[v.kind], structuralMessage(v), charIndex(bytes, v.location ?? start))
+  }
+  const judged = judgeCallSites(sites, opts.allowFunctions ?? [])
+  if (!judged.ok) return reject(judged.rule, judged.message, charIndex(bytes, judged.location ?? start))
   return {
     allowed: true,
     rule: null,
     message: null,
     location: null,
-    sql: cappedSql(text, start, only.stmt_len, opts.maxRows),
+    sql: cappedSql(bytes, start, only.stmt_len, opts.maxRows),
+    precheck: judged.precheck,
   }
 }
 
 /**
- * The statement exactly as written (no trailing `;` or comments after it), as a subquery with the cap.
- * The newlines keep a trailing `--` comment inside the statement from swallowing the wrapper.
+ * The statement's own bytes, exactly as judged (no trailing `;` or comments after it, nothing trimmed),
+ * as a subquery with the cap. The newlines keep a trailing `--` comment inside the statement from
+ * swallowing the wrapper.
  */
 export function cappedSql(
-  text: string,
+  text: string | Buffer,
   byteStart: number,
   byteLength: number | undefined,
   maxRows: number,
 ): string {
-  const bytes = Buffer.from(text, 'utf8')
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
   const statement = bytes
     .subarray(byteStart, byteLength ? byteStart + byteLength : undefined)
     .toString('utf8')
-    .trim()
   return `SELECT * FROM (\n${statement}\n) AS klairr_query LIMIT ${Math.trunc(maxRows) + 1}`
 }
