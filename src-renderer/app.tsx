@@ -25,6 +25,8 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(initialTheme)
   const [role, setRole] = useState<RoleOptions>(DEFAULT_ROLE)
   const [form, setForm] = useState<ConnectionForm>(EMPTY_FORM)
+  /** The connector's functions allowed by name: the query sandbox uses them, the export records them. */
+  const [allowFunctions, setAllowFunctions] = useState<string[]>([])
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const [run, setRun] = useState<RunState>(IDLE_RUN)
   const [connectors, setConnectors] = useState<{ list: ConnectorRecord[] } & VaultState>({
@@ -118,6 +120,7 @@ export function App() {
       allowWritableRole: s.allowWritableRole,
       connectorId: c.id,
     })
+    setAllowFunctions(c.allowFunctions)
     setRun(IDLE_RUN)
     go('connection')
   }
@@ -198,9 +201,21 @@ export function App() {
               onEditField={editField}
             />
           )}
-          {step === 'explore' && <ExploreStep response={run.response} connection={form} />}
+          {step === 'explore' && (
+            <ExploreStep
+              response={run.response}
+              connection={form}
+              allowFunctions={allowFunctions}
+              onAllowFunctionsChange={setAllowFunctions}
+            />
+          )}
           {step === 'export' && (
-            <ExportStep response={run.response} connection={form} onExported={refreshConnectors} />
+            <ExportStep
+              response={run.response}
+              connection={form}
+              allowFunctions={allowFunctions}
+              onExported={refreshConnectors}
+            />
           )}
         </main>
       </div>

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { ConnectionForm, RunQueryResponse } from '../../src-main/contract/index.js'
 import { api, newJobId } from '../bridge.js'
+import { AllowedFunctionsField } from './allowed-functions-field.js'
 import { ErrorBanner } from './field.js'
 
 /** Where the parser pointed: the line, and a caret under the character. */
@@ -19,8 +20,16 @@ function Pointer({ sql, location }: { sql: string; location: number | null }) {
   )
 }
 
-/** The guard and the read-only executor, as Klairr would run a query. */
-export function QuerySandbox({ connection }: { connection: ConnectionForm }) {
+/** The guard and the read-only executor, as Klairr would run a query, with the functions allowed by name. */
+export function QuerySandbox({
+  connection,
+  allowFunctions,
+  onAllowFunctionsChange,
+}: {
+  connection: ConnectionForm
+  allowFunctions: string[]
+  onAllowFunctionsChange: (next: string[]) => void
+}) {
   const [sql, setSql] = useState('SELECT * FROM information_schema.tables')
   const [maxRows, setMaxRows] = useState('100')
   const [busy, setBusy] = useState<string | null>(null)
@@ -32,7 +41,7 @@ export function QuerySandbox({ connection }: { connection: ConnectionForm }) {
     setBusy(jobId)
     setError(null)
     const rows = Math.min(100_000, Math.max(1, Number(maxRows) || 100))
-    const r = await api.runQuery({ jobId, connection, sql, maxRows: rows })
+    const r = await api.runQuery({ jobId, connection, sql, maxRows: rows, allowFunctions })
     setBusy(null)
     if (!r.ok) return setError(r.error.message)
     setResult({ sql, response: r.value })
@@ -83,6 +92,7 @@ export function QuerySandbox({ connection }: { connection: ConnectionForm }) {
           )}
         </div>
       </div>
+      <AllowedFunctionsField value={allowFunctions} onChange={onAllowFunctionsChange} />
       <ErrorBanner message={error} />
       {response?.stage === 'guard' && (
         <div className="banner refused" role="alert">

@@ -6,9 +6,13 @@ import { SchemaExplorer } from '../components/schema-explorer.js'
 export function ExploreStep({
   response,
   connection,
+  allowFunctions,
+  onAllowFunctionsChange,
 }: {
   response: RunChecksResponse | null
   connection: ConnectionForm
+  allowFunctions: string[]
+  onAllowFunctionsChange: (next: string[]) => void
 }) {
   return (
     <div className="step-body">
@@ -20,7 +24,11 @@ export function ExploreStep({
           <p className="empty">Run the tests first: the schema comes from their introspection.</p>
         )}
       </section>
-      <QuerySandbox connection={connection} />
+      <QuerySandbox
+        connection={connection}
+        allowFunctions={allowFunctions}
+        onAllowFunctionsChange={onAllowFunctionsChange}
+      />
     </div>
   )
 }

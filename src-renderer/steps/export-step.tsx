@@ -30,10 +30,13 @@ function DownloadLink({ name, text }: { name: string; text: string }) {
 export function ExportStep({
   response,
   connection,
+  allowFunctions,
   onExported,
 }: {
   response: RunChecksResponse | null
   connection: ConnectionForm
+  /** Recorded in the file and on the saved connector. */
+  allowFunctions: string[]
   onExported: () => void
 }) {
   const [name, setName] = useState('')
@@ -70,6 +73,7 @@ export function ExportStep({
       name: name.trim() || `${connection.database}@${connection.host}`,
       acknowledgeWritableRole: acknowledged,
       approvedCertificateSha256: leaf.fingerprint256,
+      allowFunctions,
     })
     if (!r.ok) return setError(r.error.message)
     setDone(r.value)
@@ -114,6 +118,21 @@ export function ExportStep({
           <div>
             <dt>TLS</dt>
             <dd>{report.tls?.protocol}</dd>
+          </div>
+          <div>
+            <dt>Functions allowed by name</dt>
+            <dd data-testid="allowed-functions">
+              {allowFunctions.length ? (
+                allowFunctions.map((f, i) => (
+                  <span key={f}>
+                    {i > 0 && ', '}
+                    <code>{f}</code>
+                  </span>
+                ))
+              ) : (
+                <span className="muted">none (set them in the Explore step’s query sandbox)</span>
+              )}
+            </dd>
           </div>
         </dl>
         <Field
