@@ -87,7 +87,13 @@ export class ReadOnlyBatch {
     this.settle()
   }
 
-  handleRowDescription(message: { fields: ResultField[] }): void {
+  handleRowDescription(message: { fields: ResultField[]; length: number }): void {
+    // Each field takes at least 19 bytes (an empty name's NUL and 18 bytes of numbers). node-postgres reads
+    // as many as the count claims, past the message if need be; such a message is not PostgreSQL's.
+    // (Thrown inside the parser's data event, this is caught by the wire gate, which closes the connection.)
+    if (message.fields.length * 19 + 6 > message.length) {
+      throw new Error(`a RowDescription of ${message.fields.length} fields in ${message.length} bytes`)
+    }
     this.handlers.onFields(message.fields)
   }
 
