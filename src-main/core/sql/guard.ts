@@ -26,8 +26,8 @@ export type GuardResult =
       message: null
       location: null
       sql: string
-      /** The catalog query the executor runs first, in the same round trip (see precheck.ts). */
-      precheck: Precheck
+      /** The catalog query the executor runs first, in the same round trip (see precheck.ts); null when the query names nothing the catalog must settle. */
+      precheck: Precheck | null
     }
   | { allowed: false; rule: GuardRule; message: string; location: number | null; sql: null }
 

@@ -11,7 +11,7 @@ import { buildPrecheck, type Precheck } from './precheck.js'
 import { isSensitiveFunction, isSensitiveRelation } from './sensitive-catalogs.js'
 
 export type Judgement =
-  | { ok: true; precheck: Precheck }
+  | { ok: true; precheck: Precheck | null }
   | {
       ok: false
       rule: 'function_not_allowed' | 'sensitive_catalog'

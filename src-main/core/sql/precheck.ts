@@ -1,8 +1,9 @@
 /**
  * What the text alone cannot decide, the server's catalog settles before the statement runs. `alias.f`
  * is a column or the function `f(alias)`; an unqualified name may reach a user's function or operator
- * ahead of, or beside, the built-in one; a cast to a user's domain runs its CHECK constraints; a cast to
- * or from a user's type, named or implicit (a column of that type), runs the cast's function. So the executor
+ * ahead of, or beside, the built-in one; a cast to a user's domain (named, or a column's domain filled by
+ * jsonb_populate_record or a row cast) runs its CHECK constraints; a cast to or from a user's type, named
+ * or implicit, runs the cast's function. So the executor
  * sends this one catalog query inside the read-only transaction, before the statement and behind the
  * same Sync: if any function that a name in the query can reach is not on the allow-list, the query
  * fails with the list of them, and PostgreSQL skips the statement.
@@ -44,13 +45,15 @@ export interface PrecheckNames {
   unsafeBuiltins: string[]
 }
 
-/** One statement, no functions but PostgreSQL's own, every name from one jsonb parameter. */
-const TEXT = `WITH RECURSIVE
+/** The precheck's parts; only those the query needs are sent, so the server plans less. */
+const HEAD = `WITH RECURSIVE
 a AS (SELECT $1::pg_catalog.jsonb AS j),
 path AS (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (pg_catalog.current_schemas(true))),
 pairs AS (SELECT k, x->>0 AS nsp, x->>1 AS name FROM a, LATERAL (VALUES ('q'), ('t'), ('r'), ('c'), ('a')) v(k), pg_catalog.jsonb_array_elements(a.j->k) x),
 words AS (SELECT k, w FROM a, LATERAL (VALUES ('f'), ('o'), ('e'), ('u')) v(k), pg_catalog.jsonb_array_elements_text(a.j->k) w),
-rel AS (
+curated_ext AS (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname IN (SELECT w FROM words WHERE k = 'e')),
+`
+const TYPES = `rel AS (
   SELECT c.oid FROM pg_catalog.pg_class c JOIN pairs p ON p.k = 'r' AND p.name = c.relname
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE CASE WHEN p.nsp = '' THEN n.oid IN (SELECT oid FROM path) ELSE n.nspname = p.nsp END
@@ -60,40 +63,39 @@ named_types AS (
   JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
   WHERE CASE WHEN p.nsp = '' THEN n.oid IN (SELECT oid FROM path) ELSE n.nspname = p.nsp END
 ),
-curated_ext AS (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname IN (SELECT w FROM words WHERE k = 'e')),
-typ(t, named) AS (
-  SELECT s.t, s.named FROM (
-    SELECT oid AS t, true AS named FROM named_types
-    UNION SELECT at.atttypid, false FROM pg_catalog.pg_attribute at WHERE at.attrelid IN (SELECT oid FROM rel) AND at.attnum > 0
+typ(t) AS (
+  SELECT s.t FROM (
+    SELECT oid AS t FROM named_types
+    UNION SELECT at.atttypid FROM pg_catalog.pg_attribute at WHERE at.attrelid IN (SELECT oid FROM rel) AND at.attnum > 0
   ) s WHERE s.t >= 16384
   UNION
-  SELECT u.t, typ.named FROM typ JOIN pg_catalog.pg_type y ON y.oid = typ.t,
+  SELECT u.t FROM typ JOIN pg_catalog.pg_type y ON y.oid = typ.t,
     LATERAL (VALUES (y.typelem), (y.typbasetype)
       UNION ALL SELECT at.atttypid FROM pg_catalog.pg_attribute at WHERE at.attrelid = y.typrelid AND at.attnum > 0) u(t)
   WHERE u.t >= 16384
 ),
 user_typ AS (
-  SELECT t, pg_catalog.bool_or(named) AS named FROM typ WHERE NOT EXISTS (
+  SELECT t FROM typ WHERE NOT EXISTS (
     SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
       AND d.objid = typ.t AND d.deptype = 'e' AND d.refobjid IN (SELECT oid FROM curated_ext))
-  GROUP BY t
 ),
-calls(fn, via, strict) AS (
-  SELECT p.oid, '', false FROM pg_catalog.pg_proc p
+`
+const BY_NAME = `  SELECT p.oid, '', false FROM pg_catalog.pg_proc p
   WHERE p.oid >= 16384 AND (
     (p.proname IN (SELECT w FROM words WHERE k = 'f') AND p.pronamespace IN (SELECT oid FROM path))
     OR EXISTS (SELECT 1 FROM pairs q JOIN pg_catalog.pg_namespace n ON n.nspname = q.nsp
                WHERE q.k = 'q' AND q.name = p.proname AND n.oid = p.pronamespace))
-  UNION ALL
-  SELECT o.oprcode, 'operator ' || o.oid::pg_catalog.regoperator::text || ' runs ', false
+`
+const OPERATORS = `  SELECT o.oprcode, 'operator ' || o.oid::pg_catalog.regoperator::text || ' runs ', false
   FROM pg_catalog.pg_operator o
   WHERE o.oid >= 16384 AND o.oprname IN (SELECT w FROM words WHERE k = 'o')
     AND o.oprnamespace IN (SELECT oid FROM path)
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass
       AND d.objid = o.oid AND d.deptype = 'e' AND d.refobjid IN (SELECT oid FROM curated_ext))
-  UNION ALL
-  -- A cast to a domain runs its CHECK constraints: every function and operator in them, built-in ones
+`
+const DOMAIN_CHECKS = `  -- A cast to a domain runs its CHECK constraints: every function and operator in them, built-in ones
   -- too (PostgreSQL records no dependency on a built-in, so the stored expression is read instead).
+  -- Domains of columns count too: jsonb_populate_record(t, …) and row casts fill a row type's domains.
   SELECT f.fn, 'a cast to type ' || t.t::pg_catalog.regtype::text || ' runs ', true
   FROM user_typ t JOIN pg_catalog.pg_constraint c ON c.contypid = t.t,
   LATERAL (
@@ -103,14 +105,15 @@ calls(fn, via, strict) AS (
     SELECT o.oprcode FROM pg_catalog.regexp_matches(c.conbin::text, ':opno (\\d+)', 'g') m
     JOIN pg_catalog.pg_operator o ON o.oid = m[1]::pg_catalog.oid
   ) f
-  WHERE t.named AND f.fn <> 0
-  UNION ALL
-  -- A cast between a user's type and another, explicit or implicit, runs the cast's function.
+  WHERE f.fn <> 0
+`
+const CASTS = `  -- A cast between a user's type and another, explicit or implicit, runs the cast's function.
   SELECT k.castfunc, 'a cast of type ' || t.t::pg_catalog.regtype::text || ' runs ', true
   FROM user_typ t JOIN pg_catalog.pg_cast k ON t.t IN (k.castsource, k.casttarget) WHERE k.castfunc <> 0
-),
-bad AS (
-  SELECT c.via || p.oid::pg_catalog.regprocedure::text AS what
+`
+const TAIL = `bad AS (
+  SELECT c.via || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
+    || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS what
   FROM calls c JOIN pg_catalog.pg_proc p ON p.oid = c.fn JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE NOT (
     (p.oid < 16384 AND (NOT c.strict OR (p.provolatile <> 'v' AND p.proname NOT IN (SELECT w FROM words WHERE k = 'u'))))
@@ -124,8 +127,15 @@ SELECT CASE WHEN s.bad IS NULL THEN 0
   ELSE ('${PRECHECK_MARKER}' || s.bad)::pg_catalog.int4 END AS klairr_precheck
 FROM (SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad FROM bad) s`
 
-/** The precheck for these names: one statement and its one parameter. */
-export function buildPrecheck(n: PrecheckNames): Precheck {
+/** The precheck for these names: one statement and its one parameter, or null when nothing needs the catalog. */
+export function buildPrecheck(n: PrecheckNames): Precheck | null {
+  const branches: string[] = []
+  if (n.functions.length || n.qualifiedFunctions.length) branches.push(BY_NAME)
+  if (n.operators.length) branches.push(OPERATORS)
+  const types = n.types.length > 0 || n.relations.length > 0
+  if (types) branches.push(DOMAIN_CHECKS, CASTS)
+  if (!branches.length) return null
+  const text = `${HEAD}${types ? TYPES : ''}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
   const value = {
     f: n.functions,
     q: n.qualifiedFunctions,
@@ -137,7 +147,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck {
     a: n.admin,
     u: n.unsafeBuiltins,
   }
-  return { text: TEXT, values: [JSON.stringify(value)] }
+  return { text, values: [JSON.stringify(value)] }
 }
 
 /**
