@@ -10,7 +10,10 @@ import {
   type KeyValueStore,
 } from '../../src-main/core/records/connector-records.js'
 import { parseExport } from '../../src-main/core/export/validate-export.js'
-import { LAB_PASSWORD } from '../lab/seed.js'
+import type { RunChecksResponse } from '../../src-main/contract/index.js'
+import { dispatch } from '../../src-main/handlers/dispatch.js'
+import { testHandlers } from '../support/test-handlers.js'
+import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
 import { labArgs, portOf } from './helpers.js'
 
@@ -46,6 +49,107 @@ describe('klairr-companion export and import', () => {
       expect(parsed.doc.secret).toBeUndefined()
       expect(parsed.doc.verification.tls.certificateSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
     }
+  })
+
+  it('--allow-function: the file records the functions allowed by name as export writes them; import shows them and refuses other spellings', async () => {
+    const out = join(workdir(), 'connector.json')
+    const r = await runCli(
+      [
+        'export',
+        ...conn('klairr_reader'),
+        '--out',
+        out,
+        '--password-stdin',
+        '--allow-function',
+        'Public.My_Fn',
+        '--allow-function',
+        '"Sales"."NetTotal"',
+        '--allow-function=public.my_fn',
+      ],
+      { stdin: LAB_PASSWORD },
+    )
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(readFileSync(out, 'utf8'))
+    expect(doc.guard).toEqual({ allowFunctions: ['public.my_fn', '"Sales"."NetTotal"'] })
+    const parsed = await parseExport(readFileSync(out, 'utf8'))
+    expect(parsed.ok).toBe(true)
+    if (parsed.ok) {
+      const records = new ConnectorRecords(memoryStore())
+      records.save(recordFromExport('c1', 'with functions', parsed.doc))
+      expect(records.get('c1')!.allowFunctions).toEqual(['public.my_fn', '"Sales"."NetTotal"'])
+    }
+
+    const shown = await runCli(['import', out])
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toContain('functions allowed by name: public.my_fn, "Sales"."NetTotal"\n')
+
+    doc.guard.allowFunctions = ['public.my_fn', 'Sales.NetTotal', 'db.public.f']
+    writeFileSync(out, JSON.stringify(doc))
+    const tampered = await runCli(['import', out])
+    expect(tampered.code).toBe(2)
+    expect(tampered.stderr.trim().split('\n')).toEqual([
+      `klairr-companion import: ${out}: /guard/allowFunctions/1: not written as export writes it (sales.nettotal)`,
+      `klairr-companion import: ${out}: /guard/allowFunctions/2: 3 parts where two are expected: write schema.name (a database name is not part of it)`,
+    ])
+  })
+
+  it('--allow-function with a malformed name: one line, exit 2, nothing run or written', async () => {
+    const out = join(workdir(), 'connector.json')
+    const r = await runCli(
+      ['export', ...conn('klairr_reader'), '--out', out, '--password-stdin', '--allow-function', 'my_fn'],
+      { stdin: LAB_PASSWORD },
+    )
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(
+      /^klairr-companion export: --allow-function "my_fn": the schema is missing[^\n]*\n$/,
+    )
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('the desktop app: exportConnector records the functions allowed by name in the file and on the connector', async () => {
+    const t = testHandlers()
+    const run = await dispatch(t.handlers, 'runChecks', {
+      jobId: `job-${Date.now()}-export`,
+      connection: {
+        host: '127.0.0.1',
+        port: String(portOf(18)),
+        database: LAB_DATABASE,
+        schema: 'public',
+        username: 'klairr_reader',
+        password: LAB_PASSWORD,
+        sslMode: 'require',
+        sslRootCert: '',
+        privateNetwork: true,
+        allowWritableRole: false,
+      },
+    })
+    if (!run.ok) throw new Error(run.error.message)
+    const { runId, report } = run.value as RunChecksResponse
+    const request = {
+      runId,
+      name: 'Lab with functions',
+      acknowledgeWritableRole: false,
+      approvedCertificateSha256: report.tls!.chain[0]!.fingerprint256,
+    }
+    const bad = await dispatch(t.handlers, 'exportConnector', { ...request, allowFunctions: ['a.b.c'] })
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', fields: { 'allowFunctions.0': expect.any(String) } },
+    })
+    expect(t.records.list()).toEqual([])
+
+    const r = await dispatch(t.handlers, 'exportConnector', {
+      ...request,
+      allowFunctions: ['Public.My_Fn', 'analytics."Score"', 'public.my_fn'],
+    })
+    if (!r.ok) throw new Error(r.error.message)
+    const value = r.value as { document: string; record: { id: string; allowFunctions: string[] } }
+    expect(JSON.parse(value.document).guard).toEqual({
+      allowFunctions: ['public.my_fn', 'analytics."Score"'],
+    })
+    expect(value.record.allowFunctions).toEqual(['public.my_fn', 'analytics."Score"'])
+    expect(t.records.get(value.record.id)!.allowFunctions).toEqual(['public.my_fn', 'analytics."Score"'])
   })
 
   it('refuses a failing role and writes nothing', async () => {

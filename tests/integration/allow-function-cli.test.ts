@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { LAB_PASSWORD } from '../lab/seed.js'
+import { runCli } from './cli-run.js'
+import { labArgs, portOf } from './helpers.js'
+
+const verdict = (stdout: string) => JSON.parse(stdout) as { allowed: boolean; rule: string | null }
+
+describe('the built CLI: --allow-function', () => {
+  it('validate-sql: SELECT public.my_fn(1) goes from function_not_allowed to allowed', async () => {
+    const sql = 'SELECT public.my_fn(1)'
+    const before = await runCli(['validate-sql'], { stdin: sql })
+    expect(before.code).toBe(1)
+    expect(verdict(before.stdout)).toMatchObject({ allowed: false, rule: 'function_not_allowed' })
+    const after = await runCli(['validate-sql', '--allow-function', 'public.my_fn'], { stdin: sql })
+    expect(after.code).toBe(0)
+    expect(verdict(after.stdout)).toMatchObject({ allowed: true, rule: null })
+  })
+
+  it('validate-sql --batch: the list applies to every line', async () => {
+    const lines = ['SELECT public.my_fn(1)', 'SELECT other.fn(2)', 'SELECT 1']
+      .map((sql) => JSON.stringify({ sql }))
+      .join('\n')
+    const r = await runCli(['validate-sql', '--batch', '--allow-function=public.my_fn'], { stdin: lines })
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => verdict(l).rule),
+    ).toEqual([null, 'function_not_allowed', null])
+    expect(r.code).toBe(1)
+  })
+
+  it('query: a function allowed by name passes the guard and the catalog precheck, and runs', async () => {
+    const conn = [...labArgs(portOf(18)), '--username', 'klairr_reader', '--json']
+    // A function that exists on every server but is neither a built-in nor curated would need a schema
+    // the role can create in; the read-only role cannot. So: the guard refuses a user function that the
+    // admin has not allowed, without connecting.
+    const refused = await runCli(['query', ...conn, '--sql', 'SELECT public.my_fn(1)'], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ stage: 'guard', rule: 'function_not_allowed' })
+    // Allowed by name, the guard lets it through; the server then says the function does not exist.
+    const allowed = await runCli(
+      ['query', ...conn, '--allow-function', 'public.my_fn', '--sql', 'SELECT public.my_fn(1)'],
+      { env: { PGPASSWORD: LAB_PASSWORD } },
+    )
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ stage: 'execute', ok: false, sqlstate: '42883' })
+    expect(allowed.code).toBe(1)
+  })
+
+  it('a malformed value: one line on stderr, exit 2, on each command', async () => {
+    for (const command of ['validate-sql', 'query']) {
+      const r = await runCli([command, '--allow-function', 'public.my_fn(int)'], { stdin: 'SELECT 1' })
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(
+        `klairr-companion ${command}: --allow-function "public.my_fn(int)": give the name without arguments: schema.name allows every overload of that function\n`,
+      )
+    }
+  })
+})
