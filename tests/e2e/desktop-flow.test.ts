@@ -159,6 +159,22 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await page.locator('#sql').press('Control+Enter')
     await expect(page.locator('.banner.refused')).toContainText('Refused by the allow-list')
     await app.shot('04-explore-refused')
+
+    // A function of one's own is refused until allowed by name; main reads each name the field gets.
+    await page.locator('#sql').fill('SELECT public.my_fn(1)')
+    await page.locator('#sql').press('Control+Enter')
+    await expect(page.locator('.banner.refused')).toContainText('function_not_allowed')
+    await page.locator('#allow-function').fill('my_fn')
+    await page.getByRole('button', { name: 'Allow', exact: true }).click()
+    await expect(page.locator('#allow-function-error')).toContainText('the schema is missing')
+    await page.locator('#allow-function').fill('Public.My_Fn')
+    await expect(page.locator('#allow-function-error')).toHaveCount(0)
+    await page.locator('#allow-function').press('Enter')
+    await expect(page.getByRole('list', { name: 'Functions allowed by name' })).toHaveText(/^public\.my_fn/)
+    await expect(page.locator('#allow-function')).toHaveValue('')
+    await page.locator('#sql').press('Control+Enter')
+    // Past the guard and the catalog precheck: the server says there is no such function.
+    await expect(page.locator('.banner.error')).toContainText('42883')
     await app.expectAccessible('explore', '04-explore-dark')
   })
 
@@ -175,8 +191,14 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
       page.getByRole('link', { name: /^Download/ }).click(),
     ])
     const text = readFileSync((await download.path())!, 'utf8')
-    const doc = JSON.parse(text) as { format: string; connector: { username: string } }
+    const doc = JSON.parse(text) as {
+      format: string
+      connector: { username: string }
+      guard: { allowFunctions: string[] }
+    }
     expect(doc.format).toBe('klairr.connector.postgresql/v1')
+    expect(doc.guard).toEqual({ allowFunctions: ['public.my_fn'] })
+    await expect(page.getByTestId('allowed-functions')).toHaveText('public.my_fn')
     expect(doc.connector.username).toBe('klairr_reader')
     expect(text).not.toContain(LAB_PASSWORD)
     await expect(page.locator('.connectors')).toContainText('Lab analytics')
@@ -185,7 +207,10 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await app.expectAccessible('export')
   })
 
-  it('a saved connector opens with its vaulted password and re-runs', async () => {
+  it('a saved connector opens with its vaulted password and its allowed functions, and re-runs', async () => {
+    await app.step('Explore').click()
+    await page.getByRole('button', { name: 'Stop allowing public.my_fn' }).click()
+    await expect(page.getByRole('list', { name: 'Functions allowed by name' })).toHaveCount(0)
     await page
       .locator('.connectors')
       .getByRole('button', { name: /^Lab analytics/ })
@@ -194,6 +219,8 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await expect(page.locator('#password-hint')).toContainText('saved password')
     await page.getByRole('button', { name: 'Run the tests' }).click()
     await expect.poll(() => page.locator('.verdict').textContent(), { timeout: 30_000 }).toMatch(/^Ready/)
+    await app.step('Explore').click()
+    await expect(page.getByRole('list', { name: 'Functions allowed by name' })).toHaveText(/^public\.my_fn/)
   })
 
   it('a writable role: blocked, then the audit names the cause and gives the fix script', async () => {
