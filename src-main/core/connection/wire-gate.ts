@@ -102,6 +102,33 @@ export function describeTrip(trip: GateTrip): string {
   }
 }
 
+/** What is wrong with a DataRow body held whole in `b[at, end)`, if anything (see WireGate.scan). */
+function wrongRow(b: Buffer, at: number, end: number): string | null {
+  if (end - at < 2) return 'it has no cell count'
+  let cells = (b[at]! << 8) | b[at + 1]!
+  if (cells & 0x8000) return `a cell count of ${cells - 0x10000}`
+  at += 2
+  for (; cells > 0; cells--) {
+    if (end - at < 4) return `it ends before its last ${cells} cells`
+    const length = (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!
+    at += 4
+    if (length < -1 || length > end - at) return `a cell length of ${length}`
+    if (length > 0) at += length
+  }
+  return at === end ? null : 'it has bytes after its last cell'
+}
+
+/** What is wrong with an ErrorResponse or NoticeResponse body held whole in `b[at, end)`, if anything. */
+function wrongFields(b: Buffer, at: number, end: number): string | null {
+  while (at < end) {
+    if (b[at++] === 0) return null
+    const nul = b.indexOf(0, at)
+    if (nul < 0 || nul >= end) return 'its fields are not terminated'
+    at = nul + 1
+  }
+  return 'its fields are not terminated'
+}
+
 export class WireGate {
   /** Why the gate closed, once it has. */
   tripped: GateTrip | null = null
@@ -192,6 +219,19 @@ export class WireGate {
           const trip = this.judge(code, length)
           if (trip) return this.stop(trip, start)
           this.code = code
+          const end = i + length - 4
+          if (end <= n) {
+            // The usual case: the whole message is in this chunk, judged in one pass.
+            const wrong =
+              code === DATA_ROW
+                ? wrongRow(chunk, i, end)
+                : code === ERROR || code === NOTICE
+                  ? wrongFields(chunk, i, end)
+                  : null
+            if (wrong) return this.stop(this.malformed(wrong), start)
+            i = end
+            continue
+          }
           this.left = length - 4
           this.state =
             code === DATA_ROW
