@@ -5,15 +5,15 @@ import {
 } from '../core/sql/allowed-functions.js'
 import { UsageError } from './usage-error.js'
 
-/** `--allow-function schema.name`, repeatable: the commands that validate SQL share it. */
+/** `--allow-function schema.name`, repeatable: validate-sql, query and export share it. */
 export const ALLOW_FUNCTION_OPTION = {
   'allow-function': { type: 'string', multiple: true },
 } as const
 
 export const ALLOW_FUNCTION_HELP = `  --allow-function SCHEMA.NAME
-                            also allow this function (every overload); repeat
-                            for more, up to ${MAX_ALLOWED_FUNCTIONS}. Unquoted names fold to lower case;
-                            quote to keep case: '"Sales"."NetTotal"'`
+                            also allow this function, every overload of it;
+                            repeat for more (up to ${MAX_ALLOWED_FUNCTIONS}). Unquoted names fold
+                            to lower case; quote to keep it: '"Sales"."Net"'`
 
 /** A value quoted for one line of stderr: control, format and line-breaking characters escaped. */
 const quoted = (value: string) =>
