@@ -14,7 +14,14 @@ import {
   type PgMajor,
   type RunningServer,
 } from './server.js'
-import { clusterSeedSql, databaseSeedSql, hbaLines, LAB_DATABASE } from './seed.js'
+import {
+  attackSeedSql,
+  ATTACK_DATABASE,
+  clusterSeedSql,
+  databaseSeedSql,
+  hbaLines,
+  LAB_DATABASE,
+} from './seed.js'
 
 /** One server per state the product must recognise. */
 /** `audit` is a copy of `main` whose roles the audit tests fix: other tests never see those changes. */
@@ -59,9 +66,15 @@ const BASE_CONF = {
 export interface LabSeed {
   cluster(major: PgMajor): string
   database(major: PgMajor): string
+  /** More databases the cluster SQL created, each with the SQL to run in it. */
+  others?(major: PgMajor): Record<string, string>
 }
 
-const testSeed: LabSeed = { cluster: clusterSeedSql, database: databaseSeedSql }
+const testSeed: LabSeed = {
+  cluster: clusterSeedSql,
+  database: databaseSeedSql,
+  others: (major) => ({ [ATTACK_DATABASE]: attackSeedSql(major) }),
+}
 
 export class Lab {
   readonly servers = new Map<string, RunningServer>()
@@ -97,6 +110,8 @@ export class Lab {
         .filter((x) => x.trim()))
         await seeding.sql(statement)
       await seeding.sql(seed.database(major), LAB_DATABASE)
+      for (const [database, sql] of Object.entries(seed.others?.(major) ?? {}))
+        await seeding.sql(sql, database)
     } finally {
       await seeding.stop()
     }

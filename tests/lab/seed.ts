@@ -6,6 +6,46 @@ export const LAB_PASSWORD = 'Zq7-lab-S3CRET-never-print-93!'
 
 export const LAB_DATABASE = 'analytics'
 
+/**
+ * A database beside `analytics` for the guard's attack proofs (tests/integration/guard-attacks.test.ts):
+ * the extensions that run SQL text or change pages, the tables they act on, and user-defined functions,
+ * operators and domains. Kept apart so the other lab tests never see them.
+ */
+export const ATTACK_DATABASE = 'attacks'
+
+/** The curated extensions whose read-only functions the guard allows: installed in `analytics`. */
+export const CURATED_EXTENSIONS = [
+  'pg_trgm',
+  'fuzzystrmatch',
+  'hstore',
+  'citext',
+  'cube',
+  'earthdistance',
+  'ltree',
+  'intarray',
+  'unaccent',
+  'uuid-ossp',
+  'pgcrypto',
+  'tsm_system_rows',
+  'tsm_system_time',
+]
+
+/** Extensions an attacker would reach for, by the first and last major that ships them (the lab's contrib). */
+export const ATTACK_EXTENSIONS: { name: string; since?: number; until?: number }[] = [
+  { name: 'tablefunc' },
+  { name: 'pageinspect' },
+  { name: 'pg_visibility' },
+  { name: 'amcheck' },
+  { name: 'pg_surgery', since: 14 },
+  { name: 'adminpack', until: 16 },
+]
+
+export const hasAttackExtension = (name: string, major: number): boolean =>
+  ATTACK_EXTENSIONS.some((e) => e.name === name && (e.since ?? 0) <= major && major <= (e.until ?? 99))
+
+/** The user mapping's password that `pg_user_mappings` and information_schema show its user. */
+export const MAPPING_SECRET = 'mapping-S3cret-never-show-71'
+
 /** Roles that pg_hba.conf treats specially, shared with `hbaLines`. */
 export const HBA_REJECTED_ROLE = 'r_rejected'
 export const HBA_TLS_ONLY_ROLE = 'r_tls_only'
@@ -30,6 +70,8 @@ export function clusterSeedSql(): string {
   return `
 CREATE DATABASE ${LAB_DATABASE};
 CREATE DATABASE restricted;
+CREATE DATABASE ${ATTACK_DATABASE};
+REVOKE CONNECT ON DATABASE ${ATTACK_DATABASE} FROM PUBLIC;
 REVOKE CONNECT ON DATABASE restricted FROM PUBLIC;
 CREATE ROLE lab_owner NOLOGIN;
 CREATE ROLE app_writer NOLOGIN;
@@ -56,6 +98,7 @@ CREATE ROLE r_bypassrls LOGIN BYPASSRLS PASSWORD ${pw};
 CREATE ROLE r_nologin NOLOGIN PASSWORD ${pw};
 CREATE ROLE r_conn_limit LOGIN CONNECTION LIMIT 0 PASSWORD ${pw};
 GRANT app_writer_group TO r_member;
+GRANT CONNECT ON DATABASE ${ATTACK_DATABASE} TO klairr_reader;
 ALTER ROLE r_readonly_default SET default_transaction_read_only = on;
 `
 }
@@ -117,5 +160,70 @@ GRANT INSERT ON public.orders TO r_readonly_default;
 GRANT CREATE ON SCHEMA public TO r_create;
 ${major >= 14 ? 'GRANT pg_write_all_data TO r_write_all;' : 'GRANT app_writer TO r_write_all;'}
 ${tpchSeedSql(['klairr_reader'])}
+${CURATED_EXTENSIONS.map((e) => `CREATE EXTENSION "${e}";`).join('\n')}
+`
+}
+
+/**
+ * Run in database `attacks` as the superuser. Every user-defined function marks that it ran with a session
+ * advisory lock (class 77, its own key), which a ROLLBACK does not release, and track_functions counts
+ * its calls in pg_stat_user_functions, which outlives the session: a proof can look for either.
+ */
+export function attackSeedSql(major: PgMajor): string {
+  const extensions = ATTACK_EXTENSIONS.filter((e) => hasAttackExtension(e.name, major))
+  const mark = (name: string, args: string, returns: string, key: number, value: string) =>
+    `CREATE FUNCTION public.${name}(${args}) RETURNS ${returns} LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(77, ${key}); RETURN ${value}; END $f$;`
+  return `
+${extensions.map((e) => `CREATE EXTENSION ${e.name};`).join('\n')}
+ALTER DATABASE ${ATTACK_DATABASE} SET track_functions = 'all';
+CREATE TABLE public.t (id int PRIMARY KEY, c float8, parent int, v text);
+INSERT INTO public.t SELECT g, g / 1000.0, g / 2, 'v' || g FROM generate_series(1, 20) g;
+-- crosstab and connectby sources
+CREATE TABLE public.ct_src (row_name text, cat text, val text);
+INSERT INTO public.ct_src VALUES ('r1', 'a', '1'), ('r1', 'b', '2'), ('r2', 'a', '3');
+CREATE TABLE public.tree (id text, parent text);
+INSERT INTO public.tree VALUES ('1', NULL), ('2', '1'), ('3', '1');
+-- page-level targets: rows to kill, a visibility map to truncate, BRIN ranges, a GIN pending list
+CREATE TABLE public.surgery (id int, v text) WITH (autovacuum_enabled = off);
+INSERT INTO public.surgery SELECT g, 'row ' || g FROM generate_series(1, 50) g;
+CREATE TABLE public.vm (id int, v text) WITH (autovacuum_enabled = off);
+INSERT INTO public.vm SELECT g, repeat('x', 200) FROM generate_series(1, 2000) g;
+CREATE TABLE public.brin_t (id int, at int) WITH (autovacuum_enabled = off);
+INSERT INTO public.brin_t SELECT g, g FROM generate_series(1, 5000) g;
+CREATE INDEX brin_t_idx ON public.brin_t USING brin (at) WITH (pages_per_range = 1);
+CREATE TABLE public.gin_t (id int, tags int[]) WITH (autovacuum_enabled = off);
+CREATE INDEX gin_t_idx ON public.gin_t USING gin (tags) WITH (fastupdate = on);
+INSERT INTO public.gin_t SELECT g, ARRAY[g, g + 1] FROM generate_series(1, 200) g;
+-- a foreign server whose user mapping holds a password its user may read
+CREATE FOREIGN DATA WRAPPER lab_fdw;
+CREATE SERVER lab_remote FOREIGN DATA WRAPPER lab_fdw;
+GRANT USAGE ON FOREIGN SERVER lab_remote TO klairr_reader;
+CREATE USER MAPPING FOR klairr_reader SERVER lab_remote OPTIONS (user 'remote', password '${MAPPING_SECRET}');
+-- user-defined functions, each reachable without a call node
+${mark('evil', 't public.t', 'int', 1, '1')}
+${mark('evil_eq', 'int, boolean', 'boolean', 2, 'true')}
+CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = boolean, FUNCTION = public.evil_eq);
+${mark('evil_plus', 'int, boolean', 'int', 3, '1')}
+CREATE OPERATOR public.+ (LEFTARG = int, RIGHTARG = boolean, FUNCTION = public.evil_plus);
+${mark('evil_same', 'int, boolean', 'boolean', 4, 'true')}
+CREATE OPERATOR public.= (LEFTARG = int, RIGHTARG = boolean, FUNCTION = public.evil_same);
+${mark('evil_check', 'text', 'boolean', 5, 'true')}
+CREATE DOMAIN public.evil_dom AS text CHECK (public.evil_check(VALUE));
+CREATE TYPE public.evil_row AS (a public.evil_dom);
+CREATE TABLE public.dom_t (a public.evil_dom);
+INSERT INTO public.dom_t VALUES ('seed');
+-- a view whose definition calls a user's function: reading it runs the function as the reader
+${mark('evil_in_view', '', 'int', 12, '1')}
+CREATE VIEW public.innocent AS SELECT id, public.evil_in_view() AS x FROM public.t;
+-- built-in and curated names overloaded in public: a name on the allow-list is not its identity
+${mark('round', 'integer', 'integer', 6, '1')}
+${mark('similarity', 'text, text', 'real', 7, '1')}
+-- names the guard's parser (PostgreSQL 18) reads as syntax, and older servers as a plain call
+${mark('json_scalar', 'integer', 'text', 8, "'x'")}
+${mark('merge_action', '', 'text', 9, "'x'")}
+${mark('normalize', 'text', 'text', 10, "'x'")}
+${mark('json_array', 'integer, integer', 'text', 11, "'x'")}
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO klairr_reader;
 `
 }
