@@ -11,6 +11,7 @@ import {
   errorResponse,
   header,
   int16,
+  int32,
   message,
   parseComplete,
   readyForQuery,
@@ -211,6 +212,35 @@ describe('the executor against servers that answer anything', () => {
     )
     expect(outcome).toMatchObject({ ok: false, reason: 'too_large' })
     expect(outcome.ok === false && outcome.message).toMatch(/type 'E'.*600,000,000 bytes.*8 MiB/)
+  })
+
+  it.each([
+    ['an authentication request of an unknown kind', message('R', int32(99))],
+    ['a startup message claiming 2^31-1 bytes', header('S', 2 ** 31 - 1)],
+    ['garbage', Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')],
+    ['an ErrorResponse without its final NUL', message('E', Buffer.from('SFATAL\0Mno\0'))],
+  ])('at startup, %s: the connection fails as a check result, nothing thrown', async (_name, bytes) => {
+    fake = await startFakePg(
+      () => undefined,
+      (s) => s.write(bytes),
+    )
+    const connected = await connect(
+      resolveSettings(
+        {
+          host: '127.0.0.1',
+          port: fake.port,
+          database: 'fake',
+          username: 'fake',
+          password: 'x',
+          sslMode: 'prefer',
+          privateNetwork: true,
+        },
+        {},
+      ),
+      { timeouts: { startup: 3000 } },
+    )
+    expect(connected.ok).toBe(false)
+    expect(!connected.ok && connected.failure.id).toBe('auth')
   })
 
   it('the process is alive and nothing escaped: an ordinary answer still works', async () => {

@@ -17,7 +17,11 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4])
  * BackendKeyData, server_version, ReadyForQuery), then answers the first batch ending in Sync with
  * `answer(socket)`, which writes whatever bytes the test needs (and may close the socket or not).
  */
-export function startFakePg(answer: (socket: Socket) => void): Promise<FakePg> {
+export function startFakePg(
+  answer: (socket: Socket) => void,
+  /** Answers the startup message instead of a trust-auth start, when given. */
+  startup?: (socket: Socket) => void,
+): Promise<FakePg> {
   const cancels: FakePg['cancels'] = []
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
@@ -42,6 +46,10 @@ export function startFakePg(answer: (socket: Socket) => void): Promise<FakePg> {
           } else if (code === CANCEL_REQUEST && length === 16) {
             cancels.push({ pid: packet.readInt32BE(8), key: packet.readInt32BE(12) })
             socket.end()
+            return
+          } else if (startup) {
+            stage = 'answered'
+            startup(socket)
             return
           } else {
             socket.write(

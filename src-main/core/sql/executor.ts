@@ -97,8 +97,10 @@ function setupStatements(timeouts: ExecuteOptions['timeouts']): string[] {
  * Layer 2: runs one already-validated, capped statement through the extended protocol (which refuses
  * more than one statement) inside BEGIN READ ONLY … ROLLBACK, with statement, lock and idle bounds, all
  * in one round trip (see ReadOnlyBatch). The LIMIT in the statement bounds the rows, and rows stream in
- * as they arrive. Never commits. After a failure, a timeout, a cancel or a byte budget overrun the
- * session is destroyed: do not reuse it.
+ * as they arrive. Never commits. The session's wire gate (connection/wire-gate.ts) holds the rows to
+ * maxResultBytes before node-postgres reads them, and turns any answer that is not PostgreSQL's into a
+ * `protocol_error`: whatever the server sends, this returns one outcome and does not throw. After a
+ * failure, a timeout, a cancel or a byte budget overrun the session is destroyed: do not reuse it.
  */
 export async function executeQuery(
   session: Session,

@@ -30,8 +30,8 @@ export interface BatchHandlers {
 }
 
 /**
- * One round trip for a whole sandboxed run: the setup statements (BEGIN READ ONLY first), the statement
- * and ROLLBACK go out as Parse/Bind/Execute messages behind a single Sync. After any error PostgreSQL
+ * One round trip for a whole sandboxed run: the setup statements (BEGIN READ ONLY first), the optional
+ * precheck (with its parameter values), the statement and ROLLBACK go out as Parse/Bind/Execute messages behind a single Sync. After any error PostgreSQL
  * discards every message up to that Sync, so the statement never runs unless every setup statement
  * before it succeeded, and it runs only as one statement (Parse refuses more). Execute has no row count,
  * so the server may plan the statement in parallel exactly as for psql.
