@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { LAB_PASSWORD } from '../lab/seed.js'
+import type { RunQueryResponse } from '../../src-main/contract/index.js'
+import { dispatch } from '../../src-main/handlers/dispatch.js'
+import { ATTACK_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { testHandlers } from '../support/test-handlers.js'
 import { runCli } from './cli-run.js'
 import { labArgs, portOf } from './helpers.js'
 
@@ -58,5 +61,84 @@ describe('the built CLI: --allow-function', () => {
         `klairr-companion ${command}: --allow-function "public.my_fn(int)": give the name without arguments: schema.name allows every overload of that function\n`,
       )
     }
+  })
+})
+
+/**
+ * The lab's `attacks` database has `public.evil(public.t)`, a user function: allowed only by name. Its
+ * functional notation `t.evil` reads like a column, so the text alone cannot decide it: the executor's
+ * catalog precheck does, with the same list the admin gave.
+ */
+describe.each([12, 18])('a user function allowed by name, on PostgreSQL %i', (major) => {
+  const conn = () => [
+    ...labArgs(portOf(major)),
+    '--dbname',
+    ATTACK_DATABASE,
+    '--username',
+    'klairr_reader',
+    '--json',
+  ]
+  const query = (sql: string, allow: string[] = []) =>
+    runCli(['query', ...conn(), ...allow.flatMap((f) => ['--allow-function', f]), '--sql', sql], {
+      env: { PGPASSWORD: LAB_PASSWORD },
+    })
+
+  it('call syntax: the guard refuses it unless allowed; allowed, it runs', async () => {
+    const sql = 'SELECT public.evil(t) AS v FROM public.t t ORDER BY t.id LIMIT 2'
+    const refused = await query(sql, ['public.other'])
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      stage: 'guard',
+      rule: 'function_not_allowed',
+    })
+    const ran = await query(sql, ['Public.Evil'])
+    expect(JSON.parse(ran.stdout)).toMatchObject({ ok: true, rows: [['1'], ['1']] })
+    expect(ran.code).toBe(0)
+  })
+
+  it('functional notation t.evil: the catalog precheck refuses it unless allowed; allowed, it runs', async () => {
+    const sql = 'SELECT t.evil AS v FROM public.t t ORDER BY t.id LIMIT 2'
+    const refused = await query(sql)
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      stage: 'guard',
+      rule: 'function_not_allowed',
+      message: expect.stringContaining('evil'),
+    })
+    const ran = await query(sql, ['public.evil'])
+    expect(JSON.parse(ran.stdout)).toMatchObject({ ok: true, rows: [['1'], ['1']] })
+    expect(ran.code).toBe(0)
+  })
+
+  it('the desktop app: runQuery with allowFunctions, the same verdicts', async () => {
+    const t = testHandlers()
+    const request = (allowFunctions: string[]) => ({
+      jobId: `job-${Date.now()}-${major}-${allowFunctions.length}`,
+      connection: {
+        host: '127.0.0.1',
+        port: String(portOf(major)),
+        database: ATTACK_DATABASE,
+        schema: 'public',
+        username: 'klairr_reader',
+        password: LAB_PASSWORD,
+        sslMode: 'require',
+        sslRootCert: '',
+        privateNetwork: true,
+        allowWritableRole: false,
+      },
+      sql: 'SELECT t.evil AS v FROM public.t t ORDER BY t.id LIMIT 2',
+      maxRows: 10,
+      allowFunctions,
+    })
+    const refused = await dispatch(t.handlers, 'runQuery', request([]))
+    expect(refused).toMatchObject({
+      ok: true,
+      value: { stage: 'guard', rule: 'function_not_allowed', location: null },
+    })
+    const ran = await dispatch(t.handlers, 'runQuery', request(['public.evil']))
+    expect(ran).toMatchObject({ ok: true, value: { stage: 'execute', ok: true, rows: [['1'], ['1']] } })
+    expect((ran as { value: RunQueryResponse }).value.stage).toBe('execute')
   })
 })
