@@ -201,6 +201,25 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
     expect(peakMiB).toBeLessThan((BUDGET + ALLOWANCE) / MiB)
   })
 
+  it('serve as its own process: one clear answer, still answering after it, maximum RSS within budget + 64 MiB', async () => {
+    const small = await serveProcess(major, ['SELECT 1'])
+    expect(small.answers, JSON.stringify(small.answers)).toMatchObject([
+      { ok: true, value: { ok: true, rows: [['1']] } },
+    ])
+    expect(small.code).toBe(0)
+    const big = await serveProcess(major, [HUGE, MANY, 'SELECT 1'])
+    expect(big.answers).toMatchObject([
+      { ok: true, value: { stage: 'execute', ok: false, reason: 'too_large', message: TOO_LARGE } },
+      { ok: true, value: { stage: 'execute', ok: true, truncated: true, truncatedBy: 'bytes' } },
+      { ok: true, value: { stage: 'execute', ok: true, rows: [['1']] } },
+    ])
+    expect(big.code).toBe(0)
+    note(
+      `PG${major} serve process max RSS: SELECT 1 ${small.maxRssMiB.toFixed(1)} MiB; ${HUGE}, then ${MANY}, then SELECT 1 ${big.maxRssMiB.toFixed(1)} MiB`,
+    )
+    expect(big.maxRssMiB - small.maxRssMiB).toBeLessThan((BUDGET + ALLOWANCE) / MiB)
+  })
+
   it('serve: one clear answer over HTTP, and serve still answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'klairr-renderer-'))
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Klairr Companion</title>')
@@ -242,6 +261,92 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
     }
   })
 })
+
+/**
+ * `klairr-companion serve` as its own process under GNU time: asks it each query over HTTP (through the
+ * app's runQuery), then stops it with Ctrl-C (SIGINT to its process group; time ignores it, serve exits)
+ * and reads its maximum resident set size.
+ */
+async function serveProcess(
+  major: number,
+  sqls: string[],
+): Promise<{ answers: unknown[]; code: number | null; maxRssMiB: number }> {
+  const renderer = mkdtempSync(join(tmpdir(), 'klairr-renderer-'))
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Klairr Companion</title>')
+  const data = mkdtempSync(join(tmpdir(), 'klairr-serve-data-'))
+  const child = spawn(
+    '/usr/bin/time',
+    ['-v', process.execPath, CLI, 'serve', '--port', '0', '--data-dir', data],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KLAIRR_RENDERER_DIR: renderer },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b) => (stdout += b))
+  child.stderr.on('data', (b) => (stderr += b))
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve))
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${stdout} ${stderr}`)), 15_000)
+      const look = () => {
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(stdout)
+        if (m) {
+          clearTimeout(timer)
+          resolve(new URL(m[1]!))
+        }
+      }
+      child.stdout.on('data', look)
+    })
+    const port = Number(url.port)
+    const host = `127.0.0.1:${port}`
+    const login = await http(port, {
+      path: `/?token=${url.searchParams.get('token')}`,
+      headers: { Host: host },
+    })
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!
+    const answers: unknown[] = []
+    for (const [i, sql] of sqls.entries()) {
+      const connection = {
+        host: '127.0.0.1',
+        port: String(portOf(major)),
+        database: LAB_DATABASE,
+        schema: 'public',
+        username: 'klairr_reader',
+        password: LAB_PASSWORD,
+        sslMode: 'require',
+        sslRootCert: '',
+        privateNetwork: true,
+        allowWritableRole: false,
+      }
+      const r = await http(port, {
+        path: '/api/invoke',
+        method: 'POST',
+        headers: { Host: host, Cookie: cookie, Origin: `http://${host}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          method: 'runQuery',
+          payload: { jobId: `serve-proc-${major}-${i}`, connection, sql, maxRows: 10 },
+        }),
+      })
+      answers.push(r.status === 200 ? JSON.parse(r.body) : { status: r.status, body: r.body })
+    }
+    process.kill(-child.pid!, 'SIGINT')
+    const code = await closed
+    const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
+    if (!kb) throw new Error(`no maximum RSS in: ${stderr}`)
+    return { answers, code, maxRssMiB: Number(kb[1]) / 1024 }
+  } finally {
+    if (child.exitCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
 
 function http(
   port: number,

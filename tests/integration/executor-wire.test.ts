@@ -243,6 +243,31 @@ describe('the executor against servers that answer anything', () => {
     expect(!connected.ok && connected.failure.id).toBe('auth')
   })
 
+  it('a cell cut to maxCellBytes is the first bytes of its UTF-8, multi-byte characters included', async () => {
+    const cells = [
+      'é'.repeat(40_000),
+      'a' + '😀'.repeat(20_000),
+      'ab' + '😀'.repeat(20_000),
+      'x'.repeat(65_536),
+    ]
+    const { outcome } = await runAgainst((s) =>
+      s.write(
+        Buffer.concat([
+          statementStart(['a', 'b', 'c', 'd']),
+          dataRow(cells),
+          commandComplete('SELECT 1'),
+          readyForQuery(),
+        ]),
+      ),
+    )
+    const cut = (c: string) =>
+      Buffer.from(c)
+        .subarray(0, 64 * 1024)
+        .toString('utf8')
+    expect(outcome).toMatchObject({ ok: true, cellsCut: 3 })
+    expect(outcome.ok && outcome.rows[0]).toEqual(cells.map(cut))
+  })
+
   it('the process is alive and nothing escaped: an ordinary answer still works', async () => {
     const { outcome } = await runAgainst((s) =>
       s.write(

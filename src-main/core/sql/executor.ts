@@ -147,7 +147,9 @@ export async function executeQuery(
             // A UTF-8 cell has between length and 3 × length bytes: only a possibly long one is measured.
             if (cell == null || cell.length * 3 <= opts.maxCellBytes) continue
             if (Buffer.byteLength(cell) <= opts.maxCellBytes) continue
-            cells[i] = Buffer.from(cell).subarray(0, opts.maxCellBytes).toString('utf8')
+            // Encode only a prefix (one unit more than can fit, so no surrogate pair is split inside the cut).
+            const head = cell.slice(0, opts.maxCellBytes + 1)
+            cells[i] = Buffer.from(head).subarray(0, opts.maxCellBytes).toString('utf8')
             cellsCut++
           }
           bytes += wireBytes
