@@ -18,6 +18,11 @@ export interface Site {
   location: number | undefined
 }
 
+/** A call, with its first argument when that is a string literal (null otherwise). */
+export interface CallSite extends Site {
+  firstLiteral: string | null
+}
+
 export type StructuralViolation =
   | { kind: 'select_into'; location: number | undefined }
   | { kind: 'locking_clause'; location: number | undefined }
@@ -26,7 +31,7 @@ export type StructuralViolation =
 export interface CallSites {
   structural: StructuralViolation | null
   /** Call syntax: `f(…)`, aggregates, window functions, FROM functions, and the SQL forms spelled as calls. */
-  calls: Site[]
+  calls: CallSite[]
   /** Names that may be functional or attribute notation: every part after the first of a column reference, and each field of `(expr).field`. */
   fields: Site[]
   operators: Site[]
@@ -77,6 +82,13 @@ const names = (list: unknown): string[] =>
       })
     : []
 
+/** The value of a list's first item when it is a plain string literal. */
+function literal(args: unknown): string | null {
+  const first = Array.isArray(args) ? (args[0] as Json | undefined) : undefined
+  const value = (first?.A_Const as Json | undefined)?.sval as Json | undefined
+  return typeof value?.sval === 'string' ? value.sval : null
+}
+
 const at = (node: Json): number | undefined => (typeof node.location === 'number' ? node.location : undefined)
 
 /**
@@ -113,7 +125,9 @@ export function findCallSites(root: Json): CallSites {
     if (Array.isArray(node.lockingClause) && node.lockingClause.length) {
       found.structural ??= { kind: 'locking_clause', location: at(node) }
     }
-    if (Array.isArray(node.funcname)) found.calls.push({ parts: names(node.funcname), location: at(node) })
+    if (Array.isArray(node.funcname)) {
+      found.calls.push({ parts: names(node.funcname), location: at(node), firstLiteral: literal(node.args) })
+    }
     if (Array.isArray(node.fields)) {
       const parts = names(node.fields)
       // `a.b.c`: any part after the first may name a function applied to what precedes it.

@@ -8,7 +8,12 @@ import {
   unsafeNonVolatileBuiltins,
 } from './function-allowlist.js'
 import { buildPrecheck, type Precheck } from './precheck.js'
-import { isSensitiveFunction, isSensitiveRelation } from './sensitive-catalogs.js'
+import {
+  isSensitiveFunction,
+  isSensitiveRelation,
+  isSettingReader,
+  settingReadProblem,
+} from './sensitive-catalogs.js'
 
 export type Judgement =
   | { ok: true; precheck: Precheck | null }
@@ -23,6 +28,7 @@ export type Judgement =
 const BUILTIN_SCHEMAS = new Set(['pg_catalog', 'information_schema'])
 
 const CURATED_EXTENSIONS = [...new Set(CURATED_FUNCTIONS.map(([extension]) => extension))]
+const UNSAFE_BUILTINS = unsafeNonVolatileBuiltins()
 
 const shown = (parts: string[]) => parts.join('.')
 
@@ -72,6 +78,10 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
         'sensitive_catalog',
       )
     }
+    if (isSettingReader(name)) {
+      const problem = settingReadProblem(site.firstLiteral)
+      if (problem) return refuse(site, `${problem}: not readable through Klairr`, 'sensitive_catalog')
+    }
     const verdict = builtin(name)
     if (schema === null) unqualified.add(name)
     else qualified.push([schema, name])
@@ -91,11 +101,12 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
   for (const site of sites.fields) {
     const name = site.parts[0]!
     const verdict = builtin(name)
-    if (isSensitiveFunction(name) || (verdict && !verdict.allowed && !adminAllows('pg_catalog', name))) {
+    const sensitive = isSensitiveFunction(name) || isSettingReader(name)
+    if (sensitive || (verdict && !verdict.allowed && !adminAllows('pg_catalog', name))) {
       return refuse(
         site,
         `.${name} may run the function ${name}(), which is not on the allow-list (PostgreSQL reads x.${name} as ${name}(x))`,
-        isSensitiveFunction(name) ? 'sensitive_catalog' : 'function_not_allowed',
+        sensitive ? 'sensitive_catalog' : 'function_not_allowed',
       )
     }
     unqualified.add(name)
@@ -134,10 +145,10 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       operators: [...operators],
       types: dedupe(sites.types.filter((t) => t.parts[0] !== 'pg_catalog').map((t) => pair(t.parts))),
       relations: dedupe(sites.relations.map((r) => pair(r.parts))),
-      curated: CURATED_FUNCTIONS.filter(([, name]) => used.has(name)),
+      curated: [...used].flatMap((name) => curatedExtensionsOf(name).map((ext) => [ext, name] as const)),
       curatedExtensions: CURATED_EXTENSIONS,
       admin: allow.map((f) => [f.schema, f.name]),
-      unsafeBuiltins: unsafeNonVolatileBuiltins(),
+      unsafeBuiltins: UNSAFE_BUILTINS,
     }),
   }
 }

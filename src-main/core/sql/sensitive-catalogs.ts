@@ -21,6 +21,8 @@ const RELATIONS = new Set([
   'pg_ident_file_mappings',
   'pg_file_settings',
   'pg_config',
+  // every setting, with the ones that hold passwords (primary_conninfo) and custom ones (app.jwt_secret)
+  'pg_settings',
 ])
 
 /** The set-returning functions behind those views, and the large-object readers. */
@@ -29,6 +31,7 @@ const FUNCTIONS = new Set([
   'pg_ident_file_mappings',
   'pg_show_all_file_settings',
   'pg_config',
+  'pg_show_all_settings',
   'loread',
   'lo_get',
   'lo_export',
@@ -40,3 +43,31 @@ const folded = (name: string) => name.toLowerCase()
 export const isSensitiveRelation = (name: string): boolean => RELATIONS.has(folded(name))
 
 export const isSensitiveFunction = (name: string): boolean => FUNCTIONS.has(folded(name))
+
+/**
+ * Settings that hold a password or a command line with one; a custom setting (a name with a dot, such
+ * as `app.settings.jwt_secret`) is readable by every role and often holds a secret, so it counts too.
+ */
+const SECRET_SETTINGS = new Set([
+  'primary_conninfo',
+  'archive_command',
+  'restore_command',
+  'archive_cleanup_command',
+  'recovery_end_command',
+  'ssl_passphrase_command',
+])
+
+/**
+ * `current_setting(name)` is allowed only for a name written as a literal that holds no secret: the
+ * guard must read the name to judge it.
+ */
+export function settingReadProblem(name: string | null): string | null {
+  if (name === null) return 'current_setting() with a name the guard cannot read (not a literal)'
+  const folded = name.toLowerCase()
+  if (SECRET_SETTINGS.has(folded)) return `the setting ${name} holds a password or a command`
+  if (folded.includes('.')) return `the custom setting ${name} may hold a secret`
+  return null
+}
+
+/** Functions whose first argument names what they read, judged by settingReadProblem. */
+export const isSettingReader = (name: string): boolean => name === 'current_setting'
