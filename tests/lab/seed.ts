@@ -43,6 +43,12 @@ export const ATTACK_EXTENSIONS: { name: string; since?: number; until?: number }
 export const hasAttackExtension = (name: string, major: number): boolean =>
   ATTACK_EXTENSIONS.some((e) => e.name === name && (e.since ?? 0) <= major && major <= (e.until ?? 99))
 
+/**
+ * A reader whose search path lists pg_catalog last (in `attacks`): there, a user's operator in an earlier
+ * schema answers to the same name and argument types ahead of the built-in one.
+ */
+export const CATALOG_LAST_ROLE = 'r_catalog_last'
+
 /** The user mapping's password that `pg_user_mappings` and information_schema show its user. */
 export const MAPPING_SECRET = 'mapping-S3cret-never-show-71'
 
@@ -99,6 +105,9 @@ CREATE ROLE r_nologin NOLOGIN PASSWORD ${pw};
 CREATE ROLE r_conn_limit LOGIN CONNECTION LIMIT 0 PASSWORD ${pw};
 GRANT app_writer_group TO r_member;
 GRANT CONNECT ON DATABASE ${ATTACK_DATABASE} TO klairr_reader;
+CREATE ROLE ${CATALOG_LAST_ROLE} LOGIN PASSWORD ${pw};
+GRANT CONNECT ON DATABASE ${ATTACK_DATABASE} TO ${CATALOG_LAST_ROLE};
+ALTER ROLE ${CATALOG_LAST_ROLE} IN DATABASE ${ATTACK_DATABASE} SET search_path = app, public, pg_catalog;
 ALTER ROLE r_readonly_default SET default_transaction_read_only = on;
 `
 }
@@ -216,6 +225,19 @@ INSERT INTO public.dom_t VALUES ('seed');
 -- a view whose definition calls a user's function: reading it runs the function as the reader
 ${mark('evil_in_view', '', 'int', 12, '1')}
 CREATE VIEW public.innocent AS SELECT id, public.evil_in_view() AS x FROM public.t;
+-- a row-level security policy that calls a user's function: reading the table runs it as the reader
+${mark('evil_in_policy', '', 'boolean', 13, 'true')}
+CREATE TABLE public.guarded (id int);
+INSERT INTO public.guarded VALUES (1), (2);
+ALTER TABLE public.guarded ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON public.guarded USING (public.evil_in_policy());
+-- a range type whose subtype_diff the planner calls to estimate && on an analysed column
+CREATE FUNCTION public.evil_diff(float8, float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN PERFORM pg_advisory_lock(77, 14); RETURN $1 - $2; END $f$;
+CREATE TYPE public.evil_range AS RANGE (subtype = float8, subtype_diff = public.evil_diff);
+CREATE TABLE public.ranges (r public.evil_range);
+INSERT INTO public.ranges SELECT public.evil_range(g, g + 1) FROM generate_series(1, 1000) g;
+ANALYZE public.ranges;
 -- built-in and curated names overloaded in public: a name on the allow-list is not its identity
 ${mark('round', 'integer', 'integer', 6, '1')}
 ${mark('similarity', 'text, text', 'real', 7, '1')}
@@ -224,6 +246,11 @@ ${mark('json_scalar', 'integer', 'text', 8, "'x'")}
 ${mark('merge_action', '', 'text', 9, "'x'")}
 ${mark('normalize', 'text', 'text', 10, "'x'")}
 ${mark('json_array', 'integer, integer', 'text', 11, "'x'")}
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO klairr_reader;
+-- a schema ahead of pg_catalog in ${CATALOG_LAST_ROLE}'s search path, holding a jsonb -> text operator
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO ${CATALOG_LAST_ROLE};
+CREATE FUNCTION app.no_elements(jsonb, text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $f$ SELECT '[]'::jsonb $f$;
+CREATE OPERATOR app.-> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = app.no_elements);
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO klairr_reader, ${CATALOG_LAST_ROLE};
 `
 }
