@@ -172,7 +172,7 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
   const jobId = () => `budget-${major}-${Date.now()}-${n++}`
 
   it('the app handler: one clear answer, then the next query works', async () => {
-    const t = testHandlers()
+    const t = testHandlers({ timeouts: { query: 60_000 } })
     const { value: huge, peakMiB } = await peakRss(() =>
       dispatch(t.handlers, 'runQuery', { jobId: jobId(), connection: form(), sql: HUGE, maxRows: 10 }),
     )
@@ -229,7 +229,11 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
   it('serve: one clear answer over HTTP, and serve still answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'klairr-renderer-'))
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Klairr Companion</title>')
-    const serve = await startServe({ port: 0, rendererDir: dir, handlers: () => testHandlers().handlers })
+    const serve = await startServe({
+      port: 0,
+      rendererDir: dir,
+      handlers: () => testHandlers({ timeouts: { query: 60_000 } }).handlers,
+    })
     try {
       const host = `127.0.0.1:${serve.port}`
       const token = new URL(serve.url).searchParams.get('token')!

@@ -243,6 +243,26 @@ describe('the executor against servers that answer anything', () => {
     expect(!connected.ok && connected.failure.id).toBe('auth')
   })
 
+  it.each([
+    ['CopyInResponse', message('G', Buffer.concat([Buffer.from([0]), int16(1), int16(0)]))],
+    ['CopyOutResponse', message('H', Buffer.concat([Buffer.from([0]), int16(1), int16(0)]))],
+    ['CopyBothResponse', message('W', Buffer.concat([Buffer.from([0]), int16(0)]))],
+    ['CopyData', message('d', Buffer.from('row\n'))],
+    ['CopyDone', message('c')],
+    ['NotificationResponse', message('A', Buffer.concat([int32(1), Buffer.from('chan\0payload\0')]))],
+    ['ParameterDescription', message('t', Buffer.concat([int16(1), int32(25)]))],
+    ['PortalSuspended', message('s')],
+    ['EmptyQueryResponse', message('I')],
+    ['CloseComplete', message('3')],
+    ['NoData', message('n')],
+    ['BackendKeyData', message('K', Buffer.concat([int32(1), int32(2)]))],
+    ['AuthenticationOk again', message('R', int32(0))],
+    ['ReadyForQuery in a failed transaction', readyForQuery('E')],
+  ])('%s where a result belongs: one outcome, never a throw', async (_name, odd) => {
+    const { outcome } = await runAgainst((s) => s.write(Buffer.concat([statementStart(), odd])), 800)
+    expect(typeof outcome.ok).toBe('boolean')
+  })
+
   it('a cell cut to maxCellBytes is the first bytes of its UTF-8, multi-byte characters included', async () => {
     const cells = [
       'é'.repeat(40_000),
