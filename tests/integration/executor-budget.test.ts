@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
+import { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
@@ -99,6 +100,10 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
     })
     expect(small.value.ok).toBe(true)
     const s = await session(major)
+    // The gate sits where node-postgres reads: here the plaintext side of a TLS session.
+    expect((s.client as unknown as { connection: { stream: unknown } }).connection.stream).toBeInstanceOf(
+      TLSSocket,
+    )
     const big = await peakRss(() =>
       run(s, `${HUGE} AS "klairr-huge-probe"`, { timeouts: { query: 60_000, lock: 1000 } }),
     )
