@@ -39,7 +39,7 @@ describe('klairr-companion validate-sql', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l))
-    expect(out.map((o) => o.rule)).toEqual([null, 'not_a_query', 'denied_function', null])
+    expect(out.map((o) => o.rule)).toEqual([null, 'not_a_query', 'function_not_allowed', null])
   })
 
   it('--batch: a line that is not {"sql": "…"} is reported in place, exit 2', async () => {

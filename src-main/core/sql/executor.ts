@@ -4,7 +4,8 @@ import { classifyPgFailure } from '../connection/pg-failure.js'
 import { bounded, CancelledError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
 import { BUILTIN_TYPE_NAMES } from './type-names.js'
-import { ReadOnlyBatch, type Precheck, type ResultField } from './read-only-batch.js'
+import { ReadOnlyBatch, type ResultField } from './read-only-batch.js'
+import { precheckRefusal, type Precheck } from './precheck.js'
 import { describeTrip, formatBytes, gateOf, WireGateError, type GateTrip } from '../connection/wire-gate.js'
 
 export interface ExecuteOptions {
@@ -20,14 +21,11 @@ export interface ExecuteOptions {
   onRows?: (rows: (string | null)[][]) => void
   /**
    * A statement with parameter values that runs after the setup and before the statement, in the same
-   * round trip: if it fails, the statement never runs. An error whose message holds GUARD_MARKER is a
+   * round trip: if it fails, the statement never runs. An error whose message holds PRECHECK_MARKER (precheck.ts) is a
    * refusal (`reason: 'refused'`), its message the text after the marker.
    */
   precheck?: Precheck
 }
-
-/** What a precheck raises to refuse: `('klairr-guard: ' || why)::int` fails with this in the message. */
-export const GUARD_MARKER = 'klairr-guard: '
 
 /**
  * Bytes any one message other than a DataRow may take during a run: the result budget, at least 1 MiB
@@ -276,23 +274,16 @@ function gateFailure(trip: GateTrip, totalMs: number): QueryOutcome {
   return { ok: false, reason: 'too_large', message, sqlstate: null, timings: { totalMs } }
 }
 
-/**
- * A precheck's refusal: PostgreSQL reports `('klairr-guard: ' || why)::int` as
- * `invalid input syntax for type integer: "klairr-guard: why"`; the message is `why`.
- */
+/** A precheck's refusal (its list of functions off the allow-list), or null for any other error. */
 function guardRefusal(e: unknown): Omit<Extract<QueryOutcome, { reason: 'refused' }>, 'timings'> | null {
   const err = e as { message?: unknown; code?: unknown } | null
-  const text = typeof err?.message === 'string' ? err.message : ''
-  const at = text.indexOf(GUARD_MARKER)
-  if (at < 0) return null
-  let why = text.slice(at + GUARD_MARKER.length)
-  const quote = why.lastIndexOf('"')
-  if (quote >= 0) why = why.slice(0, quote)
+  const why = precheckRefusal(typeof err?.message === 'string' ? err.message : '')
+  if (why === null) return null
   return {
     ok: false,
     reason: 'refused',
     rule: 'function_not_allowed',
-    message: why,
+    message: `not on the allow-list: ${why}. Allow a function by name (schema.name) if you trust it`,
     sqlstate: typeof err?.code === 'string' ? err.code : null,
   }
 }

@@ -1,3 +1,4 @@
+import type { Precheck } from './precheck.js'
 /** What the batch sends through node-postgres' connection: extended-protocol messages, corked into one write. */
 interface WireConnection {
   stream: { cork?(): void; uncork?(): void }
@@ -12,12 +13,6 @@ interface WireConnection {
 export interface ResultField {
   name: string
   dataTypeID: number
-}
-
-/** A statement with parameter values, sent as its own Parse/Bind(values)/Execute. */
-export interface Precheck {
-  text: string
-  values: string[]
 }
 
 /** Which statement of the batch the server is answering: each ends with CommandComplete (or an error). */
