@@ -24,6 +24,7 @@ import {
   hasAttackExtension,
   LAB_PASSWORD,
   MAPPING_SECRET,
+  SETTING_SECRET,
 } from '../lab/seed.js'
 import { startWireSpy } from '../lab/wire-spy.js'
 import { runCli } from './cli-run.js'
@@ -365,6 +366,9 @@ describe.each(SUPPORTED_MAJORS)('attacks that had a real effect, on PostgreSQL %
     [SUPER, 'SELECT * FROM pg_hba_file_rules()', 'r_rejected'],
     [SUPER, 'SELECT name, setting FROM pg_file_settings', 'shared_buffers'],
     [SUPER, 'SELECT * FROM pg_show_all_file_settings()', 'shared_buffers'],
+    [READER, "SELECT current_setting('app.settings.jwt_secret')", SETTING_SECRET],
+    // the same custom setting, as ALTER DATABASE … SET stored it: pg_db_role_setting is readable by every role
+    [READER, 'SELECT setconfig FROM pg_db_role_setting', SETTING_SECRET],
   ])(
     'as %s, %s reads secrets or server files; the product refuses it (sensitive_catalog)',
     async (user, sql, secret) => {

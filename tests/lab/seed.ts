@@ -49,6 +49,9 @@ export const hasAttackExtension = (name: string, major: number): boolean =>
  */
 export const CATALOG_LAST_ROLE = 'r_catalog_last'
 
+/** A custom setting's secret, set the PostgREST way (ALTER DATABASE … SET app.settings.jwt_secret). */
+export const SETTING_SECRET = 'jwt-S3cret-in-a-setting-58'
+
 /** The user mapping's password that `pg_user_mappings` and information_schema show its user. */
 export const MAPPING_SECRET = 'mapping-S3cret-never-show-71'
 
@@ -186,6 +189,7 @@ BEGIN PERFORM pg_advisory_lock(77, ${key}); RETURN ${value}; END $f$;`
   return `
 ${extensions.map((e) => `CREATE EXTENSION ${e.name};`).join('\n')}
 ALTER DATABASE ${ATTACK_DATABASE} SET track_functions = 'all';
+ALTER DATABASE ${ATTACK_DATABASE} SET app.settings.jwt_secret = '${SETTING_SECRET}';
 CREATE TABLE public.t (id int PRIMARY KEY, c float8, parent int, v text);
 INSERT INTO public.t SELECT g, g / 1000.0, g / 2, 'v' || g FROM generate_series(1, 20) g;
 -- crosstab and connectby sources
