@@ -21,6 +21,12 @@ export interface Site {
 /** A call, with its first argument when that is a string literal (null otherwise). */
 export interface CallSite extends Site {
   firstLiteral: string | null
+  /**
+   * SQL syntax the parser turned into a `pg_catalog` call (`NORMALIZE(x)`, `EXTRACT(…)`, `x AT TIME
+   * ZONE y`, …). A server older than the parser may not know the syntax and read a plain call instead,
+   * looked up through the search path.
+   */
+  sqlSyntax: boolean
 }
 
 export type StructuralViolation =
@@ -126,7 +132,12 @@ export function findCallSites(root: Json): CallSites {
       found.structural ??= { kind: 'locking_clause', location: at(node) }
     }
     if (Array.isArray(node.funcname)) {
-      found.calls.push({ parts: names(node.funcname), location: at(node), firstLiteral: literal(node.args) })
+      found.calls.push({
+        parts: names(node.funcname),
+        location: at(node),
+        firstLiteral: literal(node.args),
+        sqlSyntax: node.funcformat === 'COERCE_SQL_SYNTAX',
+      })
     }
     if (Array.isArray(node.fields)) {
       const parts = names(node.fields)

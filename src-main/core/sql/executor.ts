@@ -88,6 +88,9 @@ function setupStatements(timeouts: ExecuteOptions['timeouts']): string[] {
     `SET LOCAL lock_timeout = ${Math.round(timeouts.lock)}`,
     `SET LOCAL idle_in_transaction_session_timeout = ${bound * 2}`,
     'SET LOCAL standard_conforming_strings = on',
+    // pg_catalog first: a role whose search_path puts it later lets a user's function or operator
+    // shadow a built-in, inside SQL functions too; the guard judged the built-ins' names.
+    `SELECT pg_catalog.set_config('search_path', pg_catalog.concat_ws(', ', 'pg_catalog', pg_catalog.current_setting('search_path')), true)`,
   ]
 }
 
@@ -305,7 +308,7 @@ async function typeNames(
   if (!unknown.length || sessionGone) return names
   const [res] = await boundedQuery<{ oid: number; name: string }>(
     session.client,
-    `SELECT oid::int AS oid, format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (${unknown.map((o) => Math.trunc(o)).join(', ')})`,
+    `SELECT t.oid::pg_catalog.int4 AS oid, pg_catalog.format_type(t.oid, NULL) AS name FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) ANY ('{${unknown.map((o) => Math.trunc(o)).join(',')}}'::pg_catalog.oid[])`,
     timeoutMs,
     signal,
   )

@@ -15,10 +15,14 @@ const ALLOWED: BuiltinVerdict = Object.freeze({ allowed: true })
 const BUILTINS = new Map<string, BuiltinVerdict>()
 /** Denied names with a stable or immutable overload (facts: `<volatilities> <kinds> <majors>`). */
 const UNSAFE_NON_VOLATILE: string[] = []
+/** Allowed names with a volatile overload (the policy's reviewed pure reads, such as random). */
+const SAFE_VOLATILE: string[] = []
 for (const [name, entry] of Object.entries(BUILTIN_FUNCTIONS)) {
   const bar = entry.indexOf(' | ')
   const verdict = bar < 0 ? entry : entry.slice(0, bar)
-  if (verdict !== 'allowed' && /^[is]/.test(entry.slice(bar + 3))) UNSAFE_NON_VOLATILE.push(name)
+  const volatilities = entry.slice(bar + 3).split(' ')[0] ?? ''
+  if (verdict !== 'allowed' && /[is]/.test(volatilities)) UNSAFE_NON_VOLATILE.push(name)
+  if (verdict === 'allowed' && volatilities.includes('v')) SAFE_VOLATILE.push(name)
   BUILTINS.set(
     name,
     verdict === 'allowed'
@@ -71,6 +75,14 @@ export const CURATED_FUNCTIONS: readonly (readonly [extension: string, name: str
  */
 export function unsafeNonVolatileBuiltins(): string[] {
   return [...UNSAFE_NON_VOLATILE]
+}
+
+/**
+ * Built-in names that are allowed although some overload is volatile (random, clock_timestamp, …): a
+ * check that refuses volatile built-ins by default must pass these. A fresh array on each call.
+ */
+export function safeVolatileBuiltins(): string[] {
+  return [...SAFE_VOLATILE]
 }
 
 /** TABLESAMPLE methods allowed: system, bernoulli, system_rows, system_time. Exact compare: pass the name as the parser gives it (a quoted "SYSTEM" names another function). */

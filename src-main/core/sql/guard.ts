@@ -127,14 +127,37 @@ function structuralMessage(v: Exclude<CallSites['structural'], null>): string {
   return `${statementName(v.type)} inside a query is not allowed: only SELECT may run`
 }
 
+/** The longest identifier PostgreSQL keeps (NAMEDATALEN - 1); it cuts longer ones in the database's encoding. */
+const MAX_IDENTIFIER_BYTES = 63
+/** An identifier token's quotes (`"…"`, `U&"…"`), which the limit does not count. */
+const QUOTES: Record<string, number> = { IDENT: 2, UIDENT: 4 }
+
 /**
- * Did the parser read every byte? Its input is a NUL-terminated copy; the scanner's last token (comments
- * are tokens) must end where the text's last non-whitespace byte does.
+ * What the scanner says about the text: did the parser read every byte (its input is a NUL-terminated
+ * copy; the last token, comments included, must end where the text's last non-whitespace byte does),
+ * and is there an identifier PostgreSQL would cut? The server cuts names at 63 bytes of the database's
+ * encoding and the parser at 63 bytes of UTF-8, so in a LATIN1 database the two would name different
+ * objects; such a name is refused rather than guessed.
  */
-function parserSawEverything(text: string, bytes: Buffer): boolean {
+function scanProblem(text: string, bytes: Buffer): { message: string; location: number | null } | null {
   const tokens = loadedParser().scanSync(text).tokens
   const last = tokens[tokens.length - 1]
-  return (last?.end ?? 0) === meaningfulBytes(bytes)
+  if ((last?.end ?? 0) !== meaningfulBytes(bytes)) {
+    return { message: 'the parser did not read the whole text: refused', location: null }
+  }
+  for (const token of tokens) {
+    const name = token.tokenType === 259 ? 'UIDENT' : token.tokenName
+    const quotes = QUOTES[name]
+    if (quotes === undefined) continue
+    const quoted = token.text.endsWith('"') ? quotes : 0
+    if (token.end - token.start - quoted > MAX_IDENTIFIER_BYTES) {
+      return {
+        message: `an identifier longer than ${MAX_IDENTIFIER_BYTES} bytes: PostgreSQL would cut it, and the guard cannot tell what the cut name would reach`,
+        location: charIndex(bytes, token.start),
+      }
+    }
+  }
+  return null
 }
 
 /**
@@ -169,9 +192,8 @@ export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAUL
       charIndex(bytes, stmts[1]?.stmt_location ?? 0),
     )
   }
-  if (!parserSawEverything(text, bytes)) {
-    return reject('invalid_text', 'the parser did not read the whole text: refused', null)
-  }
+  const scanned = scanProblem(text, bytes)
+  if (scanned) return reject('invalid_text', scanned.message, scanned.location)
   const only = stmts[0]!
   const [type, body] = Object.entries(only.stmt ?? {})[0] ?? ['', {}]
   const start = only.stmt_location ?? 0

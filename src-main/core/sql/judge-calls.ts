@@ -5,6 +5,7 @@ import {
   CURATED_FUNCTIONS,
   curatedExtensionsOf,
   tablesampleAllowed,
+  safeVolatileBuiltins,
   unsafeNonVolatileBuiltins,
 } from './function-allowlist.js'
 import { buildPrecheck, type Precheck } from './precheck.js'
@@ -29,6 +30,7 @@ const BUILTIN_SCHEMAS = new Set(['pg_catalog', 'information_schema'])
 
 const CURATED_EXTENSIONS = [...new Set(CURATED_FUNCTIONS.map(([extension]) => extension))]
 const UNSAFE_BUILTINS = unsafeNonVolatileBuiltins()
+const SAFE_VOLATILE_BUILTINS = safeVolatileBuiltins()
 
 const shown = (parts: string[]) => parts.join('.')
 
@@ -83,8 +85,8 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       if (problem) return refuse(site, `${problem}: not readable through Klairr`, 'sensitive_catalog')
     }
     const verdict = builtin(name)
-    if (schema === null) unqualified.add(name)
-    else qualified.push([schema, name])
+    if (schema === null || site.sqlSyntax) unqualified.add(name)
+    if (schema !== null) qualified.push([schema, name])
     if (schema !== null && adminAllows(schema, name)) continue
     if (verdict && !verdict.allowed) {
       // Unqualified, PostgreSQL finds the built-in first (pg_catalog leads the search path).
@@ -149,6 +151,7 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       curatedExtensions: CURATED_EXTENSIONS,
       admin: allow.map((f) => [f.schema, f.name]),
       unsafeBuiltins: UNSAFE_BUILTINS,
+      safeVolatileBuiltins: SAFE_VOLATILE_BUILTINS,
     }),
   }
 }

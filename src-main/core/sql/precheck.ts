@@ -41,90 +41,157 @@ export interface PrecheckNames {
   curatedExtensions: string[]
   /** Functions the admin allow-listed. */
   admin: [schema: string, name: string][]
-  /** Built-in names that are stable or immutable but not safe: refused inside a type's functions. */
-  unsafeBuiltins: string[]
+  /** Built-in names that are stable or immutable but not allowed: refused in a stored expression. */
+  unsafeBuiltins: readonly string[]
+  /** Built-in names that are volatile but allowed: allowed in a stored expression. */
+  safeVolatileBuiltins: readonly string[]
 }
+
+/**
+ * Every operator the precheck uses is spelled out as pg_catalog's: a role whose search_path puts
+ * pg_catalog last could otherwise hand it a user's `=` or `->>`, and blind it.
+ */
+const EQ = 'OPERATOR(pg_catalog.=)'
+const NE = 'OPERATOR(pg_catalog.<>)'
+const GE = 'OPERATOR(pg_catalog.>=)'
+const LT = 'OPERATOR(pg_catalog.<)'
+const CAT = 'OPERATOR(pg_catalog.||)'
+const FIELD = 'OPERATOR(pg_catalog.->>)'
+const KEY = 'OPERATOR(pg_catalog.->)'
+/** Objects created by initdb have OIDs below this (FirstNormalObjectId). */
+const USER_OID = 16384
+const IN = (list: string) => `${EQ} ANY (SELECT w FROM words WHERE k ${EQ} '${list}')`
+const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`
+/** The name of a relation (or type) the way an admin reads it. */
+const relName = (oid: string) => `${oid}::pg_catalog.regclass::pg_catalog.text`
+const typName = (oid: string) => `${oid}::pg_catalog.regtype::pg_catalog.text`
+/** Reachable by an unqualified name, or in the schema named. */
+const reachable = (namespace: string) =>
+  `CASE WHEN p.nsp ${EQ} '' THEN n.oid ${EQ} ANY (SELECT oid FROM path) ELSE n.nspname ${EQ} p.nsp END AND n.oid ${EQ} ${namespace}`
 
 /** The precheck's parts; only those the query needs are sent, so the server plans less. */
 const HEAD = `WITH RECURSIVE
 a AS (SELECT $1::pg_catalog.jsonb AS j),
-path AS (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (pg_catalog.current_schemas(true))),
-pairs AS (SELECT k, x->>0 AS nsp, x->>1 AS name FROM a, LATERAL (VALUES ('q'), ('t'), ('r'), ('c'), ('a')) v(k), pg_catalog.jsonb_array_elements(a.j->k) x),
-words AS (SELECT k, w FROM a, LATERAL (VALUES ('f'), ('o'), ('e'), ('u')) v(k), pg_catalog.jsonb_array_elements_text(a.j->k) w),
-curated_ext AS (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname IN (SELECT w FROM words WHERE k = 'e')),
-`
-const TYPES = `rel AS (
-  SELECT c.oid FROM pg_catalog.pg_class c JOIN pairs p ON p.k = 'r' AND p.name = c.relname
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE CASE WHEN p.nsp = '' THEN n.oid IN (SELECT oid FROM path) ELSE n.nspname = p.nsp END
+path AS (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname ${EQ} ANY (pg_catalog.current_schemas(true))),
+pairs AS (
+  SELECT v.k, x ${FIELD} 0 AS nsp, x ${FIELD} 1 AS name
+  FROM a, LATERAL (VALUES ('q'), ('t'), ('r'), ('c'), ('a')) v(k), pg_catalog.jsonb_array_elements(a.j ${KEY} v.k) x
 ),
-named_types AS (
-  SELECT y.oid FROM pg_catalog.pg_type y JOIN pairs p ON p.k = 't' AND p.name = y.typname
-  JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
-  WHERE CASE WHEN p.nsp = '' THEN n.oid IN (SELECT oid FROM path) ELSE n.nspname = p.nsp END
+words AS (
+  SELECT v.k, w FROM a, LATERAL (VALUES ('f'), ('o'), ('e'), ('u'), ('s')) v(k),
+    pg_catalog.jsonb_array_elements_text(a.j ${KEY} v.k) w
+),
+curated_ext AS (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname ${IN('e')}),
+`
+const TYPES = `rel(oid) AS (
+  SELECT c.oid FROM pg_catalog.pg_class c JOIN pairs p ON p.k ${EQ} 'r' AND p.name ${EQ} c.relname,
+    pg_catalog.pg_namespace n WHERE ${reachable('c.relnamespace')}
+  UNION
+  -- and every relation a view among them reads, transitively
+  SELECT d.refobjid FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class ${EQ} rel.oid
+    JOIN pg_catalog.pg_depend d ON d.classid ${EQ} ${regclass('pg_rewrite')} AND d.objid ${EQ} r.oid
+  WHERE d.refclassid ${EQ} ${regclass('pg_class')} AND d.refobjid ${NE} rel.oid
 ),
 typ(t) AS (
   SELECT s.t FROM (
-    SELECT oid AS t FROM named_types
-    UNION SELECT at.atttypid FROM pg_catalog.pg_attribute at WHERE at.attrelid IN (SELECT oid FROM rel) AND at.attnum > 0
-  ) s WHERE s.t >= 16384
+    SELECT y.oid AS t FROM pg_catalog.pg_type y JOIN pairs p ON p.k ${EQ} 't' AND p.name ${EQ} y.typname,
+      pg_catalog.pg_namespace n WHERE ${reachable('y.typnamespace')}
+    UNION SELECT at.atttypid FROM pg_catalog.pg_attribute at
+    WHERE at.attrelid ${EQ} ANY (SELECT oid FROM rel) AND at.attnum OPERATOR(pg_catalog.>) 0
+  ) s WHERE s.t ${GE} ${USER_OID}
   UNION
-  SELECT u.t FROM typ JOIN pg_catalog.pg_type y ON y.oid = typ.t,
-    LATERAL (VALUES (y.typelem), (y.typbasetype)
-      UNION ALL SELECT at.atttypid FROM pg_catalog.pg_attribute at WHERE at.attrelid = y.typrelid AND at.attnum > 0) u(t)
-  WHERE u.t >= 16384
+  -- with their element, base, field and range subtypes, and a multirange's range
+  SELECT u.t FROM typ JOIN pg_catalog.pg_type y ON y.oid ${EQ} typ.t,
+    LATERAL (
+      VALUES (y.typelem), (y.typbasetype)
+      UNION ALL SELECT at.atttypid FROM pg_catalog.pg_attribute at
+        WHERE at.attrelid ${EQ} y.typrelid AND at.attnum OPERATOR(pg_catalog.>) 0
+      UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid ${EQ} y.oid
+      UNION ALL SELECT d.refobjid FROM pg_catalog.pg_depend d
+        WHERE d.classid ${EQ} ${regclass('pg_type')} AND d.objid ${EQ} y.oid
+          AND d.refclassid ${EQ} ${regclass('pg_type')} AND d.deptype ${EQ} 'i'
+    ) u(t)
+  WHERE u.t ${GE} ${USER_OID}
 ),
 user_typ AS (
   SELECT t FROM typ WHERE NOT EXISTS (
-    SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-      AND d.objid = typ.t AND d.deptype = 'e' AND d.refobjid IN (SELECT oid FROM curated_ext))
+    SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid ${EQ} ${regclass('pg_type')}
+      AND d.objid ${EQ} typ.t AND d.deptype ${EQ} 'e' AND d.refobjid ${EQ} ANY (SELECT oid FROM curated_ext))
+),
+-- Stored expressions that run when the query reads a relation or casts to a type: a view's definition,
+-- a row-level security policy that applies to this role, a domain's CHECK. PostgreSQL records no
+-- dependency on a built-in function, so the expression itself is read.
+exprs(what, expr) AS (
+  SELECT 'the view ' ${CAT} ${relName('r.ev_class')} ${CAT} ' runs ', r.ev_action::pg_catalog.text
+  FROM pg_catalog.pg_rewrite r WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel)
+  UNION ALL
+  SELECT 'the row-level security policy ' ${CAT} pg_catalog.quote_ident(pol.polname) ${CAT} ' on '
+    ${CAT} ${relName('pol.polrelid')} ${CAT} ' runs ', pol.polqual::pg_catalog.text
+  FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid ${EQ} pol.polrelid
+  WHERE pol.polrelid ${EQ} ANY (SELECT oid FROM rel) AND c.relrowsecurity AND pol.polqual IS NOT NULL
+    AND pol.polcmd ${EQ} ANY (ARRAY['r', '*']::pg_catalog."char"[])
+    AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname ${EQ} CURRENT_USER)
+    AND (0::pg_catalog.oid ${EQ} ANY (pol.polroles)
+      OR EXISTS (SELECT 1 FROM pg_catalog.unnest(pol.polroles) m(role) WHERE pg_catalog.pg_has_role(m.role, 'USAGE')))
+  UNION ALL
+  SELECT 'a cast to type ' ${CAT} ${typName('c.contypid')} ${CAT} ' runs ', c.conbin::pg_catalog.text
+  FROM pg_catalog.pg_constraint c WHERE c.contypid ${EQ} ANY (SELECT t FROM user_typ) AND c.conbin IS NOT NULL
 ),
 `
 const BY_NAME = `  SELECT p.oid, '', false FROM pg_catalog.pg_proc p
-  WHERE p.oid >= 16384 AND (
-    (p.proname IN (SELECT w FROM words WHERE k = 'f') AND p.pronamespace IN (SELECT oid FROM path))
-    OR EXISTS (SELECT 1 FROM pairs q JOIN pg_catalog.pg_namespace n ON n.nspname = q.nsp
-               WHERE q.k = 'q' AND q.name = p.proname AND n.oid = p.pronamespace))
+  WHERE p.oid ${GE} ${USER_OID} AND (
+    (p.proname ${IN('f')} AND p.pronamespace ${EQ} ANY (SELECT oid FROM path))
+    OR EXISTS (SELECT 1 FROM pairs q JOIN pg_catalog.pg_namespace n ON n.nspname ${EQ} q.nsp
+               WHERE q.k ${EQ} 'q' AND q.name ${EQ} p.proname AND n.oid ${EQ} p.pronamespace))
 `
-const OPERATORS = `  SELECT o.oprcode, 'operator ' || o.oid::pg_catalog.regoperator::text || ' runs ', false
+const OPERATORS = `  SELECT o.oprcode, 'operator ' ${CAT} o.oid::pg_catalog.regoperator::pg_catalog.text ${CAT} ' runs ', false
   FROM pg_catalog.pg_operator o
-  WHERE o.oid >= 16384 AND o.oprname IN (SELECT w FROM words WHERE k = 'o')
-    AND o.oprnamespace IN (SELECT oid FROM path)
-    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass
-      AND d.objid = o.oid AND d.deptype = 'e' AND d.refobjid IN (SELECT oid FROM curated_ext))
+  WHERE o.oid ${GE} ${USER_OID} AND o.oprname ${IN('o')} AND o.oprnamespace ${EQ} ANY (SELECT oid FROM path)
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid ${EQ} ${regclass('pg_operator')}
+      AND d.objid ${EQ} o.oid AND d.deptype ${EQ} 'e' AND d.refobjid ${EQ} ANY (SELECT oid FROM curated_ext))
 `
-const DOMAIN_CHECKS = `  -- A cast to a domain runs its CHECK constraints: every function and operator in them, built-in ones
-  -- too (PostgreSQL records no dependency on a built-in, so the stored expression is read instead).
-  -- Domains of columns count too: jsonb_populate_record(t, …) and row casts fill a row type's domains.
-  SELECT f.fn, 'a cast to type ' || t.t::pg_catalog.regtype::text || ' runs ', true
-  FROM user_typ t JOIN pg_catalog.pg_constraint c ON c.contypid = t.t,
+const STORED = `  SELECT f.fn, e.what, true FROM exprs e,
   LATERAL (
     SELECT m[1]::pg_catalog.oid AS fn
-    FROM pg_catalog.regexp_matches(c.conbin::text, ':(?:funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') m
+    FROM pg_catalog.regexp_matches(e.expr, ':(?:funcid|opfuncid|aggfnoid|winfnoid|tsmhandler) (\\d+)', 'g') m
     UNION
-    SELECT o.oprcode FROM pg_catalog.regexp_matches(c.conbin::text, ':opno (\\d+)', 'g') m
-    JOIN pg_catalog.pg_operator o ON o.oid = m[1]::pg_catalog.oid
+    SELECT o.oprcode FROM pg_catalog.regexp_matches(e.expr, ':opno (\\d+)', 'g') m
+    JOIN pg_catalog.pg_operator o ON o.oid ${EQ} m[1]::pg_catalog.oid
   ) f
-  WHERE f.fn <> 0
-`
-const CASTS = `  -- A cast between a user's type and another, explicit or implicit, runs the cast's function.
-  SELECT k.castfunc, 'a cast of type ' || t.t::pg_catalog.regtype::text || ' runs ', true
-  FROM user_typ t JOIN pg_catalog.pg_cast k ON t.t IN (k.castsource, k.casttarget) WHERE k.castfunc <> 0
+  WHERE f.fn ${NE} 0
+  UNION ALL
+  -- A cast between a user's type and another, explicit or implicit, runs the cast's function; the
+  -- planner runs a user's range type's subtype_diff to estimate, and a range its canonical function.
+  SELECT k.castfunc, 'a cast of type ' ${CAT} ${typName('t.t')} ${CAT} ' runs ', true
+  FROM user_typ t JOIN pg_catalog.pg_cast k ON t.t ${EQ} k.castsource OR t.t ${EQ} k.casttarget
+  WHERE k.castfunc ${NE} 0
+  UNION ALL
+  SELECT f.fn, 'the range type ' ${CAT} ${typName('t.t')} ${CAT} ' runs ', true
+  FROM user_typ t JOIN pg_catalog.pg_range r ON r.rngtypid ${EQ} t.t,
+    LATERAL (VALUES (r.rngsubdiff), (r.rngcanonical)) f(fn)
+  WHERE f.fn ${NE} 0
 `
 const TAIL = `bad AS (
-  SELECT c.via || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
-    || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS what
-  FROM calls c JOIN pg_catalog.pg_proc p ON p.oid = c.fn JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  SELECT c.via ${CAT} pg_catalog.quote_ident(n.nspname) ${CAT} '.' ${CAT} pg_catalog.quote_ident(p.proname)
+    ${CAT} '(' ${CAT} pg_catalog.pg_get_function_identity_arguments(p.oid) ${CAT} ')' AS what
+  FROM calls c JOIN pg_catalog.pg_proc p ON p.oid ${EQ} c.fn JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} p.pronamespace
   WHERE NOT (
-    (p.oid < 16384 AND (NOT c.strict OR (p.provolatile <> 'v' AND p.proname NOT IN (SELECT w FROM words WHERE k = 'u'))))
-    OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-               JOIN pairs x ON x.k = 'c' AND x.nsp = e.extname AND x.name = p.proname
-               WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e')
-    OR EXISTS (SELECT 1 FROM pairs x WHERE x.k = 'a' AND x.nsp = n.nspname AND x.name = p.proname)
+    -- a built-in: its name was judged by the guard; in a stored expression, by the policy's verdict
+    (p.oid ${LT} ${USER_OID} AND (NOT c.strict OR (
+      (p.provolatile ${NE} 'v' OR p.proname ${IN('s')}) AND NOT (p.proname ${IN('u')}))))
+    -- a curated extension's function, under a curated name
+    OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid ${EQ} d.refobjid
+               JOIN pairs x ON x.k ${EQ} 'c' AND x.nsp ${EQ} e.extname AND x.name ${EQ} p.proname
+               WHERE d.classid ${EQ} ${regclass('pg_proc')} AND d.objid ${EQ} p.oid AND d.deptype ${EQ} 'e')
+    -- a function PostgreSQL made for a type (a range's constructors and multirange cast)
+    OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid ${EQ} ${regclass('pg_proc')}
+               AND d.objid ${EQ} p.oid AND d.refclassid ${EQ} ${regclass('pg_type')} AND d.deptype ${EQ} 'i')
+    -- a function the admin allowed by name
+    OR EXISTS (SELECT 1 FROM pairs x WHERE x.k ${EQ} 'a' AND x.nsp ${EQ} n.nspname AND x.name ${EQ} p.proname)
   )
 )
 SELECT CASE WHEN s.bad IS NULL THEN 0
-  ELSE ('${PRECHECK_MARKER}' || s.bad)::pg_catalog.int4 END AS klairr_precheck
+  ELSE ('${PRECHECK_MARKER}' ${CAT} s.bad)::pg_catalog.int4 END AS klairr_precheck
 FROM (SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad FROM bad) s`
 
 /** The precheck for these names: one statement and its one parameter, or null when nothing needs the catalog. */
@@ -133,7 +200,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
   if (n.functions.length || n.qualifiedFunctions.length) branches.push(BY_NAME)
   if (n.operators.length) branches.push(OPERATORS)
   const types = n.types.length > 0 || n.relations.length > 0
-  if (types) branches.push(DOMAIN_CHECKS, CASTS)
+  if (types) branches.push(STORED)
   if (!branches.length) return null
   const text = `${HEAD}${types ? TYPES : ''}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
   const value = {
@@ -146,6 +213,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
     e: n.curatedExtensions,
     a: n.admin,
     u: n.unsafeBuiltins,
+    s: n.safeVolatileBuiltins,
   }
   return { text, values: [JSON.stringify(value)] }
 }

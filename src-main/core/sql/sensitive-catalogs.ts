@@ -23,6 +23,13 @@ const RELATIONS = new Set([
   'pg_config',
   // every setting, with the ones that hold passwords (primary_conninfo) and custom ones (app.jwt_secret)
   'pg_settings',
+  // settings stored by ALTER DATABASE/ROLE … SET, which every role can read (custom secrets among them)
+  'pg_db_role_setting',
+  'pg_roles',
+  'pg_user',
+  // the text of every user's statements, passwords in ALTER ROLE … PASSWORD included
+  'pg_stat_statements',
+  'pg_stat_statements_info',
 ])
 
 /** The set-returning functions behind those views, and the large-object readers. */
@@ -32,6 +39,7 @@ const FUNCTIONS = new Set([
   'pg_show_all_file_settings',
   'pg_config',
   'pg_show_all_settings',
+  'pg_stat_statements',
   'loread',
   'lo_get',
   'lo_export',
