@@ -1,0 +1,326 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closeSession, type Session } from '../../src-main/core/connection/pg-session.js'
+import type { QueryOutcome } from '../../src-main/core/sql/executor.js'
+import { loadGuard, validateSql, type GuardResult } from '../../src-main/core/sql/guard.js'
+import { SUPPORTED_MAJORS } from '../lab/server.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
+import { portOf } from './helpers.js'
+import { run, session } from './sql-helpers.js'
+import { asSuperuser, superuserClient } from './superuser.js'
+
+/**
+ * Red-team review of the SQL guard (validateSql, the catalog precheck, the executor), on PostgreSQL 12
+ * and 18. Its own database (`red_team`) holds what a customer's database could plausibly contain: user
+ * functions, domains, a row type, a view, a row-level security policy. Each user function takes a
+ * session advisory lock (class 78, its own key), which survives ROLLBACK: a lock held by the backend
+ * that ran a query proves the function ran.
+ *
+ * The first block is the confirmed bypasses: a raw control shows the effect is real as the read-only
+ * role inside BEGIN READ ONLY … ROLLBACK; then the product (validateSql, then executeQuery with the
+ * precheck, as `klairr-companion query` runs it) must refuse, and the lock must not be held. They fail
+ * until the guard is fixed. The rest are notable attempts that hold, kept as regression tests.
+ */
+
+const DB = 'red_team'
+const READER = 'klairr_reader'
+const MONITOR = 'rt_monitor'
+const VIEW_OWNER = 'rt_view_owner'
+const SJIS_ROLE = 'rt_sjis'
+const CATALOG_LAST = 'rt_catalog_last'
+const PASSWORD_IN_STATEMENT = 'rt-TopSecret-in-a-statement-42'
+const CLASS = 78
+
+const SEED = `
+-- evil(key, v): takes advisory lock (78, key) for the session and passes
+CREATE FUNCTION public.rt_evil(k int, v text) RETURNS boolean LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(${CLASS}, k); RETURN true; END $f$;
+GRANT EXECUTE ON FUNCTION public.rt_evil(int, text) TO PUBLIC;
+-- 1: a domain whose CHECK casts to another domain (CoerceToDomain: no function id in the stored CHECK)
+CREATE DOMAIN public.rt_inner1 AS text CHECK (public.rt_evil(1, VALUE));
+CREATE DOMAIN public.rt_outer_dom AS text CHECK (VALUE::public.rt_inner1 IS NOT NULL);
+CREATE TABLE public.rt_od (v public.rt_outer_dom);
+INSERT INTO public.rt_od VALUES ('a');
+-- 2: a domain whose CHECK casts text to a row type with a domain field (CoerceViaIO: record_in)
+CREATE DOMAIN public.rt_inner2 AS text CHECK (public.rt_evil(2, VALUE));
+CREATE TYPE public.rt_inner_row AS (a public.rt_inner2);
+CREATE DOMAIN public.rt_outer_io AS text CHECK ((('(' || VALUE || ')')::public.rt_inner_row) IS NOT NULL);
+-- 3: a view that casts to a domain inside its definition (its columns are plain text)
+CREATE DOMAIN public.rt_inner3 AS text CHECK (public.rt_evil(3, VALUE));
+CREATE VIEW public.rt_v_dom AS SELECT ('x'::public.rt_inner3)::text AS c;
+-- 4: a row-level security policy that applies to the view's owner, not to the reader
+CREATE TABLE public.rt_rls (a int);
+INSERT INTO public.rt_rls VALUES (1);
+ALTER TABLE public.rt_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rt_owner_only ON public.rt_rls FOR SELECT TO ${VIEW_OWNER} USING (public.rt_evil(4, 'x'));
+GRANT USAGE ON SCHEMA public TO ${VIEW_OWNER};
+GRANT SELECT ON public.rt_rls TO ${VIEW_OWNER};
+CREATE VIEW public.rt_v_rls AS SELECT a FROM public.rt_rls;
+ALTER VIEW public.rt_v_rls OWNER TO ${VIEW_OWNER};
+-- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
+CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
+-- 6: a range type over a domain (range_in runs the subtype's input, so the domain's CHECK)
+CREATE DOMAIN public.rt_inner6 AS text CHECK (public.rt_evil(6, VALUE));
+CREATE TYPE public.rt_range AS RANGE (SUBTYPE = public.rt_inner6);
+-- 7: a role whose search_path puts pg_catalog last, and a schema ahead of it with format_type(oid, int)
+CREATE SCHEMA rt_app;
+GRANT USAGE ON SCHEMA rt_app TO ${CATALOG_LAST};
+CREATE SEQUENCE rt_app.ran;
+GRANT USAGE ON SEQUENCE rt_app.ran TO ${CATALOG_LAST};
+CREATE FUNCTION rt_app.format_type(o oid, m integer) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_catalog.nextval('rt_app.ran'); RETURN pg_catalog.format_type(o, m); END $f$;
+GRANT SELECT ON public.rt_od, public.rt_v_dom, public.rt_v_rls TO ${READER}, ${SJIS_ROLE}, ${CATALOG_LAST};
+`
+
+const ROLES = `
+DO $$BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${MONITOR}') THEN
+    CREATE ROLE ${MONITOR} LOGIN PASSWORD '${LAB_PASSWORD.replace(/'/g, "''")}' IN ROLE pg_read_all_stats;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SJIS_ROLE}') THEN
+    CREATE ROLE ${SJIS_ROLE} LOGIN PASSWORD '${LAB_PASSWORD.replace(/'/g, "''")}';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${CATALOG_LAST}') THEN
+    CREATE ROLE ${CATALOG_LAST} LOGIN PASSWORD '${LAB_PASSWORD.replace(/'/g, "''")}';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${VIEW_OWNER}') THEN
+    CREATE ROLE ${VIEW_OWNER} NOLOGIN;
+  END IF;
+END$$;
+`
+
+async function dropDatabase(c: pg.Client): Promise<void> {
+  await c.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [DB],
+  )
+  await c.query(`DROP DATABASE IF EXISTS ${DB}`)
+}
+
+beforeAll(async () => {
+  await loadGuard()
+  for (const major of SUPPORTED_MAJORS) {
+    await asSuperuser(major, 'postgres', async (c) => {
+      await dropDatabase(c)
+      await c.query(ROLES)
+      await c.query(`CREATE DATABASE ${DB}`)
+      await c.query(`ALTER ROLE ${SJIS_ROLE} IN DATABASE ${DB} SET client_encoding = 'SJIS'`)
+      await c.query(
+        `ALTER ROLE ${CATALOG_LAST} IN DATABASE ${DB} SET search_path = rt_app, public, pg_catalog`,
+      )
+    })
+    await asSuperuser(major, DB, (c) => c.query(SEED))
+  }
+})
+
+afterAll(async () => {
+  for (const major of SUPPORTED_MAJORS) {
+    await asSuperuser(major, 'postgres', async (c) => {
+      await dropDatabase(c)
+      for (const role of [MONITOR, SJIS_ROLE, CATALOG_LAST, VIEW_OWNER])
+        await c.query(`DROP ROLE IF EXISTS ${role}`)
+    })
+  }
+})
+
+function client(major: number, user: string): pg.Client {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: portOf(major),
+    user,
+    password: LAB_PASSWORD,
+    database: DB,
+  })
+  c.on('error', () => undefined)
+  return c
+}
+
+/** Whether this backend holds the advisory lock (78, key). */
+const lockHeldBy = (major: number, pid: number, key: number) =>
+  asSuperuser(major, DB, async (c) => {
+    const r = await c.query(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1 AND classid = $2 AND objid = $3",
+      [pid, CLASS, key],
+    )
+    return r.rows[0].n as number
+  })
+
+/** The raw query as the read-only role, inside BEGIN READ ONLY … ROLLBACK: is the lock held after ROLLBACK? */
+async function rawControl(major: number, sql: string, key: number): Promise<number> {
+  const c = client(major, READER)
+  await c.connect()
+  try {
+    await c.query('BEGIN READ ONLY')
+    await c.query(sql)
+    await c.query('ROLLBACK')
+    return await lockHeldBy(major, (c as unknown as { processID: number }).processID, key)
+  } finally {
+    await c.end().catch(() => undefined)
+  }
+}
+
+interface ProductRun {
+  verdict: GuardResult
+  outcome: QueryOutcome | null
+  /** Whether the backend that ran the query holds the lock afterwards (0 when nothing ran). */
+  held: number
+}
+
+/** The product's path, as `klairr-companion query` takes it: validateSql, then executeQuery with the precheck. */
+async function product(major: number, sql: string, user = READER, key?: number): Promise<ProductRun> {
+  const verdict = validateSql(sql, { maxRows: 100 })
+  if (!verdict.allowed) return { verdict, outcome: null, held: 0 }
+  const s: Session = await session(major, { username: user, database: DB })
+  const pid = (s.client as unknown as { processID: number }).processID
+  try {
+    const outcome = await run(s, verdict.sql, { maxRows: 100, precheck: verdict.precheck ?? undefined })
+    const held = key !== undefined && outcome.ok ? await lockHeldBy(major, pid, key) : 0
+    return { verdict, outcome, held }
+  } finally {
+    await closeSession(s.client).catch(() => undefined)
+  }
+}
+
+const refusedWith = (p: ProductRun) => (p.outcome ?? p.verdict) as { rule?: string | null }
+
+/** [query, lock key, majors where PostgreSQL runs the user function] */
+const BYPASSES: [string, number, number[]][] = [
+  // the precheck reads a domain's CHECK for function ids, not for the types it casts to
+  ["SELECT 'x'::rt_outer_dom", 1, [12, 18]],
+  ['SELECT jsonb_populate_record(o, \'{"v": "y"}\') FROM rt_od o', 1, [12, 18]],
+  ["SELECT 'x'::rt_outer_io", 2, [12, 18]],
+  // the same gap in a view's definition
+  ['SELECT c FROM rt_v_dom', 3, [12, 18]],
+  // a policy is applied as the view's owner, while the precheck asks whether it applies to the reader
+  ['SELECT a FROM rt_v_rls', 4, [12, 18]],
+  // the legacy json_object(text[]) form: pg_catalog.json_object to the parser (16+ grammar), a plain call to 12–15
+  ["SELECT json_object('{a,b}')", 5, [12]],
+]
+
+describe.each(SUPPORTED_MAJORS)(
+  'confirmed bypasses on PostgreSQL %i (fail until the guard is fixed)',
+  (major) => {
+    it.each(BYPASSES)(
+      '%s runs a user function (lock key %i); the product must refuse it',
+      async (sql, key, runsOn) => {
+        if (runsOn.includes(major)) expect(await rawControl(major, sql, key)).toBe(1)
+        const p = await product(major, sql, READER, key)
+        expect(p.held).toBe(0)
+        if (runsOn.includes(major)) expect(refusedWith(p).rule).toBe('function_not_allowed')
+      },
+    )
+
+    it('pg_stat_activity shows an idle session’s last statement, an ALTER ROLE … PASSWORD among them: must be sensitive_catalog', async () => {
+      // the admin's session, left idle after setting a password
+      const admin = superuserClient(major, DB)
+      admin.on('error', () => undefined)
+      await admin.connect()
+      try {
+        await admin.query(`ALTER ROLE ${VIEW_OWNER} PASSWORD '${PASSWORD_IN_STATEMENT}'`)
+        for (const sql of [
+          'SELECT query FROM pg_stat_activity',
+          'SELECT pg_stat_get_backend_activity(b) FROM pg_stat_get_backend_idset() b',
+        ]) {
+          // control: the monitoring role reads the password through plain pg
+          const c = client(major, MONITOR)
+          await c.connect()
+          const raw = await c.query(sql).finally(() => c.end())
+          expect(JSON.stringify(raw.rows)).toContain(PASSWORD_IN_STATEMENT)
+          const p = await product(major, sql, MONITOR)
+          expect(JSON.stringify(p.outcome ?? {})).not.toContain(PASSWORD_IN_STATEMENT)
+          expect(refusedWith(p).rule).toBe('sensitive_catalog')
+        }
+      } finally {
+        await admin.end().catch(() => undefined)
+      }
+    })
+  },
+)
+
+describe.each(SUPPORTED_MAJORS)('attempts that hold on PostgreSQL %i', (major) => {
+  it("a range type over a domain: '[a,b]'::rt_range runs the subtype's CHECK; refused", async () => {
+    const sql = "SELECT '[a,b]'::rt_range"
+    expect(await rawControl(major, sql, 6)).toBe(1)
+    const p = await product(major, sql, READER, 6)
+    expect(p.held).toBe(0)
+    expect(refusedWith(p).rule).toBe('function_not_allowed')
+  })
+
+  it("a role whose default client_encoding is SJIS cannot make the server read E'Á\\' … as a shorter string (the startup packet sends UTF8)", async () => {
+    // Read as SJIS, the bytes C3 81 5C are a katakana and a two-byte character that swallows the
+    // backslash: the string would end early and pg_advisory_lock would run.
+    const sql = "SELECT E'\u00c1\\' AS a, pg_advisory_lock(78, 7) AS b --'"
+    const verdict = validateSql(sql, { maxRows: 100 })
+    expect(verdict.allowed).toBe(true)
+    const p = await product(major, sql, SJIS_ROLE, 7)
+    expect(p.outcome).toMatchObject({ ok: true, rows: [["\u00c1' AS a, pg_advisory_lock(78, 7) AS b --"]] })
+    expect(p.held).toBe(0)
+  })
+
+  it('a search_path with pg_catalog last: a user format_type(oid, int) does not run in the result-type lookup after ROLLBACK', async () => {
+    const ran = () =>
+      asSuperuser(
+        major,
+        DB,
+        async (c) => (await c.query('SELECT is_called FROM rt_app.ran')).rows[0].is_called as boolean,
+      )
+    // control: the role's own lookup reaches rt_app.format_type
+    const c = client(major, CATALOG_LAST)
+    await c.connect()
+    await c.query('SELECT format_type(28, NULL)').finally(() => c.end())
+    expect(await ran()).toBe(true)
+    await asSuperuser(major, DB, (su) => su.query("SELECT setval('rt_app.ran', 1, false)"))
+    // xid is not among the executor's built-in type names, so it looks the name up in the catalog
+    const p = await product(major, "SELECT '1'::xid AS x", CATALOG_LAST)
+    expect(p.outcome).toMatchObject({ ok: true, columns: [{ name: 'x', type: 'xid' }] })
+    expect(await ran()).toBe(false)
+  })
+})
+
+/** Text-level attempts, each refused with this rule before anything is sent. */
+const REFUSED: [string, string][] = [
+  ['SELECT (1).pg_sleep', 'function_not_allowed'],
+  ["SELECT (('select 1')::text).query_to_xml", 'function_not_allowed'],
+  ['SELECT treat(1 AS rt_outer_dom)', 'function_not_allowed'],
+  ['SELECT "PG_SLEEP"(1)', 'function_not_allowed'],
+  ['SELECT public.round(5)', 'function_not_allowed'],
+  ['SELECT 1 OPERATOR(public.=) 1', 'function_not_allowed'],
+  ['SELECT x FROM t ORDER BY x USING OPERATOR(public.<)', 'function_not_allowed'],
+  ['SELECT * FROM t TABLESAMPLE "SYSTEM"(1)', 'function_not_allowed'],
+  ['SELECT * FROM t TABLESAMPLE public.system_rows(1)', 'function_not_allowed'],
+  ["SELECT pg_input_is_valid('x', 'rt_outer_dom')", 'function_not_allowed'],
+  ["SELECT array_in('{x}'::cstring, 'rt_outer_dom'::regtype, -1)", 'function_not_allowed'],
+  ["SELECT record_in('(x)', 'rt_inner_row'::regtype, -1)", 'function_not_allowed'],
+  ["SELECT domain_in('x', 'rt_outer_dom'::regtype, -1)", 'function_not_allowed'],
+  ["SELECT table_to_xml('pg_authid'::regclass, true, true, '')", 'function_not_allowed'],
+  ["SELECT ts_rewrite('a'::tsquery, 'select 1')", 'function_not_allowed'],
+  [`SELECT rt_evil_${'a'.repeat(60)}(1)`, 'invalid_text'],
+  [`SELECT ${'é'.repeat(40)}(1)`, 'invalid_text'],
+  ["SELECT current_setting(U&'app\\002esecret')", 'sensitive_catalog'],
+  ['SELECT "current_setting"(\'app.secret\')', 'sensitive_catalog'],
+  ["SELECT (x).current_setting FROM (SELECT 'app.secret'::text AS x) s", 'sensitive_catalog'],
+  ["SELECT current_setting('primary_conninfo'::text)", 'sensitive_catalog'],
+  ['SELECT * FROM U&"pg\\005fauthid"', 'sensitive_catalog'],
+  ['SELECT setconfig FROM pg_db_role_setting', 'sensitive_catalog'],
+  ['SELECT 1 UNION (SELECT 1 INTO rt_t)', 'select_into'],
+  ['SELECT 1 FROM t WHERE x = 1 FOR KEY SHARE', 'locking_clause'],
+]
+
+describe('text-level attempts', () => {
+  it.each(REFUSED)('%s → %s', (sql, rule) => {
+    expect(validateSql(sql, { maxRows: 100 })).toMatchObject({ allowed: false, rule })
+  })
+
+  it('deeply nested input is a parse_error, not a crash, and the parser still works after it', () => {
+    for (const sql of [
+      `SELECT ${'('.repeat(30000)}1${')'.repeat(30000)}`,
+      `SELECT 1${'+1'.repeat(45000)}`,
+      `SELECT 1${'::int'.repeat(18000)}`,
+      `SELECT 'a'${' COLLATE "C"'.repeat(8000)}`,
+    ]) {
+      expect(validateSql(sql, { maxRows: 100 })).toMatchObject({ allowed: false, rule: 'parse_error' })
+    }
+    expect(validateSql('SELECT 1', { maxRows: 100 }).allowed).toBe(true)
+  })
+})
