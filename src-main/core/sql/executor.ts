@@ -73,7 +73,7 @@ export type QueryOutcome =
       ok: false
       /** The precheck refused the statement before it ran. */
       reason: 'refused'
-      rule: 'function_not_allowed'
+      rule: 'function_not_allowed' | 'sensitive_catalog'
       message: string
       sqlstate: string | null
       timings: { totalMs: number }
@@ -280,13 +280,16 @@ function gateFailure(trip: GateTrip, totalMs: number): QueryOutcome {
 /** A precheck's refusal (its list of functions off the allow-list), or null for any other error. */
 function guardRefusal(e: unknown): Omit<Extract<QueryOutcome, { reason: 'refused' }>, 'timings'> | null {
   const err = e as { message?: unknown; code?: unknown } | null
-  const why = precheckRefusal(typeof err?.message === 'string' ? err.message : '')
-  if (why === null) return null
+  const refusal = precheckRefusal(typeof err?.message === 'string' ? err.message : '')
+  if (refusal === null) return null
   return {
     ok: false,
     reason: 'refused',
-    rule: 'function_not_allowed',
-    message: `not on the allow-list: ${why}. Allow a function by name (schema.name) if you trust it`,
+    rule: refusal.rule,
+    message:
+      refusal.rule === 'sensitive_catalog'
+        ? `holds secrets or the server's configuration: ${refusal.what}`
+        : `not on the allow-list: ${refusal.what}. Allow a function by name (schema.name) if you trust it`,
     sqlstate: typeof err?.code === 'string' ? err.code : null,
   }
 }

@@ -1,3 +1,5 @@
+import { SENSITIVE_RELATIONS } from './sensitive-catalogs.js'
+
 /**
  * What the text alone cannot decide, the server's catalog settles before the statement runs. `alias.f`
  * is a column or the function `f(alias)`; an unqualified name may reach a user's function or operator
@@ -69,6 +71,11 @@ const typName = (oid: string) => `${oid}::pg_catalog.regtype::pg_catalog.text`
 const reachable = (namespace: string) =>
   `CASE WHEN p.nsp ${EQ} '' THEN n.oid ${EQ} ANY (SELECT oid FROM path) ELSE n.nspname ${EQ} p.nsp END AND n.oid ${EQ} ${namespace}`
 
+const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`
+const textArray = (items: readonly string[]) => `ARRAY[${items.map(quoted).join(', ')}]::pg_catalog.text[]`
+const regnamespaces = (names: string[]) =>
+  `ARRAY[${names.map((n) => `${quoted(n)}::pg_catalog.regnamespace`).join(', ')}]::pg_catalog.oid[]`
+
 /** The precheck's parts; only those the query needs are sent, so the server plans less. */
 const HEAD = `WITH RECURSIVE
 a AS (SELECT $1::pg_catalog.jsonb AS j),
@@ -87,10 +94,17 @@ const TYPES = `rel(oid) AS (
   SELECT c.oid FROM pg_catalog.pg_class c JOIN pairs p ON p.k ${EQ} 'r' AND p.name ${EQ} c.relname,
     pg_catalog.pg_namespace n WHERE ${reachable('c.relnamespace')}
   UNION
-  -- and every relation a view among them reads, transitively
-  SELECT d.refobjid FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class ${EQ} rel.oid
-    JOIN pg_catalog.pg_depend d ON d.classid ${EQ} ${regclass('pg_rewrite')} AND d.objid ${EQ} r.oid
-  WHERE d.refclassid ${EQ} ${regclass('pg_class')} AND d.refobjid ${NE} rel.oid
+  -- and every relation a view among them reads, transitively (from the stored tree: PostgreSQL records
+  -- no dependency on a system catalog); PostgreSQL's own views are trusted as they are
+  SELECT m[1]::pg_catalog.oid FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class ${EQ} rel.oid,
+    pg_catalog.regexp_matches(r.ev_action::pg_catalog.text, ':relid (\\d+)', 'g') m
+  WHERE rel.oid ${GE} ${USER_OID}
+),
+-- a sensitive catalog the guard refuses by name, read through a view (the query named the others)
+secret(what) AS (
+  SELECT 'a view reads ' ${CAT} ${relName('c.oid')} FROM rel JOIN pg_catalog.pg_class c ON c.oid ${EQ} rel.oid
+  WHERE c.relnamespace ${EQ} ANY (${regnamespaces(['pg_catalog', 'information_schema'])})
+    AND c.relname ${EQ} ANY (${textArray(SENSITIVE_RELATIONS)})
 ),
 typ(t) AS (
   SELECT s.t FROM (
@@ -123,7 +137,7 @@ user_typ AS (
 -- dependency on a built-in function, so the expression itself is read.
 exprs(what, expr) AS (
   SELECT 'the view ' ${CAT} ${relName('r.ev_class')} ${CAT} ' runs ', r.ev_action::pg_catalog.text
-  FROM pg_catalog.pg_rewrite r WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel)
+  FROM pg_catalog.pg_rewrite r WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel) AND r.ev_class ${GE} ${USER_OID}
   UNION ALL
   SELECT 'the row-level security policy ' ${CAT} pg_catalog.quote_ident(pol.polname) ${CAT} ' on '
     ${CAT} ${relName('pol.polrelid')} ${CAT} ' runs ', pol.polqual::pg_catalog.text
@@ -171,6 +185,8 @@ const STORED = `  SELECT f.fn, e.what, true FROM exprs e,
     LATERAL (VALUES (r.rngsubdiff), (r.rngcanonical)) f(fn)
   WHERE f.fn ${NE} 0
 `
+const NO_SECRET = `secret(what) AS (SELECT NULL::pg_catalog.text WHERE false),
+`
 const TAIL = `bad AS (
   SELECT c.via ${CAT} pg_catalog.quote_ident(n.nspname) ${CAT} '.' ${CAT} pg_catalog.quote_ident(p.proname)
     ${CAT} '(' ${CAT} pg_catalog.pg_get_function_identity_arguments(p.oid) ${CAT} ')' AS what
@@ -191,8 +207,12 @@ const TAIL = `bad AS (
   )
 )
 SELECT CASE WHEN s.bad IS NULL THEN 0
-  ELSE ('${PRECHECK_MARKER}' ${CAT} s.bad)::pg_catalog.int4 END AS klairr_precheck
-FROM (SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad FROM bad) s`
+  ELSE ('${PRECHECK_MARKER}' ${CAT} CASE WHEN s.secret THEN 'sensitive_catalog' ELSE 'function_not_allowed' END
+    ${CAT} ': ' ${CAT} s.bad)::pg_catalog.int4 END AS klairr_precheck
+FROM (
+  SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad, pg_catalog.bool_or(secret) AS secret
+  FROM (SELECT what, false AS secret FROM bad UNION ALL SELECT what, true FROM secret) w
+) s`
 
 /** The precheck for these names: one statement and its one parameter, or null when nothing needs the catalog. */
 export function buildPrecheck(n: PrecheckNames): Precheck | null {
@@ -202,7 +222,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
   const types = n.types.length > 0 || n.relations.length > 0
   if (types) branches.push(STORED)
   if (!branches.length) return null
-  const text = `${HEAD}${types ? TYPES : ''}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
+  const text = `${HEAD}${types ? TYPES : NO_SECRET}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
   const value = {
     f: n.functions,
     q: n.qualifiedFunctions,
@@ -219,12 +239,16 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
 }
 
 /**
- * The precheck's list of functions not on the allow-list, from the error PostgreSQL raised
- * (`invalid input syntax for type integer: "klairr-guard: …"`); null for any other error.
+ * The precheck's refusal, from the error PostgreSQL raised (`invalid input syntax for type integer:
+ * "klairr-guard: <rule>: <what>"`); null for any other error.
  */
-export function precheckRefusal(message: string): string | null {
+export function precheckRefusal(
+  message: string,
+): { rule: 'function_not_allowed' | 'sensitive_catalog'; what: string } | null {
   const start = message.indexOf(PRECHECK_MARKER)
   if (start < 0) return null
   const end = message.lastIndexOf('"')
-  return message.slice(start + PRECHECK_MARKER.length, end > start ? end : undefined)
+  const body = message.slice(start + PRECHECK_MARKER.length, end > start ? end : undefined)
+  const rule = body.startsWith('sensitive_catalog: ') ? 'sensitive_catalog' : 'function_not_allowed'
+  return { rule, what: body.replace(/^(sensitive_catalog|function_not_allowed): /, '') }
 }

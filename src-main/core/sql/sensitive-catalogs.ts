@@ -50,6 +50,9 @@ const folded = (name: string) => name.toLowerCase()
 
 export const isSensitiveRelation = (name: string): boolean => RELATIONS.has(folded(name))
 
+/** The sensitive relations' names, for the precheck to find them behind a view. */
+export const SENSITIVE_RELATIONS: readonly string[] = [...RELATIONS]
+
 export const isSensitiveFunction = (name: string): boolean => FUNCTIONS.has(folded(name))
 
 /**
