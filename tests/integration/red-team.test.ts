@@ -57,6 +57,16 @@ GRANT USAGE ON SCHEMA public TO ${VIEW_OWNER};
 GRANT SELECT ON public.rt_rls TO ${VIEW_OWNER};
 CREATE VIEW public.rt_v_rls AS SELECT a FROM public.rt_rls;
 ALTER VIEW public.rt_v_rls OWNER TO ${VIEW_OWNER};
+-- 8: a policy whose USING reads another table through a subquery; that table's policy runs a function
+CREATE TABLE public.rt_rls_inner (a int);
+INSERT INTO public.rt_rls_inner VALUES (1);
+ALTER TABLE public.rt_rls_inner ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rt_inner ON public.rt_rls_inner FOR SELECT USING (public.rt_evil(8, 'x'));
+CREATE TABLE public.rt_rls_outer (a int);
+INSERT INTO public.rt_rls_outer VALUES (1);
+ALTER TABLE public.rt_rls_outer ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rt_outer ON public.rt_rls_outer FOR SELECT USING (a IN (SELECT a FROM public.rt_rls_inner));
+GRANT SELECT ON public.rt_rls_inner, public.rt_rls_outer TO ${READER};
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -194,6 +204,8 @@ const BYPASSES: [string, number, number[]][] = [
   ['SELECT c FROM rt_v_dom', 3, [12, 18]],
   // a policy is applied as the view's owner, while the precheck asks whether it applies to the reader
   ['SELECT a FROM rt_v_rls', 4, [12, 18]],
+  // a policy's subquery reads a table whose own policy runs a function: the precheck does not follow it
+  ['SELECT a FROM rt_rls_outer', 8, [12, 18]],
   // the legacy json_object(text[]) form: pg_catalog.json_object to the parser (16+ grammar), a plain call to 12–15
   ["SELECT json_object('{a,b}')", 5, [12]],
 ]
