@@ -30,6 +30,7 @@ const SJIS_ROLE = 'rt_sjis'
 const CATALOG_LAST = 'rt_catalog_last'
 const PASSWORD_IN_STATEMENT = 'rt-TopSecret-in-a-statement-42'
 const CLASS = 78
+const FUNCTION_SECRET = 'rt-jwt-S3cret-on-a-function-64'
 
 const SEED = `
 -- evil(key, v): takes advisory lock (78, key) for the session and passes
@@ -67,6 +68,17 @@ INSERT INTO public.rt_rls_outer VALUES (1);
 ALTER TABLE public.rt_rls_outer ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rt_outer ON public.rt_rls_outer FOR SELECT USING (a IN (SELECT a FROM public.rt_rls_inner));
 GRANT SELECT ON public.rt_rls_inner, public.rt_rls_outer TO ${READER};
+-- 9, 10: operators that beat pg_catalog's by an exact match. Built-in SQL functions written before
+-- PostgreSQL 14's BEGIN ATOMIC (information_schema._pg_numeric_precision: CASE typid WHEN 21; ts_debug:
+-- m.mapcfg = $1) resolve their operators through the caller's search path when they run.
+CREATE FUNCTION public.rt_oid_int(a oid, b integer) RETURNS boolean LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(${CLASS}, 9); RETURN a OPERATOR(pg_catalog.=) b::oid; END $f$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = integer, FUNCTION = public.rt_oid_int);
+CREATE FUNCTION public.rt_oid_cfg(a oid, b regconfig) RETURNS boolean LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(${CLASS}, 10); RETURN a OPERATOR(pg_catalog.=) b::oid; END $f$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regconfig, FUNCTION = public.rt_oid_cfg);
+-- a custom setting (the kind pg_db_role_setting is refused for) stored on a function, as ALTER FUNCTION … SET does
+CREATE FUNCTION public.rt_configured() RETURNS int LANGUAGE sql AS 'SELECT 1' SET app.jwt_secret = '${FUNCTION_SECRET}';
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -206,6 +218,10 @@ const BYPASSES: [string, number, number[]][] = [
   ['SELECT a FROM rt_v_rls', 4, [12, 18]],
   // a policy's subquery reads a table whose own policy runs a function: the precheck does not follow it
   ['SELECT a FROM rt_rls_outer', 8, [12, 18]],
+  // no operator in the text; the built-in SQL functions behind information_schema.columns and ts_debug
+  // look up = by name when they run (old-style bodies on 12-13), and a user's exact match wins
+  ['SELECT column_name, numeric_precision FROM information_schema.columns', 9, [12]],
+  ["SELECT alias, token FROM ts_debug('english', 'hello world')", 10, [12]],
   // the legacy json_object(text[]) form: pg_catalog.json_object to the parser (16+ grammar), a plain call to 12–15
   ["SELECT json_object('{a,b}')", 5, [12]],
 ]
@@ -249,6 +265,21 @@ describe.each(SUPPORTED_MAJORS)(
     })
   },
 )
+
+describe.each(SUPPORTED_MAJORS)('secrets on PostgreSQL %i (fail until the guard is fixed)', (major) => {
+  it.each([
+    'SELECT proconfig FROM pg_proc WHERE proconfig IS NOT NULL',
+    "SELECT pg_get_functiondef('public.rt_configured'::regproc)",
+  ])('%s reads a custom setting stored on a function: must be refused', async (sql) => {
+    const c = client(major, READER)
+    await c.connect()
+    const raw = await c.query(sql).finally(() => c.end())
+    expect(JSON.stringify(raw.rows)).toContain(FUNCTION_SECRET)
+    const p = await product(major, sql)
+    expect(JSON.stringify(p.outcome ?? {})).not.toContain(FUNCTION_SECRET)
+    expect(p.outcome?.ok ?? false).toBe(false)
+  })
+})
 
 describe.each(SUPPORTED_MAJORS)('attempts that hold on PostgreSQL %i', (major) => {
   it("a range type over a domain: '[a,b]'::rt_range runs the subtype's CHECK; refused", async () => {
