@@ -79,6 +79,12 @@ BEGIN PERFORM pg_advisory_lock(${CLASS}, 10); RETURN a OPERATOR(pg_catalog.=) b:
 CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regconfig, FUNCTION = public.rt_oid_cfg);
 -- a custom setting (the kind pg_db_role_setting is refused for) stored on a function, as ALTER FUNCTION … SET does
 CREATE FUNCTION public.rt_configured() RETURNS int LANGUAGE sql AS 'SELECT 1' SET app.jwt_secret = '${FUNCTION_SECRET}';
+-- 11: views that build a domain value where no :…type field names it: an XMLTABLE column (:coltypes is a
+-- list) and a column definition list (:funccoltypes), neither column read by the view's target list
+CREATE DOMAIN public.rt_inner11 AS text CHECK (public.rt_evil(11, VALUE));
+CREATE VIEW public.rt_v_xmltable AS SELECT 1 AS c FROM XMLTABLE('/a' PASSING '<a>x</a>' COLUMNS c public.rt_inner11 PATH '.') x;
+CREATE VIEW public.rt_v_coldef AS SELECT 1 AS c FROM json_to_record('{"a": "x"}') AS r(a public.rt_inner11);
+GRANT SELECT ON public.rt_v_xmltable, public.rt_v_coldef TO ${READER};
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -93,6 +99,14 @@ GRANT USAGE ON SEQUENCE rt_app.ran TO ${CATALOG_LAST};
 CREATE FUNCTION rt_app.format_type(o oid, m integer) RETURNS text LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_catalog.nextval('rt_app.ran'); RETURN pg_catalog.format_type(o, m); END $f$;
 GRANT SELECT ON public.rt_od, public.rt_v_dom, public.rt_v_rls TO ${READER}, ${SJIS_ROLE}, ${CATALOG_LAST};
+`
+
+/** SQL/JSON (17+): JSON_VALUE … RETURNING a domain names it only as :typid, in a view and in a domain's CHECK. */
+const SEED_17 = `
+CREATE DOMAIN public.rt_inner12 AS text CHECK (public.rt_evil(12, VALUE));
+CREATE VIEW public.rt_v_json_value AS SELECT JSON_VALUE(jsonb '"x"', '$' RETURNING public.rt_inner12)::text AS c;
+CREATE DOMAIN public.rt_outer_json AS text CHECK (JSON_VALUE(to_jsonb(VALUE), '$' RETURNING public.rt_inner12) IS NOT NULL);
+GRANT SELECT ON public.rt_v_json_value TO ${READER};
 `
 
 const ROLES = `
@@ -132,7 +146,10 @@ beforeAll(async () => {
         `ALTER ROLE ${CATALOG_LAST} IN DATABASE ${DB} SET search_path = rt_app, public, pg_catalog`,
       )
     })
-    await asSuperuser(major, DB, (c) => c.query(SEED))
+    await asSuperuser(major, DB, async (c) => {
+      await c.query(SEED)
+      if (major >= 17) await c.query(SEED_17)
+    })
   }
 })
 
@@ -218,6 +235,12 @@ const BYPASSES: [string, number, number[]][] = [
   ['SELECT a FROM rt_v_rls', 4, [12, 18]],
   // a policy's subquery reads a table whose own policy runs a function: the precheck does not follow it
   ['SELECT a FROM rt_rls_outer', 8, [12, 18]],
+  // the types a view builds, where the stored tree names them in a list (:coltypes, :funccoltypes)
+  ['SELECT c FROM rt_v_xmltable', 11, [12, 18]],
+  ['SELECT c FROM rt_v_coldef', 11, [12, 18]],
+  // … or as :typid (SQL/JSON RETURNING, 17+)
+  ['SELECT c FROM rt_v_json_value', 12, [18]],
+  ["SELECT 'x'::rt_outer_json", 12, [18]],
   // no operator in the text; the built-in SQL functions behind information_schema.columns and ts_debug
   // look up = by name when they run (old-style bodies on 12-13), and a user's exact match wins
   ['SELECT column_name, numeric_precision FROM information_schema.columns', 9, [12]],
