@@ -85,6 +85,13 @@ CREATE DOMAIN public.rt_inner11 AS text CHECK (public.rt_evil(11, VALUE));
 CREATE VIEW public.rt_v_xmltable AS SELECT 1 AS c FROM XMLTABLE('/a' PASSING '<a>x</a>' COLUMNS c public.rt_inner11 PATH '.') x;
 CREATE VIEW public.rt_v_coldef AS SELECT 1 AS c FROM json_to_record('{"a": "x"}') AS r(a public.rt_inner11);
 GRANT SELECT ON public.rt_v_xmltable, public.rt_v_coldef TO ${READER};
+-- 13: a curated extension's SQL function resolving a name at run time: earthdistance 1.1 (PostgreSQL 12-15)
+-- writes earth_distance as SELECT sec_to_gc(cube_distance($1, $2)); a user's cube_distance(earth, earth)
+-- matches the earth domain exactly and wins over cube's cube_distance(cube, cube)
+CREATE EXTENSION IF NOT EXISTS cube;
+CREATE EXTENSION IF NOT EXISTS earthdistance;
+CREATE FUNCTION public.cube_distance(a earth, b earth) RETURNS float8 LANGUAGE plpgsql AS $f$
+BEGIN PERFORM pg_advisory_lock(${CLASS}, 13); RETURN 1.0; END $f$;
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -241,6 +248,8 @@ const BYPASSES: [string, number, number[]][] = [
   // … or as :typid (SQL/JSON RETURNING, 17+)
   ['SELECT c FROM rt_v_json_value', 12, [18]],
   ["SELECT 'x'::rt_outer_json", 12, [18]],
+  // a curated extension's function (earth_distance) calls cube_distance by name when it runs (12-15)
+  ['SELECT earth_distance(ll_to_earth(0, 0), ll_to_earth(1, 1))', 13, [12]],
   // no operator in the text; the built-in SQL functions behind information_schema.columns and ts_debug
   // look up = by name when they run (old-style bodies on 12-13), and a user's exact match wins
   ['SELECT column_name, numeric_precision FROM information_schema.columns', 9, [12]],
