@@ -31,6 +31,7 @@ const CATALOG_LAST = 'rt_catalog_last'
 const PASSWORD_IN_STATEMENT = 'rt-TopSecret-in-a-statement-42'
 const CLASS = 78
 const FUNCTION_SECRET = 'rt-jwt-S3cret-on-a-function-64'
+const DATABASE_SECRET = 'rt-jwt-S3cret-in-a-database-setting-17'
 
 const SEED = `
 -- evil(key, v): takes advisory lock (78, key) for the session and passes
@@ -92,6 +93,11 @@ CREATE EXTENSION IF NOT EXISTS cube;
 CREATE EXTENSION IF NOT EXISTS earthdistance;
 CREATE FUNCTION public.cube_distance(a earth, b earth) RETURNS float8 LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 13); RETURN 1.0; END $f$;
+-- views that read secrets through a function rather than a relation: the sensitive function is inside
+-- the stored tree, where only relations are checked against the sensitive list
+CREATE VIEW public.rt_v_activity AS SELECT query AS q FROM pg_catalog.pg_stat_get_activity(NULL);
+CREATE VIEW public.rt_v_setting AS SELECT pg_catalog.current_setting('app.rt_secret', true) AS s;
+GRANT SELECT ON public.rt_v_activity, public.rt_v_setting TO PUBLIC;
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -149,6 +155,7 @@ beforeAll(async () => {
       await c.query(ROLES)
       await c.query(`CREATE DATABASE ${DB}`)
       await c.query(`ALTER ROLE ${SJIS_ROLE} IN DATABASE ${DB} SET client_encoding = 'SJIS'`)
+      await c.query(`ALTER DATABASE ${DB} SET app.rt_secret = '${DATABASE_SECRET}'`)
       await c.query(
         `ALTER ROLE ${CATALOG_LAST} IN DATABASE ${DB} SET search_path = rt_app, public, pg_catalog`,
       )
@@ -281,6 +288,8 @@ describe.each(SUPPORTED_MAJORS)(
         for (const sql of [
           'SELECT query FROM pg_stat_activity',
           'SELECT pg_stat_get_backend_activity(b) FROM pg_stat_get_backend_idset() b',
+          // a user's view over the function behind pg_stat_activity
+          'SELECT q FROM rt_v_activity',
         ]) {
           // control: the monitoring role reads the password through plain pg
           const c = client(major, MONITOR)
@@ -312,6 +321,25 @@ describe.each(SUPPORTED_MAJORS)('secrets on PostgreSQL %i (fail until the guard 
     expect(p.outcome?.ok ?? false).toBe(false)
   })
 })
+
+describe.each(SUPPORTED_MAJORS)(
+  'a custom setting read inside a view on PostgreSQL %i (fails until fixed)',
+  (major) => {
+    it("current_setting('app.rt_secret') is refused in the text; inside a view it must be refused too", async () => {
+      expect(validateSql("SELECT current_setting('app.rt_secret', true)", { maxRows: 100 })).toMatchObject({
+        allowed: false,
+        rule: 'sensitive_catalog',
+      })
+      const c = client(major, READER)
+      await c.connect()
+      const raw = await c.query('SELECT s FROM rt_v_setting').finally(() => c.end())
+      expect(JSON.stringify(raw.rows)).toContain(DATABASE_SECRET)
+      const p = await product(major, 'SELECT s FROM rt_v_setting')
+      expect(JSON.stringify(p.outcome ?? {})).not.toContain(DATABASE_SECRET)
+      expect(p.outcome?.ok ?? false).toBe(false)
+    })
+  },
+)
 
 describe.each(SUPPORTED_MAJORS)('attempts that hold on PostgreSQL %i', (major) => {
   it("a range type over a domain: '[a,b]'::rt_range runs the subtype's CHECK; refused", async () => {
