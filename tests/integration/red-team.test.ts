@@ -98,6 +98,9 @@ BEGIN PERFORM pg_advisory_lock(${CLASS}, 13); RETURN 1.0; END $f$;
 CREATE VIEW public.rt_v_activity AS SELECT query AS q FROM pg_catalog.pg_stat_get_activity(NULL);
 CREATE VIEW public.rt_v_setting AS SELECT pg_catalog.current_setting('app.rt_secret', true) AS s;
 GRANT SELECT ON public.rt_v_activity, public.rt_v_setting TO PUBLIC;
+-- 14: a domain named like a built-in function: abs('x'::text) finds no abs(text), so PostgreSQL reads the
+-- call as a cast to the type abs (function-style cast), and the domain's CHECK runs
+CREATE DOMAIN public.abs AS text CHECK (public.rt_evil(14, VALUE));
 -- 5: json_object(text) in public: PostgreSQL 12–15 read json_object('{a,b}') as a plain call, and pick it
 CREATE FUNCTION public.json_object(v text) RETURNS json LANGUAGE plpgsql AS $f$
 BEGIN PERFORM pg_advisory_lock(${CLASS}, 5); RETURN '{}'::json; END $f$;
@@ -249,6 +252,9 @@ const BYPASSES: [string, number, number[]][] = [
   ['SELECT a FROM rt_v_rls', 4, [12, 18]],
   // a policy's subquery reads a table whose own policy runs a function: the precheck does not follow it
   ['SELECT a FROM rt_rls_outer', 8, [12, 18]],
+  // function-style casts: attribute notation (x).type and a call type(x) are casts when no function matches
+  ["SELECT ('x'::text).rt_inner1", 1, [12, 18]],
+  ["SELECT abs('x'::text)", 14, [12, 18]],
   // the types a view builds, where the stored tree names them in a list (:coltypes, :funccoltypes)
   ['SELECT c FROM rt_v_xmltable', 11, [12, 18]],
   ['SELECT c FROM rt_v_coldef', 11, [12, 18]],
