@@ -21,12 +21,6 @@ export interface Site {
 /** A call, with its first argument when that is a string literal (null otherwise). */
 export interface CallSite extends Site {
   firstLiteral: string | null
-  /**
-   * SQL syntax the parser turned into a `pg_catalog` call (`NORMALIZE(x)`, `EXTRACT(…)`, `x AT TIME
-   * ZONE y`, …). A server older than the parser may not know the syntax and read a plain call instead,
-   * looked up through the search path.
-   */
-  sqlSyntax: boolean
 }
 
 export type StructuralViolation =
@@ -136,7 +130,6 @@ export function findCallSites(root: Json): CallSites {
         parts: names(node.funcname),
         location: at(node),
         firstLiteral: literal(node.args),
-        sqlSyntax: node.funcformat === 'COERCE_SQL_SYNTAX',
       })
     }
     if (Array.isArray(node.fields)) {

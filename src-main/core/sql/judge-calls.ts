@@ -57,17 +57,6 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
   const adminAllows = (schema: string | null, name: string) =>
     allow.some((f) => f.name === name && (schema === null || f.schema === schema))
 
-  for (const site of sites.relations) {
-    const name = site.parts[site.parts.length - 1] ?? ''
-    if (isSensitiveRelation(name)) {
-      return refuse(
-        site,
-        `${shown(site.parts)} holds secrets or the server's configuration: not readable through Klairr`,
-        'sensitive_catalog',
-      )
-    }
-  }
-
   const unqualified = new Set<string>()
   const qualified: [string, string][] = []
   for (const site of sites.calls) {
@@ -85,7 +74,10 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       if (problem) return refuse(site, `${problem}: not readable through Klairr`, 'sensitive_catalog')
     }
     const verdict = builtin(name)
-    if (schema === null || site.sqlSyntax) unqualified.add(name)
+    // The parser qualifies SQL syntax (`NORMALIZE(x)`, `x AT TIME ZONE y`) and legacy forms
+    // (`json_object('{a,b}')`) with pg_catalog; a server older than the parser may read a plain call,
+    // looked up through the search path. So a pg_catalog name is looked up unqualified too.
+    if (schema === null || schema === 'pg_catalog') unqualified.add(name)
     if (schema !== null) qualified.push([schema, name])
     if (schema !== null && adminAllows(schema, name)) continue
     if (verdict && !verdict.allowed) {
@@ -136,6 +128,17 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
   }
   for (const name of sites.syntaxFunctions) unqualified.add(name)
 
+  for (const site of sites.relations) {
+    const name = site.parts[site.parts.length - 1] ?? ''
+    if (isSensitiveRelation(name)) {
+      return refuse(
+        site,
+        `${shown(site.parts)} holds secrets or the server's configuration: not readable through Klairr`,
+        'sensitive_catalog',
+      )
+    }
+  }
+
   const pair = (parts: string[]): [string, string] =>
     parts.length > 1 ? [parts[parts.length - 2]!, parts[parts.length - 1]!] : ['', parts[0] ?? '']
   const used = new Set([...unqualified, ...qualified.map(([, name]) => name)])
@@ -145,7 +148,13 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       functions: [...unqualified],
       qualifiedFunctions: qualified,
       operators: [...operators],
-      types: dedupe(sites.types.filter((t) => t.parts[0] !== 'pg_catalog').map((t) => pair(t.parts))),
+      // A call no function answers is a cast to the type of that name (`abs('x'::text)` casts to a
+      // domain called abs), and so may be a field: every such name is a type name too.
+      types: dedupe([
+        ...sites.types.filter((t) => t.parts[0] !== 'pg_catalog').map((t) => pair(t.parts)),
+        ...[...unqualified].map((name): [string, string] => ['', name]),
+        ...qualified,
+      ]),
       relations: dedupe(sites.relations.map((r) => pair(r.parts))),
       curated: [...used].flatMap((name) => curatedExtensionsOf(name).map((ext) => [ext, name] as const)),
       curatedExtensions: CURATED_EXTENSIONS,

@@ -1,4 +1,4 @@
-import { SENSITIVE_RELATIONS } from './sensitive-catalogs.js'
+import { SENSITIVE_FUNCTIONS, SENSITIVE_RELATIONS, SETTING_READERS } from './sensitive-catalogs.js'
 
 /**
  * What the text alone cannot decide, the server's catalog settles before the statement runs. `alias.f`
@@ -62,6 +62,17 @@ const FIELD = 'OPERATOR(pg_catalog.->>)'
 const KEY = 'OPERATOR(pg_catalog.->)'
 /** Objects created by initdb have OIDs below this (FirstNormalObjectId). */
 const USER_OID = 16384
+/** A type's OID in a stored expression tree (`:resulttype 16401`, `:consttype …`, `:typid …`). */
+const TYPE_REF = `':[a-z_]*typ(?:e|id|eid)? (\\d+)'`
+/** A list of them (`:coltypes (o 16401 25)`, an XMLTABLE's or a column definition list's). */
+const TYPE_LIST = `':[a-z_]*typ[a-z_]* \\(o ([0-9 ]+)\\)'`
+/** Every type OID a stored expression names. */
+const typeRefs = (expr: string) =>
+  `SELECT m[1]::pg_catalog.oid FROM pg_catalog.regexp_matches(${expr}, ${TYPE_REF}, 'g') m
+      UNION ALL SELECT pg_catalog.regexp_split_to_table(m[1], ' ')::pg_catalog.oid
+      FROM pg_catalog.regexp_matches(${expr}, ${TYPE_LIST}, 'g') m`
+/** PostgreSQL's SQL-language functions run their body's operators through the caller's search path. */
+const SQL_LANGUAGE = 14
 const IN = (list: string) => `${EQ} ANY (SELECT w FROM words WHERE k ${EQ} '${list}')`
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`
 /** The name of a relation (or type) the way an admin reads it. */
@@ -76,6 +87,13 @@ const textArray = (items: readonly string[]) => `ARRAY[${items.map(quoted).join(
 const regnamespaces = (names: string[]) =>
   `ARRAY[${names.map((n) => `${quoted(n)}::pg_catalog.regnamespace`).join(', ')}]::pg_catalog.oid[]`
 
+/**
+ * A SQL-language function the query names (a built-in, a curated extension's such as earth_distance, or
+ * one the admin allowed): its body's operators are looked up when it runs.
+ */
+const NAMED_SQL_BUILTIN = `EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+    WHERE p.prolang ${EQ} ${SQL_LANGUAGE} AND (p.proname ${IN('f')}
+      OR p.proname ${EQ} ANY (SELECT name FROM pairs WHERE k ${EQ} 'q')))`
 /** The precheck's parts; only those the query needs are sent, so the server plans less. */
 const HEAD = `WITH RECURSIVE
 a AS (SELECT $1::pg_catalog.jsonb AS j),
@@ -90,21 +108,37 @@ words AS (
 ),
 curated_ext AS (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname ${IN('e')}),
 `
-const TYPES = `rel(oid) AS (
-  SELECT c.oid FROM pg_catalog.pg_class c JOIN pairs p ON p.k ${EQ} 'r' AND p.name ${EQ} c.relname,
+const TYPES = `rel(oid, direct) AS (
+  SELECT c.oid, true FROM pg_catalog.pg_class c JOIN pairs p ON p.k ${EQ} 'r' AND p.name ${EQ} c.relname,
     pg_catalog.pg_namespace n WHERE ${reachable('c.relnamespace')}
   UNION
-  -- and every relation a view among them reads, transitively (from the stored tree: PostgreSQL records
-  -- no dependency on a system catalog); PostgreSQL's own views are trusted as they are
-  SELECT m[1]::pg_catalog.oid FROM rel JOIN pg_catalog.pg_rewrite r ON r.ev_class ${EQ} rel.oid,
-    pg_catalog.regexp_matches(r.ev_action::pg_catalog.text, ':relid (\\d+)', 'g') m
-  WHERE rel.oid ${GE} ${USER_OID}
+  -- and every relation that a user's view among them, or a policy on one of them, reads, transitively
+  -- (from the stored trees: PostgreSQL records no dependency on a system catalog); PostgreSQL's own
+  -- views are trusted as they are
+  SELECT x.oid, false FROM rel, LATERAL (
+    SELECT m[1]::pg_catalog.oid FROM pg_catalog.pg_rewrite r,
+      pg_catalog.regexp_matches(r.ev_action::pg_catalog.text, ':relid (\\d+)', 'g') m
+    WHERE r.ev_class ${EQ} rel.oid AND rel.oid ${GE} ${USER_OID}
+    UNION ALL
+    SELECT m[1]::pg_catalog.oid FROM pg_catalog.pg_policy pol,
+      pg_catalog.regexp_matches(pol.polqual::pg_catalog.text, ':relid (\\d+)', 'g') m
+    WHERE pol.polrelid ${EQ} rel.oid
+  ) x(oid)
 ),
--- a sensitive catalog the guard refuses by name, read through a view (the query named the others)
+-- a sensitive catalog the guard refuses by name, read through a view (the query named the others), or
+-- one of its functions called inside a user's view; there current_setting() counts too, since the guard
+-- cannot read which setting a stored view names
 secret(what) AS (
   SELECT 'a view reads ' ${CAT} ${relName('c.oid')} FROM rel JOIN pg_catalog.pg_class c ON c.oid ${EQ} rel.oid
   WHERE c.relnamespace ${EQ} ANY (${regnamespaces(['pg_catalog', 'information_schema'])})
     AND c.relname ${EQ} ANY (${textArray(SENSITIVE_RELATIONS)})
+  UNION ALL
+  SELECT 'the view ' ${CAT} ${relName('r.ev_class')} ${CAT} ' calls ' ${CAT} p.proname
+  FROM pg_catalog.pg_rewrite r, pg_catalog.regexp_matches(r.ev_action::pg_catalog.text, ':funcid (\\d+)', 'g') m,
+    pg_catalog.pg_proc p
+  WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel) AND r.ev_class ${GE} ${USER_OID}
+    AND p.oid ${EQ} m[1]::pg_catalog.oid AND p.oid ${LT} ${USER_OID}
+    AND p.proname ${EQ} ANY (${textArray([...SENSITIVE_FUNCTIONS, ...SETTING_READERS])})
 ),
 typ(t) AS (
   SELECT s.t FROM (
@@ -112,12 +146,20 @@ typ(t) AS (
       pg_catalog.pg_namespace n WHERE ${reachable('y.typnamespace')}
     UNION SELECT at.atttypid FROM pg_catalog.pg_attribute at
     WHERE at.attrelid ${EQ} ANY (SELECT oid FROM rel) AND at.attnum OPERATOR(pg_catalog.>) 0
+    -- the types a user's view or a policy casts to or builds inside its definition
+    UNION SELECT m.t FROM pg_catalog.pg_rewrite r, LATERAL (${typeRefs('r.ev_action::pg_catalog.text')}) m(t)
+    WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel) AND r.ev_class ${GE} ${USER_OID}
+    UNION SELECT m.t FROM pg_catalog.pg_policy pol, LATERAL (${typeRefs('pol.polqual::pg_catalog.text')}) m(t)
+    WHERE pol.polrelid ${EQ} ANY (SELECT oid FROM rel)
   ) s WHERE s.t ${GE} ${USER_OID}
   UNION
-  -- with their element, base, field and range subtypes, and a multirange's range
+  -- with their element, base, field and range subtypes, a multirange's range, and the types a
+  -- domain's CHECK casts to (another domain, a row type with domain fields)
   SELECT u.t FROM typ JOIN pg_catalog.pg_type y ON y.oid ${EQ} typ.t,
     LATERAL (
       VALUES (y.typelem), (y.typbasetype)
+      UNION ALL SELECT m.t FROM pg_catalog.pg_constraint c, LATERAL (${typeRefs('c.conbin::pg_catalog.text')}) m(t)
+        WHERE c.contypid ${EQ} y.oid AND c.conbin IS NOT NULL
       UNION ALL SELECT at.atttypid FROM pg_catalog.pg_attribute at
         WHERE at.attrelid ${EQ} y.typrelid AND at.attnum OPERATOR(pg_catalog.>) 0
       UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid ${EQ} y.oid
@@ -142,14 +184,25 @@ exprs(what, expr) AS (
   SELECT 'the row-level security policy ' ${CAT} pg_catalog.quote_ident(pol.polname) ${CAT} ' on '
     ${CAT} ${relName('pol.polrelid')} ${CAT} ' runs ', pol.polqual::pg_catalog.text
   FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid ${EQ} pol.polrelid
-  WHERE pol.polrelid ${EQ} ANY (SELECT oid FROM rel) AND c.relrowsecurity AND pol.polqual IS NOT NULL
-    AND pol.polcmd ${EQ} ANY (ARRAY['r', '*']::pg_catalog."char"[])
-    AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname ${EQ} CURRENT_USER)
-    AND (0::pg_catalog.oid ${EQ} ANY (pol.polroles)
-      OR EXISTS (SELECT 1 FROM pg_catalog.unnest(pol.polroles) m(role) WHERE pg_catalog.pg_has_role(m.role, 'USAGE')))
+  JOIN (SELECT oid, pg_catalog.bool_or(direct) AS direct FROM rel GROUP BY oid) r ON r.oid ${EQ} pol.polrelid
+  WHERE c.relrowsecurity AND pol.polqual IS NOT NULL AND pol.polcmd ${EQ} ANY (ARRAY['r', '*']::pg_catalog."char"[])
+    -- behind a view, a policy applies to the view's owner: every one counts
+    AND (NOT r.direct OR (
+      NOT (SELECT a.rolsuper OR a.rolbypassrls FROM pg_catalog.pg_roles a WHERE a.rolname ${EQ} CURRENT_USER)
+      AND (0::pg_catalog.oid ${EQ} ANY (pol.polroles)
+        OR EXISTS (SELECT 1 FROM pg_catalog.unnest(pol.polroles) m(role) WHERE pg_catalog.pg_has_role(m.role, 'USAGE')))))
   UNION ALL
   SELECT 'a cast to type ' ${CAT} ${typName('c.contypid')} ${CAT} ' runs ', c.conbin::pg_catalog.text
   FROM pg_catalog.pg_constraint c WHERE c.contypid ${EQ} ANY (SELECT t FROM user_typ) AND c.conbin IS NOT NULL
+),
+-- A SQL-language function may run: one the query names, one a stored expression calls, or one behind
+-- PostgreSQL's own views (information_schema's are built on them). Its body's operators are
+-- looked up when it runs, so any user's operator could be picked (an exact match beats pg_catalog's).
+sql_builtin(yes) AS (SELECT ${NAMED_SQL_BUILTIN}
+  OR EXISTS (SELECT 1 FROM rel JOIN pg_catalog.pg_class c ON c.oid ${EQ} rel.oid
+    WHERE c.oid ${LT} ${USER_OID} AND c.relkind ${EQ} 'v')
+  OR EXISTS (SELECT 1 FROM exprs e, pg_catalog.regexp_matches(e.expr, ':funcid (\\d+)', 'g') m
+    JOIN pg_catalog.pg_proc p ON p.oid ${EQ} m[1]::pg_catalog.oid WHERE p.prolang ${EQ} ${SQL_LANGUAGE})
 ),
 `
 const BY_NAME = `  SELECT p.oid, '', false FROM pg_catalog.pg_proc p
@@ -160,7 +213,8 @@ const BY_NAME = `  SELECT p.oid, '', false FROM pg_catalog.pg_proc p
 `
 const OPERATORS = `  SELECT o.oprcode, 'operator ' ${CAT} o.oid::pg_catalog.regoperator::pg_catalog.text ${CAT} ' runs ', false
   FROM pg_catalog.pg_operator o
-  WHERE o.oid ${GE} ${USER_OID} AND o.oprname ${IN('o')} AND o.oprnamespace ${EQ} ANY (SELECT oid FROM path)
+  WHERE o.oid ${GE} ${USER_OID} AND o.oprnamespace ${EQ} ANY (SELECT oid FROM path)
+    AND (o.oprname ${IN('o')} OR (SELECT yes FROM sql_builtin))
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid ${EQ} ${regclass('pg_operator')}
       AND d.objid ${EQ} o.oid AND d.deptype ${EQ} 'e' AND d.refobjid ${EQ} ANY (SELECT oid FROM curated_ext))
 `
@@ -185,7 +239,8 @@ const STORED = `  SELECT f.fn, e.what, true FROM exprs e,
     LATERAL (VALUES (r.rngsubdiff), (r.rngcanonical)) f(fn)
   WHERE f.fn ${NE} 0
 `
-const NO_SECRET = `secret(what) AS (SELECT NULL::pg_catalog.text WHERE false),
+const NO_TYPES = `secret(what) AS (SELECT NULL::pg_catalog.text WHERE false),
+sql_builtin(yes) AS (SELECT ${NAMED_SQL_BUILTIN}),
 `
 const TAIL = `bad AS (
   SELECT c.via ${CAT} pg_catalog.quote_ident(n.nspname) ${CAT} '.' ${CAT} pg_catalog.quote_ident(p.proname)
@@ -218,11 +273,12 @@ FROM (
 export function buildPrecheck(n: PrecheckNames): Precheck | null {
   const branches: string[] = []
   if (n.functions.length || n.qualifiedFunctions.length) branches.push(BY_NAME)
-  if (n.operators.length) branches.push(OPERATORS)
   const types = n.types.length > 0 || n.relations.length > 0
   if (types) branches.push(STORED)
-  if (!branches.length) return null
-  const text = `${HEAD}${types ? TYPES : NO_SECRET}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
+  if (!branches.length && !n.operators.length) return null
+  // Always: a built-in SQL function or view the query reaches may run any user's operator.
+  branches.push(OPERATORS)
+  const text = `${HEAD}${types ? TYPES : NO_TYPES}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
   const value = {
     f: n.functions,
     q: n.qualifiedFunctions,

@@ -29,7 +29,10 @@ const RELATIONS = new Set([
   'pg_user',
   // the text of every user's statements, passwords in ALTER ROLE … PASSWORD included
   'pg_stat_statements',
+  'pg_stat_activity',
   'pg_stat_statements_info',
+  // ALTER FUNCTION … SET stores settings, custom secrets among them, in pg_proc.proconfig
+  'pg_proc',
 ])
 
 /** The set-returning functions behind those views, and the large-object readers. */
@@ -40,6 +43,9 @@ const FUNCTIONS = new Set([
   'pg_config',
   'pg_show_all_settings',
   'pg_stat_statements',
+  'pg_stat_get_activity',
+  'pg_stat_get_backend_activity',
+  'pg_get_functiondef',
   'loread',
   'lo_get',
   'lo_export',
@@ -54,6 +60,9 @@ export const isSensitiveRelation = (name: string): boolean => RELATIONS.has(fold
 export const SENSITIVE_RELATIONS: readonly string[] = [...RELATIONS]
 
 export const isSensitiveFunction = (name: string): boolean => FUNCTIONS.has(folded(name))
+
+/** The sensitive functions' names, for the precheck to find them inside a view. */
+export const SENSITIVE_FUNCTIONS: readonly string[] = [...FUNCTIONS]
 
 /**
  * Settings that hold a password or a command line with one; a custom setting (a name with a dot, such
@@ -81,4 +90,6 @@ export function settingReadProblem(name: string | null): string | null {
 }
 
 /** Functions whose first argument names what they read, judged by settingReadProblem. */
-export const isSettingReader = (name: string): boolean => name === 'current_setting'
+export const SETTING_READERS: readonly string[] = ['current_setting']
+
+export const isSettingReader = (name: string): boolean => SETTING_READERS.includes(name)
