@@ -24,10 +24,10 @@ afterEach(async () => {
   fake = undefined
 })
 
-/** The batch's setup statements (BEGIN and four SET LOCALs) answered as PostgreSQL would. */
+/** The batch's setup statements (BEGIN, four SET LOCALs, the search path's set_config) answered as PostgreSQL would. */
 const setupAnswered = () =>
   Buffer.concat(
-    ['BEGIN', 'SET', 'SET', 'SET', 'SET'].flatMap((tag) => [
+    ['BEGIN', 'SET', 'SET', 'SET', 'SET', 'SELECT 1'].flatMap((tag) => [
       parseComplete(),
       bindComplete(),
       commandComplete(tag),

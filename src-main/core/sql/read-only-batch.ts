@@ -45,6 +45,11 @@ export class ReadOnlyBatch {
     private readonly handlers: BatchHandlers,
     /** Runs after the setup and before the statement, in the same round trip (see ExecuteOptions.precheck). */
     private readonly precheck?: Precheck,
+    /** Statements around the precheck only: those before it, and those after it that undo them. */
+    private readonly aroundPrecheck: { before: readonly string[]; after: readonly string[] } = {
+      before: [],
+      after: [],
+    },
   ) {
     this.done = new Promise<void>((resolve, reject) => {
       let settled = false
@@ -67,7 +72,11 @@ export class ReadOnlyBatch {
     connection.stream.cork?.()
     try {
       for (const text of this.setup) statement(text)
-      if (this.precheck) statement(this.precheck.text, false, this.precheck.values)
+      if (this.precheck) {
+        for (const text of this.aroundPrecheck.before) statement(text)
+        statement(this.precheck.text, false, this.precheck.values)
+        for (const text of this.aroundPrecheck.after) statement(text)
+      }
       statement(this.sql, true)
       statement('ROLLBACK')
       connection.sync()
@@ -95,7 +104,8 @@ export class ReadOnlyBatch {
   /** The statement the server is on: the one an error belongs to, and whose rows are the result. */
   get phase(): BatchPhase {
     const setup = this.setup.length
-    const precheck = this.precheck ? 1 : 0
+    const around = this.aroundPrecheck.before.length + this.aroundPrecheck.after.length
+    const precheck = this.precheck ? 1 + around : 0
     if (this.completed < setup) return 'setup'
     if (this.completed < setup + precheck) return 'precheck'
     if (this.completed === setup + precheck) return 'statement'
