@@ -11,6 +11,7 @@ import { asSuperuser } from './superuser.js'
  * role, in a database of its own.
  */
 const DATABASE = 'precheck_probe'
+const LATIN1 = 'precheck_latin1'
 
 const SETUP = `
 CREATE TABLE t (id int, a text); INSERT INTO t VALUES (1, 'x');
@@ -45,13 +46,30 @@ describe.each(SUPPORTED_MAJORS)('the catalog precheck on PostgreSQL %i', (major)
       await c.query(`GRANT CONNECT ON DATABASE ${DATABASE} TO klairr_reader`)
     })
     await asSuperuser(major, DATABASE, (c) => c.query(SETUP))
+    await asSuperuser(major, 'postgres', async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${LATIN1}`)
+      await c.query(
+        `CREATE DATABASE ${LATIN1} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+      )
+      await c.query(`GRANT CONNECT ON DATABASE ${LATIN1} TO klairr_reader`)
+    })
+    await asSuperuser(major, LATIN1, (c) =>
+      c.query(
+        `CREATE TABLE t ("é" int, id int); GRANT SELECT ON t TO klairr_reader; GRANT USAGE ON SCHEMA public TO klairr_reader`,
+      ),
+    )
   })
-  afterAll(() => asSuperuser(major, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${DATABASE}`)))
+  afterAll(() =>
+    asSuperuser(major, 'postgres', async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${DATABASE}`)
+      await c.query(`DROP DATABASE IF EXISTS ${LATIN1}`)
+    }),
+  )
 
-  const runAsReader = async (sql: string) => {
+  const runAsReader = async (sql: string, database = DATABASE) => {
     const verdict = validateSql(sql, { maxRows: 10 })
     if (!verdict.allowed) return { guard: verdict.rule }
-    const s = await session(major, { database: DATABASE })
+    const s = await session(major, { database })
     try {
       return await run(s, verdict.sql, { precheck: verdict.precheck ?? undefined })
     } finally {
@@ -92,6 +110,19 @@ describe.each(SUPPORTED_MAJORS)('the catalog precheck on PostgreSQL %i', (major)
       rule: 'sensitive_catalog',
       message: expect.stringContaining('pg_authid'),
     })
+  })
+
+  it('runs a query naming something non-ASCII only on a UTF-8 database', async () => {
+    // A LATIN1 database cuts names at 63 of its own bytes and folds its own upper case: the guard's
+    // UTF-8 names could name something else there.
+    expect(await runAsReader('SELECT "é" FROM t', LATIN1)).toMatchObject({
+      ok: false,
+      rule: 'invalid_text',
+      message: expect.stringContaining('LATIN1'),
+    })
+    expect(await runAsReader('SELECT id FROM t', LATIN1)).toMatchObject({ ok: true })
+    expect(await runAsReader("SELECT 'é' AS e, id FROM t", LATIN1)).toMatchObject({ ok: true })
+    expect(await runAsReader('SELECT a AS "é" FROM t')).toMatchObject({ ok: true })
   })
 
   it.each([

@@ -5,7 +5,7 @@ import { bounded, CancelledError } from '../time.js'
 import { sendCancelRequest } from './cancel-request.js'
 import { BUILTIN_TYPE_NAMES } from './type-names.js'
 import { ReadOnlyBatch, type ResultField } from './read-only-batch.js'
-import { precheckRefusal, type Precheck } from './precheck.js'
+import { precheckRefusal, type Precheck, type PrecheckRule } from './precheck.js'
 import { describeTrip, formatBytes, gateOf, WireGateError, type GateTrip } from '../connection/wire-gate.js'
 
 export interface ExecuteOptions {
@@ -73,7 +73,7 @@ export type QueryOutcome =
       ok: false
       /** The precheck refused the statement before it ran. */
       reason: 'refused'
-      rule: 'function_not_allowed' | 'sensitive_catalog'
+      rule: PrecheckRule
       message: string
       sqlstate: string | null
       timings: { totalMs: number }
@@ -125,6 +125,19 @@ export async function executeQuery(
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10
   const bound = opts.timeouts.query
   const discard = () => destroyClient(client)
+  // The guard read the text as UTF-8; node-postgres asks for UTF8 at startup, and the server says what
+  // it chose. Anything else would lex the same bytes differently (a multibyte character swallowing a quote).
+  const encoding = session.parameters.client_encoding
+  if (encoding !== undefined && encoding.toUpperCase() !== 'UTF8') {
+    return {
+      ok: false,
+      reason: 'refused',
+      rule: 'invalid_text',
+      message: `refused: the session's client encoding is ${encoding}, not UTF8, so the server would not read the text the guard judged`,
+      sqlstate: null,
+      timings: { totalMs: elapsed() },
+    }
+  }
   let cancelSent = false
   const cancelOnServer = () => {
     if (cancelSent) return
@@ -298,10 +311,11 @@ function guardRefusal(e: unknown): Omit<Extract<QueryOutcome, { reason: 'refused
     ok: false,
     reason: 'refused',
     rule: refusal.rule,
-    message:
-      refusal.rule === 'sensitive_catalog'
-        ? `holds secrets or the server's configuration: ${refusal.what}`
-        : `not on the allow-list: ${refusal.what}. Allow a function by name (schema.name) if you trust it`,
+    message: {
+      sensitive_catalog: `holds secrets or the server's configuration: ${refusal.what}`,
+      invalid_text: `refused: ${refusal.what}`,
+      function_not_allowed: `not on the allow-list: ${refusal.what}. Allow a function by name (schema.name) if you trust it`,
+    }[refusal.rule],
     sqlstate: typeof err?.code === 'string' ? err.code : null,
   }
 }

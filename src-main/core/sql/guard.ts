@@ -133,18 +133,23 @@ const MAX_IDENTIFIER_BYTES = 63
 const QUOTES: Record<string, number> = { IDENT: 2, UIDENT: 4 }
 
 /**
- * What the scanner says about the text: did the parser read every byte (its input is a NUL-terminated
+ * What the scanner says about the text (and whether a name holds a non-ASCII character, which the
+ * precheck confirms the database reads as UTF-8 does): did the parser read every byte (its input is a NUL-terminated
  * copy; the last token, comments included, must end where the text's last non-whitespace byte does),
  * and is there an identifier PostgreSQL would cut? The server cuts names at 63 bytes of the database's
  * encoding and the parser at 63 bytes of UTF-8, so in a LATIN1 database the two would name different
  * objects; such a name is refused rather than guessed.
  */
-function scanProblem(text: string, bytes: Buffer): { message: string; location: number | null } | null {
+function scanText(
+  text: string,
+  bytes: Buffer,
+): { problem: { message: string; location: number | null } } | { problem: null; nonAsciiNames: boolean } {
   const tokens = loadedParser().scanSync(text).tokens
   const last = tokens[tokens.length - 1]
   if ((last?.end ?? 0) !== meaningfulBytes(bytes)) {
-    return { message: 'the parser did not read the whole text: refused', location: null }
+    return { problem: { message: 'the parser did not read the whole text: refused', location: null } }
   }
+  let nonAsciiNames = false
   for (const token of tokens) {
     const name = token.tokenType === 259 ? 'UIDENT' : token.tokenName
     const quotes = QUOTES[name]
@@ -152,12 +157,16 @@ function scanProblem(text: string, bytes: Buffer): { message: string; location: 
     const quoted = token.text.endsWith('"') ? quotes : 0
     if (token.end - token.start - quoted > MAX_IDENTIFIER_BYTES) {
       return {
-        message: `an identifier longer than ${MAX_IDENTIFIER_BYTES} bytes: PostgreSQL would cut it, and the guard cannot tell what the cut name would reach`,
-        location: charIndex(bytes, token.start),
+        problem: {
+          message: `an identifier longer than ${MAX_IDENTIFIER_BYTES} bytes: PostgreSQL would cut it, and the guard cannot tell what the cut name would reach`,
+          location: charIndex(bytes, token.start),
+        },
       }
     }
+    // Bytes, not characters: a token's UTF-8 holds a byte over 0x7F exactly when it has a non-ASCII character.
+    if (!nonAsciiNames) nonAsciiNames = bytes.subarray(token.start, token.end).some((b) => b > 0x7f)
   }
-  return null
+  return { problem: null, nonAsciiNames }
 }
 
 /**
@@ -192,8 +201,8 @@ export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAUL
       charIndex(bytes, stmts[1]?.stmt_location ?? 0),
     )
   }
-  const scanned = scanProblem(text, bytes)
-  if (scanned) return reject('invalid_text', scanned.message, scanned.location)
+  const scanned = scanText(text, bytes)
+  if (scanned.problem) return reject('invalid_text', scanned.problem.message, scanned.problem.location)
   const only = stmts[0]!
   const [type, body] = Object.entries(only.stmt ?? {})[0] ?? ['', {}]
   const start = only.stmt_location ?? 0
@@ -209,7 +218,7 @@ export function validateSql(text: string, opts: GuardOptions = { maxRows: DEFAUL
     const v = sites.structural
     return reject(STRUCTURAL[v.kind], structuralMessage(v), charIndex(bytes, v.location ?? start))
   }
-  const judged = judgeCallSites(sites, opts.allowFunctions ?? [])
+  const judged = judgeCallSites(sites, opts.allowFunctions ?? [], scanned.nonAsciiNames)
   if (!judged.ok) return reject(judged.rule, judged.message, charIndex(bytes, judged.location ?? start))
   return {
     allowed: true,

@@ -53,7 +53,11 @@ const builtin = (name: string) => (name === name.toLowerCase() ? builtinFunction
  * decides is refused or passed here; what it cannot decide (a name that reaches no built-in, which a
  * user's function could answer to) goes to the precheck, which the server's catalog settles.
  */
-export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction[]): Judgement {
+export function judgeCallSites(
+  sites: CallSites,
+  allow: readonly AllowedFunction[],
+  nonAsciiNames = false,
+): Judgement {
   const adminAllows = (schema: string | null, name: string) =>
     allow.some((f) => f.name === name && (schema === null || f.schema === schema))
 
@@ -161,6 +165,7 @@ export function judgeCallSites(sites: CallSites, allow: readonly AllowedFunction
       admin: allow.map((f) => [f.schema, f.name]),
       unsafeBuiltins: UNSAFE_BUILTINS,
       safeVolatileBuiltins: SAFE_VOLATILE_BUILTINS,
+      nonAsciiNames,
     }),
   }
 }

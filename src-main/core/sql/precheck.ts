@@ -47,6 +47,12 @@ export interface PrecheckNames {
   unsafeBuiltins: readonly string[]
   /** Built-in names that are volatile but allowed: allowed in a stored expression. */
   safeVolatileBuiltins: readonly string[]
+  /**
+   * The text names something with a non-ASCII character. The parser cuts names at 63 bytes of UTF-8
+   * and folds only ASCII letters; a database in another encoding cuts at 63 of its own bytes and may
+   * fold more, so the names would differ: such a query runs only on a UTF-8 database.
+   */
+  nonAsciiNames: boolean
 }
 
 /**
@@ -260,13 +266,18 @@ const TAIL = `bad AS (
     -- a function the admin allowed by name
     OR EXISTS (SELECT 1 FROM pairs x WHERE x.k ${EQ} 'a' AND x.nsp ${EQ} n.nspname AND x.name ${EQ} p.proname)
   )
+),
+name_encoding(what) AS (
+  SELECT 'a name with a non-ASCII character, in a ' ${CAT} pg_catalog.getdatabaseencoding()
+    ${CAT} ' database (PostgreSQL cuts and folds such names unlike UTF-8)'
+  FROM a WHERE (a.j ${FIELD} 'x') ${EQ} 'true' AND pg_catalog.getdatabaseencoding() ${NE} 'UTF8'::pg_catalog.name
 )
 SELECT CASE WHEN s.bad IS NULL THEN 0
-  ELSE ('${PRECHECK_MARKER}' ${CAT} CASE WHEN s.secret THEN 'sensitive_catalog' ELSE 'function_not_allowed' END
-    ${CAT} ': ' ${CAT} s.bad)::pg_catalog.int4 END AS klairr_precheck
+  ELSE ('${PRECHECK_MARKER}' ${CAT} s.rule ${CAT} ': ' ${CAT} s.bad)::pg_catalog.int4 END AS klairr_precheck
 FROM (
-  SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad, pg_catalog.bool_or(secret) AS secret
-  FROM (SELECT what, false AS secret FROM bad UNION ALL SELECT what, true FROM secret) w
+  SELECT pg_catalog.string_agg(DISTINCT what, ', ') AS bad,
+    CASE pg_catalog.max(rank) WHEN 3 THEN 'invalid_text' WHEN 2 THEN 'sensitive_catalog' ELSE 'function_not_allowed' END AS rule
+  FROM (SELECT what, 1 AS rank FROM bad UNION ALL SELECT what, 2 FROM secret UNION ALL SELECT what, 3 FROM name_encoding) w
 ) s`
 
 /** The precheck for these names: one statement and its one parameter, or null when nothing needs the catalog. */
@@ -275,7 +286,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
   if (n.functions.length || n.qualifiedFunctions.length) branches.push(BY_NAME)
   const types = n.types.length > 0 || n.relations.length > 0
   if (types) branches.push(STORED)
-  if (!branches.length && !n.operators.length) return null
+  if (!branches.length && !n.operators.length && !n.nonAsciiNames) return null
   // Always: a built-in SQL function or view the query reaches may run any user's operator.
   branches.push(OPERATORS)
   const text = `${HEAD}${types ? TYPES : NO_TYPES}calls(fn, via, strict) AS (\n${branches.join('  UNION ALL\n')}),\n${TAIL}`
@@ -290,6 +301,7 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
     a: n.admin,
     u: n.unsafeBuiltins,
     s: n.safeVolatileBuiltins,
+    x: n.nonAsciiNames,
   }
   return { text, values: [JSON.stringify(value)] }
 }
@@ -298,13 +310,14 @@ export function buildPrecheck(n: PrecheckNames): Precheck | null {
  * The precheck's refusal, from the error PostgreSQL raised (`invalid input syntax for type integer:
  * "klairr-guard: <rule>: <what>"`); null for any other error.
  */
-export function precheckRefusal(
-  message: string,
-): { rule: 'function_not_allowed' | 'sensitive_catalog'; what: string } | null {
+export function precheckRefusal(message: string): { rule: PrecheckRule; what: string } | null {
   const start = message.indexOf(PRECHECK_MARKER)
   if (start < 0) return null
   const end = message.lastIndexOf('"')
   const body = message.slice(start + PRECHECK_MARKER.length, end > start ? end : undefined)
-  const rule = body.startsWith('sensitive_catalog: ') ? 'sensitive_catalog' : 'function_not_allowed'
-  return { rule, what: body.replace(/^(sensitive_catalog|function_not_allowed): /, '') }
+  const rule = PRECHECK_RULES.find((r) => body.startsWith(`${r}: `)) ?? 'function_not_allowed'
+  return { rule, what: body.startsWith(`${rule}: `) ? body.slice(rule.length + 2) : body }
 }
+
+const PRECHECK_RULES = ['function_not_allowed', 'sensitive_catalog', 'invalid_text'] as const
+export type PrecheckRule = (typeof PRECHECK_RULES)[number]
