@@ -16,25 +16,14 @@ import { fileURLToPath } from 'node:url'
 import * as prettier from 'prettier'
 import { giveToServer, initCluster, startServer, type PgMajor } from '../tests/lab/server.js'
 import { decideBuiltin, factsOf, type NameFacts } from '../src-main/core/sql/builtin-policy.js'
-import { EXTENSION_FUNCTIONS } from '../src-main/core/sql/extension-functions.js'
+import {
+  EXTENSION_FUNCTIONS,
+  INSTALLABLE_CURATED_EXTENSIONS,
+} from '../src-main/core/sql/extension-functions.js'
 
 const MAJORS: PgMajor[] = [12, 13, 14, 15, 16, 17, 18]
-const EXTENSIONS = [
-  'pg_trgm',
-  'fuzzystrmatch',
-  'hstore',
-  'citext',
-  'cube',
-  'earthdistance',
-  'ltree',
-  'intarray',
-  'unaccent',
-  'uuid-ossp',
-  'pgcrypto',
-  'tablefunc',
-  'tsm_system_rows',
-  'tsm_system_time',
-]
+/** The curated extensions, and tablefunc, reviewed and left out. */
+const EXTENSIONS = [...INSTALLABLE_CURATED_EXTENSIONS, 'tablefunc']
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const OUT = join(root, 'src-main/core/sql/builtin-functions.generated.ts')

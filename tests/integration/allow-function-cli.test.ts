@@ -4,7 +4,7 @@ import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { ATTACK_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { runCli } from './cli-run.js'
-import { labArgs, portOf } from './helpers.js'
+import { labArgs, labForm, portOf } from './helpers.js'
 
 const verdict = (stdout: string) => JSON.parse(stdout) as { allowed: boolean; rule: string | null }
 
@@ -116,18 +116,7 @@ describe.each([12, 18])('a user function allowed by name, on PostgreSQL %i', (ma
     const t = testHandlers()
     const request = (allowFunctions: string[]) => ({
       jobId: `job-${Date.now()}-${major}-${allowFunctions.length}`,
-      connection: {
-        host: '127.0.0.1',
-        port: String(portOf(major)),
-        database: ATTACK_DATABASE,
-        schema: 'public',
-        username: 'klairr_reader',
-        password: LAB_PASSWORD,
-        sslMode: 'require',
-        sslRootCert: '',
-        privateNetwork: true,
-        allowWritableRole: false,
-      },
+      connection: labForm(major, { database: ATTACK_DATABASE }),
       sql: 'SELECT t.evil AS v FROM public.t t ORDER BY t.id LIMIT 2',
       maxRows: 10,
       allowFunctions,

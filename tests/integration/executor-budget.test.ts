@@ -11,7 +11,7 @@ import { startServe } from '../../src-main/serve/server.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { CLI } from './cli-run.js'
-import { labArgs, portOf } from './helpers.js'
+import { labArgs, labForm, portOf } from './helpers.js'
 import { isDiscarded, run, session } from './sql-helpers.js'
 import { superuserClient } from './superuser.js'
 
@@ -161,18 +161,8 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
       expect(r.maxRssMiB - small.maxRssMiB).toBeLessThan((BUDGET + ALLOWANCE) / MiB)
   })
 
-  const form = () => ({
-    host: '127.0.0.1',
-    port: String(portOf(major)),
-    database: LAB_DATABASE,
-    schema: 'public',
-    username: 'klairr_reader',
-    password: LAB_PASSWORD,
-    sslMode: 'require',
-    sslRootCert: '',
-    privateNetwork: true,
-    allowWritableRole: false,
-  })
+  const form = () => labForm(major)
+
   let n = 0
   const jobId = () => `budget-${major}-${Date.now()}-${n++}`
 

@@ -13,9 +13,9 @@ import { parseExport } from '../../src-main/core/export/validate-export.js'
 import type { RunChecksResponse } from '../../src-main/contract/index.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { testHandlers } from '../support/test-handlers.js'
-import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
-import { labArgs, portOf } from './helpers.js'
+import { labArgs, labForm, portOf } from './helpers.js'
 
 const conn = (username: string, port = portOf(18)) => [...labArgs(port), '--username', username]
 function memoryStore(): KeyValueStore {
@@ -111,18 +111,7 @@ describe('klairr-companion export and import', () => {
     const t = testHandlers()
     const run = await dispatch(t.handlers, 'runChecks', {
       jobId: `job-${Date.now()}-export`,
-      connection: {
-        host: '127.0.0.1',
-        port: String(portOf(18)),
-        database: LAB_DATABASE,
-        schema: 'public',
-        username: 'klairr_reader',
-        password: LAB_PASSWORD,
-        sslMode: 'require',
-        sslRootCert: '',
-        privateNetwork: true,
-        allowWritableRole: false,
-      },
+      connection: labForm(18),
     })
     if (!run.ok) throw new Error(run.error.message)
     const { runId, report } = run.value as RunChecksResponse

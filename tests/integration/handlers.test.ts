@@ -3,22 +3,10 @@ import type { RunChecksResponse } from '../../src-main/contract/index.js'
 import { VAULT_SERVICE } from '../../src-main/handlers/create-handlers.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { testHandlers } from '../support/test-handlers.js'
-import { lab, portOf } from './helpers.js'
-import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { lab, labForm, portOf } from './helpers.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
 
-const form = (over: Record<string, unknown> = {}) => ({
-  host: '127.0.0.1',
-  port: String(portOf(18)),
-  database: LAB_DATABASE,
-  schema: 'public',
-  username: 'klairr_reader',
-  password: LAB_PASSWORD,
-  sslMode: 'require',
-  sslRootCert: '',
-  privateNetwork: true,
-  allowWritableRole: false,
-  ...over,
-})
+const form = (over: Record<string, unknown> = {}) => labForm(18, over)
 
 let n = 0
 const jobId = () => `job-${Date.now()}-${n++}`

@@ -29,6 +29,23 @@ export function labSettings(major: number, variant: Variant, over: SettingsInput
   )
 }
 
+/** The desktop app's connection form, filled in for the lab's main server as the guide's role. */
+export function labForm(major = 18, over: Record<string, unknown> = {}) {
+  return {
+    host: '127.0.0.1',
+    port: String(portOf(major)),
+    database: LAB_DATABASE,
+    schema: 'public',
+    username: 'klairr_reader',
+    password: LAB_PASSWORD,
+    sslMode: 'require',
+    sslRootCert: '',
+    privateNetwork: true,
+    allowWritableRole: false,
+    ...over,
+  }
+}
+
 /** Short bounds so failure cases finish quickly; the defaults are tested on their own. */
 export const FAST: Partial<Timeouts> = { dns: 2000, tcp: 2000, startup: 1500, query: 5000, lock: 500 }
 

@@ -1,3 +1,4 @@
+import { INSTALLABLE_CURATED_EXTENSIONS } from '../../src-main/core/sql/extension-functions.js'
 import type { PgMajor } from './server.js'
 import { tpchSeedSql } from './tpch-seed.js'
 
@@ -14,21 +15,7 @@ export const LAB_DATABASE = 'analytics'
 export const ATTACK_DATABASE = 'attacks'
 
 /** The curated extensions whose read-only functions the guard allows: installed in `analytics`. */
-export const CURATED_EXTENSIONS = [
-  'pg_trgm',
-  'fuzzystrmatch',
-  'hstore',
-  'citext',
-  'cube',
-  'earthdistance',
-  'ltree',
-  'intarray',
-  'unaccent',
-  'uuid-ossp',
-  'pgcrypto',
-  'tsm_system_rows',
-  'tsm_system_time',
-]
+export const CURATED_EXTENSIONS = INSTALLABLE_CURATED_EXTENSIONS
 
 /** Extensions an attacker would reach for, by the first and last major that ships them (the lab's contrib). */
 export const ATTACK_EXTENSIONS: { name: string; since?: number; until?: number }[] = [

@@ -580,3 +580,11 @@ export const EXTENSION_FUNCTIONS: Readonly<Record<string, readonly string[]>> = 
     'vector_typmod_in',
   ],
 }
+
+/** Curated extensions that cannot be installed here, so their lists are checked by name only. */
+export const NAME_ONLY_EXTENSIONS: readonly string[] = ['postgis', 'vector']
+
+/** Curated extensions the embedded PostgreSQL packages ship: the lab installs them, the generator reads them. */
+export const INSTALLABLE_CURATED_EXTENSIONS: readonly string[] = Object.keys(EXTENSION_FUNCTIONS).filter(
+  (name) => !NAME_ONLY_EXTENSIONS.includes(name),
+)

@@ -146,31 +146,34 @@ secret(what) AS (
     AND p.oid ${EQ} m[1]::pg_catalog.oid AND p.oid ${LT} ${USER_OID}
     AND p.proname ${EQ} ANY (${textArray([...SENSITIVE_FUNCTIONS, ...SETTING_READERS])})
 ),
+-- Each lookup below is keyed on one relation or type (LATERAL), so it is an index probe: a catalog of
+-- 100,000 columns is never scanned.
 typ(t) AS (
   SELECT s.t FROM (
     SELECT y.oid AS t FROM pg_catalog.pg_type y JOIN pairs p ON p.k ${EQ} 't' AND p.name ${EQ} y.typname,
       pg_catalog.pg_namespace n WHERE ${reachable('y.typnamespace')}
-    UNION SELECT at.atttypid FROM pg_catalog.pg_attribute at
-    WHERE at.attrelid ${EQ} ANY (SELECT oid FROM rel) AND at.attnum OPERATOR(pg_catalog.>) 0
-    -- the types a user's view or a policy casts to or builds inside its definition
-    UNION SELECT m.t FROM pg_catalog.pg_rewrite r, LATERAL (${typeRefs('r.ev_action::pg_catalog.text')}) m(t)
-    WHERE r.ev_class ${EQ} ANY (SELECT oid FROM rel) AND r.ev_class ${GE} ${USER_OID}
-    UNION SELECT m.t FROM pg_catalog.pg_policy pol, LATERAL (${typeRefs('pol.polqual::pg_catalog.text')}) m(t)
-    WHERE pol.polrelid ${EQ} ANY (SELECT oid FROM rel)
+    UNION SELECT x.t FROM rel, LATERAL (
+      SELECT at.atttypid FROM pg_catalog.pg_attribute at
+      WHERE at.attrelid ${EQ} rel.oid AND at.attnum OPERATOR(pg_catalog.>) 0
+      -- the types a user's view or a policy casts to or builds inside its definition
+      UNION ALL SELECT m.t FROM pg_catalog.pg_rewrite r, LATERAL (${typeRefs('r.ev_action::pg_catalog.text')}) m(t)
+      WHERE r.ev_class ${EQ} rel.oid AND rel.oid ${GE} ${USER_OID}
+      UNION ALL SELECT m.t FROM pg_catalog.pg_policy pol, LATERAL (${typeRefs('pol.polqual::pg_catalog.text')}) m(t)
+      WHERE pol.polrelid ${EQ} rel.oid
+    ) x(t)
   ) s WHERE s.t ${GE} ${USER_OID}
   UNION
   -- with their element, base, field and range subtypes, a multirange's range, and the types a
   -- domain's CHECK casts to (another domain, a row type with domain fields)
-  SELECT u.t FROM typ JOIN pg_catalog.pg_type y ON y.oid ${EQ} typ.t,
-    LATERAL (
-      VALUES (y.typelem), (y.typbasetype)
+  SELECT u.t FROM typ, LATERAL (
+      SELECT v.t FROM pg_catalog.pg_type y, LATERAL (VALUES (y.typelem), (y.typbasetype)) v(t) WHERE y.oid ${EQ} typ.t
       UNION ALL SELECT m.t FROM pg_catalog.pg_constraint c, LATERAL (${typeRefs('c.conbin::pg_catalog.text')}) m(t)
-        WHERE c.contypid ${EQ} y.oid AND c.conbin IS NOT NULL
-      UNION ALL SELECT at.atttypid FROM pg_catalog.pg_attribute at
-        WHERE at.attrelid ${EQ} y.typrelid AND at.attnum OPERATOR(pg_catalog.>) 0
-      UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid ${EQ} y.oid
+        WHERE c.contypid ${EQ} typ.t AND c.conbin IS NOT NULL
+      UNION ALL SELECT at.atttypid FROM pg_catalog.pg_type y JOIN pg_catalog.pg_attribute at ON at.attrelid ${EQ} y.typrelid
+        WHERE y.oid ${EQ} typ.t AND at.attnum OPERATOR(pg_catalog.>) 0
+      UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid ${EQ} typ.t
       UNION ALL SELECT d.refobjid FROM pg_catalog.pg_depend d
-        WHERE d.classid ${EQ} ${regclass('pg_type')} AND d.objid ${EQ} y.oid
+        WHERE d.classid ${EQ} ${regclass('pg_type')} AND d.objid ${EQ} typ.t
           AND d.refclassid ${EQ} ${regclass('pg_type')} AND d.deptype ${EQ} 'i'
     ) u(t)
   WHERE u.t ${GE} ${USER_OID}
