@@ -1,5 +1,7 @@
 import type { AppEvent, DesktopApi, Result } from '../src-main/contract/index.js'
 import { apiMethods } from '../src-main/contract/methods.js'
+import { streamEvents } from './lib/event-stream.js'
+import { openSession, SESSION_HEADER, tradeNewLinks, type Session } from './lib/serve-session.js'
 
 declare global {
   interface Window {
@@ -7,18 +9,23 @@ declare global {
   }
 }
 
-/** The same API over `klairr-companion serve`: POST /api/invoke, events from /api/events. */
-function httpApi(): DesktopApi {
+/**
+ * The same API over `klairr-companion serve`: POST /api/invoke, events from /api/events, each with this
+ * tab's session secret in a header (see lib/serve-session.ts); no cookie is sent or needed.
+ */
+function httpApi(session: Promise<Session>): DesktopApi {
   const listeners = new Set<(event: AppEvent) => void>()
-  let source: EventSource | null = null
+  let streaming = false
   const invoke = async (method: string, payload: unknown): Promise<Result<unknown>> => {
+    const s = await session
+    if (!s.ok) return { ok: false, error: { code: 'forbidden', message: s.message } }
     let response: Response
     try {
       response = await fetch('/api/invoke', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', [SESSION_HEADER]: s.secret },
         body: JSON.stringify({ method, payload }),
-        credentials: 'same-origin',
+        credentials: 'omit',
       })
     } catch {
       return {
@@ -40,18 +47,28 @@ function httpApi(): DesktopApi {
     ...apiMethods(invoke),
     onEvent(listener) {
       listeners.add(listener)
-      source ??= new EventSource('/api/events')
-      source.onmessage = (message) => {
-        const event = JSON.parse(message.data as string) as AppEvent
-        for (const l of listeners) l(event)
+      if (!streaming) {
+        streaming = true
+        void session.then(
+          (s) =>
+            s.ok &&
+            streamEvents('/api/events', { [SESSION_HEADER]: s.secret }, (data) => {
+              const event = JSON.parse(data) as AppEvent
+              for (const l of listeners) l(event)
+            }),
+        )
       }
       return () => void listeners.delete(listener)
     },
   }
 }
 
+/** In a browser, this tab's session with serve, traded as the page loads; null in the desktop app. */
+export const bridgeSession: Promise<Session> | null = window.klairr ? null : openSession()
+if (bridgeSession) tradeNewLinks()
+
 /** The preload's API in the desktop app; the HTTP bridge in a browser. */
-export const api: DesktopApi = window.klairr ?? httpApi()
+export const api: DesktopApi = window.klairr ?? httpApi(bridgeSession!)
 
 /** A job id for a run or query, so its events and its cancel can be matched. */
 export const newJobId = (): string => crypto.randomUUID()

@@ -17,8 +17,11 @@ checks, guard and export as the app. For a jump host without a desktop: forward
 the port over SSH (ssh -L 7000:127.0.0.1:7000 jump-host) and open the printed
 URL on your machine.
 
-It listens on 127.0.0.1 only. The URL holds a random token; requests without
-it, from another host name or another site's page are refused.
+It listens on 127.0.0.1 only. The URL holds a one-time token (after the #,
+never sent over the network): the first tab that opens it gets this server's
+only session, kept in that tab, and the URL is then dead. No cookie is set.
+Requests without the session, from another host name or another site's page
+are refused. To start over in a new tab, stop serve and start it again.
 
 Options:
   --port N          the port (default 0: any free port)
@@ -106,7 +109,7 @@ export async function serveCommand(io: Io): Promise<number> {
     throw e
   }
   io.stdout.write(
-    `Klairr Companion is running. Open this URL in a browser on this machine:\n\n  ${running.url}\n\nSaved connectors: ${store.path}\nPress Ctrl-C to stop.\n`,
+    `Klairr Companion is running. Open this URL in a browser on this machine (it works once, in one tab):\n\n  ${running.url}\n\nSaved connectors: ${store.path}\nPress Ctrl-C to stop.\n`,
   )
   await new Promise<void>((done) => {
     process.once('SIGINT', done)

@@ -22,18 +22,10 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
   return allowedHosts(port).some((h) => origin.toLowerCase() === `http://${h}`)
 }
 
-export function sameToken(given: string | undefined, token: string): boolean {
-  if (!given) return false
+/** Constant-time comparison of a secret the client sent with the one the server holds. */
+export function sameToken(given: string | undefined, token: string | null): boolean {
+  if (!given || !token) return false
   const a = Buffer.from(given)
   const b = Buffer.from(token)
   return a.length === b.length && timingSafeEqual(a, b)
-}
-
-/** The value of one cookie from a Cookie header. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
 }

@@ -36,8 +36,10 @@ beforeAll(async () => {
       )
   })
   await page.goto(serve.url)
-  // The token went into a cookie and out of the address bar.
+  // The link's one-time token left the address bar, and the tab traded it for its session.
   expect(page.url()).toBe(`${serve.origin}/`)
+  await expect(page.getByRole('navigation', { name: 'Steps' })).toBeVisible()
+  expect(await context.cookies()).toEqual([])
 }, 60_000)
 
 afterAll(async () => {
@@ -234,12 +236,21 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await app.expectAccessible('test (audit)')
   })
 
-  it('follows the system’s dark preference on a first visit', async () => {
+  it('follows the system’s dark preference on a first visit (where the used link gets no session)', async () => {
     const dark = await browser.newContext({ colorScheme: 'dark' })
     const fresh = await dark.newPage()
     await fresh.goto(serve.url)
     await expect(fresh.locator('html')).toHaveAttribute('data-theme', 'dark')
+    await expect(fresh.getByTestId('no-session')).toContainText('this link was already used')
     await dark.close()
+  })
+
+  it('keeps its session through a reload (the tab’s sessionStorage), with no cookie', async () => {
+    await page.reload()
+    await expect(page.getByRole('navigation', { name: 'Steps' })).toBeVisible()
+    await expect(page.getByTestId('no-session')).toHaveCount(0)
+    await expect(page.locator('.connectors')).toContainText('Lab analytics')
+    expect(await context.cookies()).toEqual([])
   })
 
   it('no password in any answer the page received, the page, the server’s output or its files', async () => {

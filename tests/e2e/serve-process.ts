@@ -32,7 +32,7 @@ export async function startServeProcess(extraArgs: string[] = []): Promise<Serve
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 15_000)
     const look = () => {
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)
+      const m = /http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve(m[0])
