@@ -1,9 +1,11 @@
+import type { KeyObject } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { InputError } from '../core/connection/conninfo.js'
 import { runChecks } from '../core/checks/run.js'
 import { buildExport, ExportRefused } from '../core/export/export-document.js'
-import { SealError, sealSecret } from '../core/export/seal.js'
+import { bindingOf, parseRecipient, SealError, sealSecret } from '../core/export/seal.js'
+import { printable } from '../core/printable.js'
 import { parseExport } from '../core/export/validate-export.js'
 import { redactText } from '../core/redact.js'
 import {
@@ -32,7 +34,9 @@ unless --seal-to seals it to the recipient's public key.
 
 Options:
   --out FILE                where to write the file ("-" for standard output)
-  --seal-to PUBLIC_KEY.pem  seal the password to this RSA (≥ 2048) or X25519 key
+  --seal-to PUBLIC_KEY.pem  seal the password to this RSA (≥ 2048 bits, e = 65537)
+                            or X25519 public key, bound to this connector
+                            and its pinned certificate (seal format v2)
 ${ALLOW_FUNCTION_HELP}
                             (recorded in the file for Klairr's guard)
 ${CONNECTION_HELP}
@@ -66,12 +70,21 @@ export async function exportCommand(io: Io): Promise<number> {
       return 0
     }
     if (!values.out) throw new UsageError('--out FILE is required ("-" for standard output)')
-    let recipient: string | null = null
+    let recipient: KeyObject | null = null
     if (values['seal-to'] !== undefined) {
+      let pem: string
       try {
-        recipient = readFileSync(values['seal-to'], 'utf8')
+        pem = readFileSync(values['seal-to'], 'utf8')
       } catch {
-        throw new UsageError(`cannot read the public key file ${values['seal-to']}`)
+        throw new UsageError(`cannot read the public key file ${printable(values['seal-to'])}`)
+      }
+      // Checked before the tests run: a private key, a weak RSA key or another kind is refused now.
+      try {
+        recipient = parseRecipient(pem)
+      } catch (e) {
+        if (e instanceof SealError)
+          throw new UsageError(`--seal-to ${printable(values['seal-to'])}: ${e.message}`)
+        throw e
       }
     }
     parsed = {
@@ -104,14 +117,14 @@ export async function exportCommand(io: Io): Promise<number> {
   if (report.cancelled) return 130
   let text: string
   try {
-    const secret = recipient ? sealSecret(settings.password!, recipient) : undefined
     const doc = buildExport(settings, report, {
       tool: `klairr-companion/${__APP_VERSION__}`,
       now: new Date(),
       acknowledgedBy: userInfo().username,
-      secret,
       allowFunctions,
     })
+    // Sealed last, to the connector as the file states it and the certificate it pins (format v2).
+    if (recipient) doc.secret = sealSecret(settings.password!, recipient, bindingOf(doc))
     text = redactText(JSON.stringify(doc, null, 2), secrets) + '\n'
   } catch (e) {
     if (e instanceof ExportRefused) {
@@ -129,9 +142,17 @@ export async function exportCommand(io: Io): Promise<number> {
     }
     throw e
   }
-  // The file must be what the published schema says, or it is not written: a bug, not a user error.
+  // The file must be what the published schema says (lengths and patterns included), or it is not written.
   const check = await parseExport(text)
-  if (!check.ok) throw new Error(`the export does not match its own schema: ${check.errors.join('; ')}`)
+  if (!check.ok) {
+    io.stderr.write(
+      redactText(
+        `klairr-companion export: the connector cannot be written as the published schema allows: ${check.errors.join('; ')}\n`,
+        secrets,
+      ),
+    )
+    return 2
+  }
   if (out === '-') io.stdout.write(text)
   else {
     writeFileSync(out, text, { mode: recipient ? 0o600 : 0o644 })

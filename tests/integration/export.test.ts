@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openSecret } from '../../src-main/core/export/seal.js'
+import { bindingOf, openSecret } from '../../src-main/core/export/seal.js'
+import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import {
   ConnectorRecords,
   recordFromExport,
@@ -192,8 +193,182 @@ describe('klairr-companion export and import', () => {
     expect(r.code).toBe(0)
     expect(statSync(out).mode & 0o777).toBe(0o600)
     const doc = JSON.parse(readFileSync(out, 'utf8'))
-    expect(openSecret(doc.secret, recipient.privateKey)).toBe(LAB_PASSWORD)
-    expect(() => openSecret(doc.secret, stranger.privateKey)).toThrow()
+    expect(doc.secret.format).toBe('klairr.sealed-secret/v2')
+    expect(openSecret(doc.secret, recipient.privateKey, bindingOf(doc))).toEqual({
+      secret: LAB_PASSWORD,
+      warning: null,
+    })
+    expect(() => openSecret(doc.secret, stranger.privateKey, bindingOf(doc))).toThrow()
+    // Bound to this connector: the same secret in a file naming another port, or pinning another
+    // certificate, does not open.
+    for (const change of [
+      (d: typeof doc) => (d.connector.port += 1),
+      (d: typeof doc) =>
+        (d.verification.tls.certificateSha256 = Array.from({ length: 32 }, () => '00').join(':')),
+    ]) {
+      const moved = JSON.parse(JSON.stringify(doc))
+      change(moved)
+      expect(() => openSecret(doc.secret, recipient.privateKey, bindingOf(moved))).toThrow(
+        /another connector/,
+      )
+    }
+    const shown = await runCli(['import', out])
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toContain(
+      'password: sealed (RSA-OAEP-256+A256GCM, format v2, bound to this connector)',
+    )
+    expect(shown.stderr).toBe('')
+  })
+
+  it('--seal-to refuses a private key, a weak RSA key and e = 3 in one line, before any test runs', async () => {
+    const dir = workdir()
+    const out = join(dir, 'connector.json')
+    const write = (name: string, text: string | Buffer) => {
+      writeFileSync(join(dir, name), text)
+      return join(dir, name)
+    }
+    const cases: [string, RegExp][] = [
+      [
+        write(
+          'private.pem',
+          generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+            type: 'pkcs8',
+            format: 'pem',
+          }),
+        ),
+        /is a private key/,
+      ],
+      [
+        write(
+          'weak.pem',
+          generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+            type: 'spki',
+            format: 'pem',
+          }),
+        ),
+        /at least 2048 bits \(it has 1024\)/,
+      ],
+      [
+        write(
+          'e3.pem',
+          generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({
+            type: 'spki',
+            format: 'pem',
+          }),
+        ),
+        /public exponent 65537 \(it has 3\)/,
+      ],
+    ]
+    for (const [key, message] of cases) {
+      const r = await runCli(
+        ['export', ...conn('klairr_reader'), '--out', out, '--seal-to', key, '--password-stdin'],
+        {
+          stdin: LAB_PASSWORD,
+        },
+      )
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(
+        new RegExp(`^klairr-companion export: --seal-to [^\\n]*: [^\\n]*${message.source}[^\\n]*\\n$`),
+      )
+      expect(existsSync(out)).toBe(false)
+    }
+  })
+
+  it('import: a v1 sealed secret is read with a warning', async () => {
+    const dir = workdir()
+    const recipient = keyPair(dir, 'klairr')
+    const out = join(dir, 'connector.json')
+    await runCli(
+      ['export', ...conn('klairr_reader'), '--out', out, '--seal-to', recipient.pub, '--password-stdin'],
+      {
+        stdin: LAB_PASSWORD,
+      },
+    )
+    const doc = JSON.parse(readFileSync(out, 'utf8'))
+    delete doc.secret.format
+    writeFileSync(out, JSON.stringify(doc))
+    const r = await runCli(['import', out])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('format v1)')
+    expect(r.stderr).toMatch(
+      /^klairr-companion import: warning: the password was sealed in format v1[^\n]*\n$/,
+    )
+  })
+
+  it('import treats the file as hostile: escapes in every string field never reach stdout raw; oversized fields and files are one line, exit 2', async () => {
+    const dir = workdir()
+    const out = join(dir, 'connector.json')
+    await runCli(['export', ...conn('klairr_reader'), '--out', out, '--password-stdin'], {
+      stdin: LAB_PASSWORD,
+    })
+    const exported = JSON.parse(readFileSync(out, 'utf8'))
+    const unsafe = new RegExp(UNSAFE_CHARACTERS.source, 'u')
+    const paths: (string | number)[][] = []
+    const walk = (v: unknown, path: (string | number)[]) => {
+      if (typeof v === 'string') paths.push(path)
+      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]))
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k])
+    }
+    walk(exported, [])
+    expect(paths.map((p) => p.join('/'))).toEqual(
+      expect.arrayContaining(['connector/host', 'connector/username', 'verification/server/versionString']),
+    )
+    // Every field gets one of the payloads in turn (the unit tests give every field every payload);
+    // the fields import prints get all four.
+    const payloads = ['\u001b[2J\u001b[1;1H', '\r', '\n', '\u202e']
+    const printed = [
+      'connector/host',
+      'connector/username',
+      'connector/database',
+      'verification/server/versionString',
+    ]
+    const runs = paths.flatMap((path, i) =>
+      printed.includes(path.join('/'))
+        ? payloads.map((payload) => ({ path, payload }))
+        : [{ path, payload: payloads[i % payloads.length]! }],
+    )
+    for (const { path, payload } of runs) {
+      const doc = JSON.parse(JSON.stringify(exported))
+      let at = doc
+      for (const p of path.slice(0, -1)) at = at[p]
+      at[path[path.length - 1]!] = `${at[path[path.length - 1]!]}${payload}forged`
+      const file = join(dir, 'hostile.json')
+      writeFileSync(file, JSON.stringify(doc))
+      const r = await runCli(['import', file])
+      expect([0, 2]).toContain(r.code)
+      for (const text of [r.stdout, r.stderr]) {
+        expect(text === '' || text.endsWith('\n')).toBe(true)
+        for (const line of text.slice(0, -1).split('\n'))
+          expect(unsafe.test(line), JSON.stringify(line)).toBe(false)
+        expect(text).not.toContain(`${payload}forged`)
+      }
+      if (r.code === 2)
+        for (const line of r.stderr.trim().split('\n')) expect(line).toMatch(/^klairr-companion import: /)
+    }
+    const named = { ...exported, connector: { ...exported.connector, username: 'ana\u001b[2Jx' } }
+    writeFileSync(join(dir, 'named.json'), JSON.stringify(named))
+    const refused = await runCli(['import', join(dir, 'named.json')])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toBe(
+      `klairr-companion import: ${join(dir, 'named.json')}: /connector/username: control character U+001B\n`,
+    )
+
+    const long = { ...exported, connector: { ...exported.connector, username: 'a'.repeat(64) } }
+    writeFileSync(join(dir, 'long.json'), JSON.stringify(long))
+    const longField = await runCli(['import', join(dir, 'long.json')])
+    expect(longField.code).toBe(2)
+    expect(longField.stderr).toBe(
+      `klairr-companion import: ${join(dir, 'long.json')}: /connector/username: must NOT have more than 63 characters\n`,
+    )
+
+    writeFileSync(join(dir, 'big.json'), JSON.stringify({ ...exported, pad: 'x'.repeat(70_000) }))
+    const big = await runCli(['import', join(dir, 'big.json')])
+    expect(big.code).toBe(2)
+    expect(big.stdout).toBe('')
+    expect(big.stderr).toMatch(
+      /^klairr-companion import: [^\n]*big\.json: \d+ bytes or more, larger than 65536 [^\n]*\n$/,
+    )
   })
 
   it('import re-checks and refuses a pinned certificate the server no longer presents', async () => {

@@ -1,6 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { parseExport } from '../../src-main/core/export/validate-export.js'
+import { importCommand } from '../../src-main/cli/import-command.js'
+import type { Io } from '../../src-main/cli/io.js'
+import { bindingOf, openSecret, sealSecret } from '../../src-main/core/export/seal.js'
+import { EXPORT_MAX_BYTES, parseExport } from '../../src-main/core/export/validate-export.js'
+import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
@@ -268,5 +277,347 @@ describe('import refuses every tampering, field by field, with a clear line', ()
       ok: false,
       errors: [expect.stringMatching(/^not JSON/)],
     })
+  })
+})
+
+const RECIPIENT = generateKeyPairSync('x25519')
+const RECIPIENT_PEM = RECIPIENT.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+
+/** A valid export with every optional part: acknowledgement, allowed functions, a v2 sealed secret, evidence. */
+function full(): Doc {
+  const d = valid()
+  d.connector.allowWritableRole = true
+  d.connector.writableRoleAcknowledgement = { by: 'ana', at: '2026-11-24T10:00:00.000Z' }
+  d.verification.checks[0].evidence = { note: 'evidence text', nested: { list: ['a', 'b'] } }
+  d.verification.checks[4].status = 'warn'
+  d.verification.checks[4].reason = 'writable_role'
+  d.verification.checks[4].troubleshooting = 'writable_role'
+  d.secret = sealSecret('pw', RECIPIENT_PEM, bindingOf(d as never))
+  return d
+}
+
+describe('sealed secrets in the file', () => {
+  it('a v2 secret (format, exact base64 lengths) passes, and opens for this document only', async () => {
+    const d = full()
+    expect(d.secret.format).toBe('klairr.sealed-secret/v2')
+    expect(await parseExport(JSON.stringify(d))).toMatchObject({ ok: true })
+    const key = RECIPIENT.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    expect(openSecret(d.secret, key, bindingOf(d as never)).secret).toBe('pw')
+    const moved = valid()
+    moved.connector.host = 'other.example.com'
+    expect(() => openSecret(d.secret, key, bindingOf(moved as never))).toThrow(/another connector/)
+  })
+
+  it('a v1 secret (no format) still passes the schema', async () => {
+    const d = full()
+    delete d.secret.format
+    expect(await parseExport(JSON.stringify(d))).toMatchObject({ ok: true })
+  })
+
+  it.each<[string, (s: Doc) => void, RegExp]>([
+    [
+      'a 4-byte tag',
+      (s) => (s.tag = Buffer.alloc(4).toString('base64')),
+      /\/secret\/tag: must match pattern \(base64 of 16 bytes\)/,
+    ],
+    ['a tag that is not base64', (s) => (s.tag = '!'.repeat(24)), /\/secret\/tag: must match pattern/],
+    [
+      'a 16-byte IV',
+      (s) => (s.iv = Buffer.alloc(16).toString('base64')),
+      /\/secret\/iv: must match pattern \(base64 of 12 bytes\)/,
+    ],
+    ['an IV that is not base64', (s) => (s.iv = 'not base64 at all'), /\/secret\/iv: must match pattern/],
+    [
+      'an ephemeral key that is not an X25519 SPKI',
+      (s) => (s.encryptedKey = Buffer.alloc(44).toString('base64')),
+      /\/secret\/encryptedKey: must match pattern/,
+    ],
+    [
+      'a v2 ciphertext that is not a multiple of 64 bytes',
+      (s) => (s.ciphertext = Buffer.alloc(10).toString('base64')),
+      /\/secret\/ciphertext: must match pattern/,
+    ],
+    [
+      'an unknown seal format',
+      (s) => (s.format = 'klairr.sealed-secret/v3'),
+      /\/secret\/format: must be "klairr.sealed-secret\/v2"/,
+    ],
+    [
+      'an oversized ciphertext',
+      (s) => (s.ciphertext = 'A'.repeat(4096)),
+      /\/secret\/ciphertext: must NOT have more than 1452 characters/,
+    ],
+  ])('refuses %s', async (_name, tamper, message) => {
+    const d = full()
+    tamper(d.secret)
+    const result = await parseExport(JSON.stringify(d))
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.errors.join('\n')).toMatch(message)
+  })
+})
+
+/** A command's process, in memory. */
+function fakeIo(argv: string[]) {
+  const out = { stdout: '', stderr: '' }
+  const sink = (key: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        out[key] += String(chunk)
+        done()
+      },
+    }) as unknown as NodeJS.WriteStream
+  const stdin = Readable.from([]) as unknown as NodeJS.ReadStream
+  const io: Io = { argv, env: {}, stdin, stdout: sink('stdout'), stderr: sink('stderr') }
+  return { io, out }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'klairr-hostile-'))
+let files = 0
+async function importText(text: string) {
+  const file = join(dir, `c${files++}.json`)
+  writeFileSync(file, text)
+  const { io, out } = fakeIo([file])
+  const code = await importCommand(io)
+  return { code, file, ...out }
+}
+
+/** Every string in the document, by path, and the key of every object (a hostile field name). */
+function stringPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string') return [path]
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringPaths(v, [...path, i]))
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => stringPaths(v, [...path, k]))
+  return []
+}
+function setAt(doc: Doc, path: (string | number)[], v: unknown) {
+  let at = doc
+  for (const p of path.slice(0, -1)) at = at[p]
+  at[path[path.length - 1]!] = v
+}
+function getAt(doc: Doc, path: (string | number)[]): string {
+  return path.reduce((at: Doc, p) => at[p], doc) as unknown as string
+}
+
+const PAYLOADS = [
+  '\u001b[2J\u001b[1;1HFORGED',
+  '\r',
+  '\n',
+  '\u202e',
+  '\u001b]0;title\u0007',
+  '\u009b31m',
+  '\u0000',
+]
+const SHOWN = [
+  /^ {2}verified /,
+  /^ {2}certificate SHA-256 /,
+  /^ {2}writable role /,
+  /^ {2}functions allowed /,
+  /^ {2}password: /,
+]
+
+describe('import treats the file as hostile: control characters never reach stdout or stderr raw', () => {
+  const base = full()
+  const paths = stringPaths(base)
+
+  it('covers every string field of a full document', () => {
+    const named = paths.map((p) => p.join('/'))
+    for (const f of ['connector/host', 'connector/username', 'connector/database', 'connector/schema'])
+      expect(named).toContain(f)
+    expect(named).toContain('connector/writableRoleAcknowledgement/by')
+    expect(named).toContain('verification/server/versionString')
+    expect(named).toContain('verification/tls/certificateSha256')
+    expect(named).toContain('secret/tag')
+    expect(named).toContain('guard/allowFunctions/0')
+    expect(named).toContain('verification/checks/0/evidence/note')
+    expect(paths.length).toBeGreaterThan(40)
+  })
+
+  it.each(
+    PAYLOADS.map((p) => [
+      p.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      p,
+    ]),
+  )('payload %s in every string field and in a field name', async (_n, payload) => {
+    const variants: Doc[] = []
+    for (const path of paths) {
+      const doc = full()
+      setAt(doc, path, `${getAt(doc, path)}${payload}X`)
+      variants.push(doc)
+      const replaced = full()
+      setAt(replaced, path, `${payload}X`)
+      variants.push(replaced)
+    }
+    const keyed = full()
+    keyed.connector[`evil${payload}key`] = 1
+    variants.push(keyed)
+    const keyedEvidence = full()
+    keyedEvidence.verification.checks[1].evidence = { [`evil${payload}key`]: `v${payload}` }
+    variants.push(keyedEvidence)
+    for (const doc of variants) {
+      const r = await importText(JSON.stringify(doc))
+      const unsafe = new RegExp(UNSAFE_CHARACTERS.source, 'u')
+      for (const [stream, text] of [
+        ['stdout', r.stdout],
+        ['stderr', r.stderr],
+      ] as const) {
+        expect(text === '' || text.endsWith('\n'), stream).toBe(true)
+        for (const line of text.slice(0, -1).split('\n'))
+          expect(unsafe.test(line), `${stream}: ${JSON.stringify(line)}`).toBe(false)
+      }
+      if (r.code === 2) {
+        expect(r.stdout).toBe('')
+        for (const line of r.stderr.trim().split('\n')) expect(line).toMatch(/^klairr-companion import: /)
+      } else {
+        expect(r.code).toBe(0)
+        const lines = r.stdout.trim().split('\n')
+        expect(lines[0]!.startsWith(`${r.file}: `)).toBe(true)
+        for (const line of lines.slice(1))
+          expect(
+            SHOWN.some((re) => re.test(line)),
+            line,
+          ).toBe(true)
+      }
+    }
+  })
+
+  it('says which character it refused, escaped, in one line', async () => {
+    const d = full()
+    d.connector.username = 'ana\u001b[2Jx'
+    d.verification.server.versionString = '18.4\u202e'
+    const r = await importText(JSON.stringify(d))
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('/connector/username: control character U+001B\n')
+    expect(r.stderr).toContain('/verification/server/versionString: bidirectional control character U+202E\n')
+  })
+
+  it('an unknown field name is shown escaped', async () => {
+    const d = full()
+    d.connector['x\u001b[31my'] = 1
+    const r = await importText(JSON.stringify(d))
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('/connector: unknown field "x\\u{1B}[31my"\n')
+  })
+
+  it('broken JSON around an escape: the parser’s message is shown escaped', async () => {
+    const r = await importText('{"format": "\u001b[2J')
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')).toHaveLength(2)
+    expect(r.stderr).not.toContain('\u001b')
+  })
+
+  it('a clean full document is shown, escaping nothing', async () => {
+    const r = await importText(JSON.stringify(full()))
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('klairr_reader@db.example.com:5432/analytics')
+    expect(r.stdout).toContain(
+      'password: sealed (ECDH-ES-X25519+HKDF-SHA256+A256GCM, format v2, bound to this connector)',
+    )
+    expect(r.stderr).toBe('')
+  })
+
+  it('a v1 secret: shown, with a one-line warning', async () => {
+    const d = full()
+    delete d.secret.format
+    const r = await importText(JSON.stringify(d))
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('format v1)')
+    expect(r.stderr).toMatch(
+      /^klairr-companion import: warning: the password was sealed in format v1[^\n]*\n$/,
+    )
+  })
+})
+
+describe('oversized fields and files are refused in one line', () => {
+  it.each<[string, (d: Doc) => void, RegExp]>([
+    [
+      'a 64-character username',
+      (d) => (d.connector.username = 'a'.repeat(64)),
+      /\/connector\/username: must NOT have more than 63 characters$/,
+    ],
+    [
+      'a 64-character database',
+      (d) => (d.connector.database = 'a'.repeat(64)),
+      /\/connector\/database: must NOT have more than 63 characters$/,
+    ],
+    [
+      'a 254-character host',
+      (d) => (d.connector.host = `${'a.'.repeat(126)}ab`),
+      /\/connector\/host: must NOT have more than 253 characters$/,
+    ],
+    [
+      'a 20,000-character summary',
+      (d) => (d.verification.checks[0].summary = 'x'.repeat(20000)),
+      /\/verification\/checks\/0\/summary: must NOT have more than 2000 characters$/,
+    ],
+    [
+      'a long version string',
+      (d) => (d.verification.server.versionString = 'x'.repeat(513)),
+      /\/verification\/server\/versionString: must NOT have more than 512 characters$/,
+    ],
+    [
+      'a long acknowledgement author',
+      (d) => (d.connector.writableRoleAcknowledgement.by = 'x'.repeat(257)),
+      /\/connector\/writableRoleAcknowledgement\/by: must NOT have more than 256 characters$/,
+    ],
+    [
+      'a long reason code',
+      (d) => (d.verification.checks[1].reason = 'x'.repeat(65)),
+      /\/verification\/checks\/1\/reason: must NOT have more than 64 characters$/,
+    ],
+  ])('%s', async (_name, tamper, message) => {
+    const d = full()
+    tamper(d)
+    const r = await importText(JSON.stringify(d))
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    const lines = r.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(message)
+  })
+
+  it.each<[string, () => string]>([
+    ['a file just over 64 KiB', () => JSON.stringify({ ...full(), pad: ' '.repeat(EXPORT_MAX_BYTES) })],
+    [
+      'a 5 MB field',
+      () => JSON.stringify({ ...full(), connector: { ...full().connector, host: 'a'.repeat(5_000_000) } }),
+    ],
+    ['5 MB of nesting', () => '['.repeat(5_000_000)],
+  ])('%s: refused before parsing, one line', async (_name, make) => {
+    const text = make()
+    expect(Buffer.byteLength(text)).toBeGreaterThan(EXPORT_MAX_BYTES)
+    const r = await importText(text)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(
+      /^klairr-companion import: [^\n]*: \d+ bytes or more, larger than 65536 \(a connector file is a few KiB\): refused before parsing\n$/,
+    )
+    const parsed = await parseExport(text)
+    expect(parsed).toMatchObject({ ok: false, errors: [expect.stringMatching(/larger than 65536/)] })
+  })
+
+  it('a file of exactly 64 KiB is read', async () => {
+    const text = JSON.stringify(full())
+    const padded = text.replace(/^\{/, `{${' '.repeat(EXPORT_MAX_BYTES - Buffer.byteLength(text))}`)
+    expect(Buffer.byteLength(padded)).toBe(EXPORT_MAX_BYTES)
+    expect((await importText(padded)).code).toBe(0)
+  })
+
+  it('a FIFO: refused at once, one line (no wait for a writer)', async () => {
+    const fifo = join(dir, 'fifo.json')
+    execFileSync('mkfifo', [fifo])
+    const { io, out } = fakeIo([fifo])
+    expect(await importCommand(io)).toBe(2)
+    expect(out.stderr).toMatch(/^klairr-companion import: [^\n]*fifo\.json: not a regular file\n$/)
+  })
+
+  it('a directory and a missing file: one line each', async () => {
+    const { io, out } = fakeIo([dir])
+    expect(await importCommand(io)).toBe(2)
+    expect(out.stderr).toMatch(/^klairr-companion import: [^\n]*: not a regular file\n$/)
+    const missing = fakeIo([join(dir, 'missing\u001b[2J.json')])
+    expect(await importCommand(missing.io)).toBe(2)
+    expect(missing.out.stderr).toMatch(
+      /^klairr-companion import: cannot read [^\n]*missing\\u\{1B\}\[2J\.json\n$/,
+    )
   })
 })
