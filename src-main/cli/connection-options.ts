@@ -107,18 +107,19 @@ export function connectionFromArgs(
 
 /**
  * Fills in the password as libpq would: --password-stdin, then PGPASSWORD (already in settings), then
- * pgpass, then a prompt on a terminal. Returns false when the user gave up at the prompt.
+ * pgpass (unless `pgpass` is false: `import`, whose host comes from the file), then a prompt on a
+ * terminal. Returns false when the user gave up at the prompt.
  */
 export async function fillPassword(
   settings: ConnectionSettings,
   io: Io,
-  opts: { passwordStdin: boolean; prompt: boolean },
+  opts: { passwordStdin: boolean; prompt: boolean; pgpass?: boolean },
 ): Promise<boolean> {
   if (opts.passwordStdin) {
     if (io.stdin.isTTY) throw new UsageError('--password-stdin needs the password piped in, not a terminal')
     settings.password = await readPasswordFromStream(io.stdin)
   }
-  settings.password ??= await passwordFromPgpass(settings)
+  if (opts.pgpass !== false) settings.password ??= await passwordFromPgpass(settings)
   if (settings.password === undefined && opts.prompt && io.stdin.isTTY) {
     const typed = await promptPassword(`Password for ${settings.username}: `, io.stdin, io.stderr)
     if (typed === null) return false

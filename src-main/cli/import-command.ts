@@ -1,8 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { runChecks } from '../core/checks/run.js'
 import { resolveSettings } from '../core/connection/resolve-settings.js'
-import { SEAL_FORMAT, V1_WARNING } from '../core/export/seal.js'
-import { ExportFileError, parseExport, readExportFile } from '../core/export/validate-export.js'
-import { printable } from '../core/printable.js'
+import { parseExport } from '../core/export/validate-export.js'
 import { redactText } from '../core/redact.js'
 import { fillPassword, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
@@ -12,9 +11,11 @@ import { UsageError } from './usage-error.js'
 export const IMPORT_HELP = `Usage: klairr-companion import FILE [--password-stdin] [--recheck]
 
 Reads a verified connector file back, checks it against the published schema
-(every malformed or tampered field gets its own line), and shows it. With a
-password (--password-stdin, PGPASSWORD or ~/.pgpass) or --recheck, runs the six
-setup tests again and compares the server's certificate with the pinned one.
+(every malformed or tampered field gets its own line), and shows it. With
+--password-stdin, or --recheck (which asks for the password on a terminal),
+runs the six setup tests again; the server's certificate must be the pinned one,
+checked in the TLS handshake before anything is sent. PGPASSWORD and ~/.pgpass
+are never used: the file names the host.
 
 Exit status: 0 valid (and re-checked), 1 a check fails now, 2 malformed,
 tampered or mismatched file.
@@ -28,9 +29,8 @@ const OPTIONS = {
 
 /** `klairr-companion import`: returns the exit status. */
 export async function importCommand(io: Io): Promise<number> {
-  // Every line is printable: the file, its path and the server's answers are hostile input.
   const fail = (lines: string[]) => {
-    io.stderr.write(lines.map((l) => `klairr-companion import: ${printable(l)}\n`).join(''))
+    io.stderr.write(lines.map((l) => `klairr-companion import: ${l}\n`).join(''))
     return 2
   }
   let file: string
@@ -50,50 +50,43 @@ export async function importCommand(io: Io): Promise<number> {
   }
   let text: string
   try {
-    text = readExportFile(file)
-  } catch (e) {
-    if (e instanceof ExportFileError) return fail([e.message])
-    throw e
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return fail([`cannot read ${file}`])
   }
   const parsed = await parseExport(text)
   if (!parsed.ok) return fail(parsed.errors.map((e) => `${file}: ${e}`))
   const { connector, verification } = parsed.doc
-  const secret = parsed.doc.secret
-  const shown = (
+  io.stdout.write(
     `${file}: ${connector.username}@${connector.host}:${connector.port}/${connector.database} (schema ${connector.schema}, sslmode ${connector.sslMode})\n` +
-    `  verified ${verification.verdict.replace(/_/g, ' ')} at ${verification.at} by ${verification.tool}; PostgreSQL ${verification.server.versionString}, ${verification.tls.protocol}\n` +
-    `  certificate SHA-256 ${verification.tls.certificateSha256}\n` +
-    (connector.writableRoleAcknowledgement
-      ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
-      : '') +
-    `  functions allowed by name: ${parsed.doc.guard?.allowFunctions.join(', ') || 'none'}\n` +
-    `  password: ${secret ? `sealed (${secret.alg}, ${secret.format === SEAL_FORMAT ? 'format v2, bound to this connector' : 'format v1'})` : 'not included'}\n`
+      `  verified ${verification.verdict.replace(/_/g, ' ')} at ${verification.at} by ${verification.tool}; PostgreSQL ${verification.server.versionString}, ${verification.tls.protocol}\n` +
+      `  certificate SHA-256 ${verification.tls.certificateSha256}\n` +
+      (connector.writableRoleAcknowledgement
+        ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
+        : '') +
+      `  functions allowed by name: ${parsed.doc.guard?.allowFunctions.join(', ') || 'none'}\n` +
+      `  password: ${parsed.doc.secret ? `sealed (${parsed.doc.secret.alg})` : 'not included'}\n`,
   )
-    .split('\n')
-    .map(printable)
-    .join('\n')
-  io.stdout.write(shown)
-  if (secret && secret.format !== SEAL_FORMAT)
-    io.stderr.write(`klairr-companion import: warning: ${V1_WARNING}\n`)
+  // The file names the host: neither PGPASSWORD nor pgpass may hand it a password, only the admin.
   const settings = resolveSettings({ ...connector, password: undefined }, {})
-  settings.password = io.env.PGPASSWORD || undefined
-  if (
-    !(await fillPassword(settings, io, { passwordStdin: Boolean(values['password-stdin']), prompt: false }))
-  )
+  const passwordStdin = Boolean(values['password-stdin'])
+  if (!passwordStdin && !values.recheck) return 0
+  if (!(await fillPassword(settings, io, { passwordStdin, prompt: !passwordStdin, pgpass: false })))
     return 130
-  if (!settings.password && !values.recheck) return 0
-  const { report } = await withSigint((signal) => runChecks(settings, { signal }))
-  const secrets = settings.password ? [settings.password] : []
   const pinned = verification.tls.certificateSha256
+  const { report } = await withSigint((signal) =>
+    runChecks(settings, { signal, pinnedCertificateSha256: pinned }),
+  )
+  const secrets = settings.password ? [settings.password] : []
   const now = report.tls?.chain[0]?.fingerprint256
   if (now && now !== pinned)
     return fail([
-      `${file}: the server's certificate (${now}) is not the pinned one (${pinned}): the server changed or the file was altered`,
+      `${file}: cert_pin_mismatch: the server's certificate (${now}) is not the pinned one (${pinned}): the server changed or the file was altered; the TLS handshake was closed before anything was sent`,
     ])
   const failing = report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
   io.stdout.write(
     redactText(
-      `${printable(`Re-checked now: ${report.verdict.replace(/_/g, ' ')}${failing.length ? ` (${failing.map((c) => `${c.id}: ${c.reason}`).join(', ')})` : ''}`)}\n`,
+      `Re-checked now: ${report.verdict.replace(/_/g, ' ')}${failing.length ? ` (${failing.map((c) => `${c.id}: ${c.reason}`).join(', ')})` : ''}\n`,
       secrets,
     ),
   )

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type {
+  ApiError,
   AppEvent,
   AuditResponse,
   CheckWithAdvice,
@@ -14,6 +15,7 @@ import { closeSession, destroyClient, type Session } from '../core/connection/pg
 import {
   DEFAULT_TIMEOUTS,
   isSslMode,
+  sslModeAtLeast,
   type ConnectionSettings,
   type Timeouts,
 } from '../core/connection/settings.js'
@@ -80,16 +82,41 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     return { vaultWarning: warning, basicTextConsent }
   }
 
-  /** The form as settings, with the saved connector's vaulted password when the field is empty. */
-  async function settingsFor(form: ConnectionForm) {
+  /**
+   * The form as settings, with the saved connector's pin and, when the field is empty, its vaulted
+   * password. The pin holds for every run against the connector's host and port, so the TLS upgrade
+   * closes the connection to any other certificate before anything is sent. The saved password goes
+   * only to the target it was saved for, verified at least as strictly (see `coveredBy`): a weaker
+   * run is refused before it connects.
+   */
+  async function settingsFor(
+    form: ConnectionForm,
+  ): Promise<
+    | { ok: true; settings: ConnectionSettings; pinnedCertificateSha256: string | undefined }
+    | { ok: false; error: ApiError }
+  > {
     const resolved = settingsFromForm(form)
-    if (!resolved.ok || resolved.settings.password !== undefined || !form.connectorId) return resolved
-    // The saved password goes only to the server and role it was saved for: an edited host never gets it.
-    const record = deps.records.get(form.connectorId)
-    if (!record || !sameTarget(record.settings, resolved.settings)) return resolved
-    const stored = await (await vault()).getPassword(VAULT_SERVICE, form.connectorId)
-    if (stored !== null) resolved.settings.password = stored
-    return resolved
+    if (!resolved.ok) return resolved
+    const { settings } = resolved
+    const record = form.connectorId ? deps.records.get(form.connectorId) : null
+    const pinnedCertificateSha256 =
+      record?.approvedCertificateSha256 && sameServer(record.settings, settings)
+        ? record.approvedCertificateSha256
+        : undefined
+    const ready = { ok: true as const, settings, pinnedCertificateSha256 }
+    if (!record || settings.password !== undefined || !sameTarget(record.settings, settings)) return ready
+    const weaker = weakerThan(record.settings, settings)
+    if (weaker)
+      return failure(
+        'refused',
+        `The saved password is kept for ${describeVerification(record.settings)}; this run ${weaker.because}, so it is not sent. Restore the connector’s settings, or type the password to test this way.`,
+        {
+          [weaker.field]: `The saved password is kept for ${describeVerification(record.settings)}: restore it, or type the password.`,
+        },
+      )
+    const stored = await (await vault()).getPassword(VAULT_SERVICE, record.id)
+    if (stored !== null) settings.password = stored
+    return ready
   }
 
   const busy = (jobId: string) => failure('invalid_request', `Job ${jobId} is already running.`)
@@ -108,12 +135,12 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   ): Promise<Result<T | { stage: 'connect'; check: CheckWithAdvice }>> {
     const resolved = await settingsFor(form)
     if (!resolved.ok) return resolved
-    const { settings } = resolved
+    const { settings, pinnedCertificateSha256 } = resolved
     const signal = jobs.start(jobId)
     if (!signal) return busy(jobId)
     try {
       const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
-      const connected = await connect(settings, { timeouts, signal })
+      const connected = await connect(settings, { timeouts, signal, pinnedCertificateSha256 })
       if (!connected.ok)
         return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
       return await work(connected.session, { settings, timeouts, signal })
@@ -181,13 +208,14 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     async runChecks({ jobId, connection }) {
       const resolved = await settingsFor(connection)
       if (!resolved.ok) return resolved
-      const { settings } = resolved
+      const { settings, pinnedCertificateSha256 } = resolved
       const signal = jobs.start(jobId)
       if (!signal) return busy(jobId)
       let output: RunOutput
       try {
         output = await runChecks(settings, {
           signal,
+          pinnedCertificateSha256,
           timeouts: deps.timeouts,
           onProgress: (event) =>
             deps.emit(
@@ -341,12 +369,42 @@ export function allowedFunctions(texts: readonly string[] | undefined): AllowedF
 
 const secretsOf = (s: ConnectionSettings) => (s.password ? [s.password] : [])
 
-/** Same server, database and role: where a saved password may go, and whose verdict a run is. */
-function sameTarget(
-  a: Omit<ConnectionSettings, 'password'>,
-  b: Omit<ConnectionSettings, 'password'>,
-): boolean {
-  return a.host === b.host && a.port === b.port && a.database === b.database && a.username === b.username
+type Target = Omit<ConnectionSettings, 'password'>
+
+/** Same host and port: where a connector's pinned certificate must be the one presented. */
+function sameServer(a: Target, b: Target): boolean {
+  return a.host === b.host && a.port === b.port
+}
+
+/** Same server, database and role: the connector this run is about. */
+function sameTarget(a: Target, b: Target): boolean {
+  return sameServer(a, b) && a.database === b.database && a.username === b.username
+}
+
+/**
+ * How `run` verifies the server less strictly than `saved` did, or null: a weaker sslmode (libpq's order)
+ * or another root certificate. The pin is the saved connector's own, applied by `settingsFor`.
+ */
+function weakerThan(
+  saved: Target,
+  run: Target,
+): { because: string; field: 'sslMode' | 'sslRootCert' } | null {
+  if (!sslModeAtLeast(run.sslMode, saved.sslMode))
+    return { because: `asks for sslmode ${run.sslMode}`, field: 'sslMode' }
+  if ((run.sslRootCert ?? '') !== (saved.sslRootCert ?? ''))
+    return { because: 'names another root certificate', field: 'sslRootCert' }
+  return null
+}
+
+const describeVerification = (s: Target) =>
+  `sslmode ${s.sslMode}${s.sslRootCert ? ' with its root certificate' : ''}`
+
+/**
+ * Where a saved password may go, and whose verdict a run is: the same target, verified at least as
+ * strictly (the pin is the record's own whenever the server is the same).
+ */
+function coveredBy(saved: Target, run: Target): boolean {
+  return sameTarget(saved, run) && weakerThan(saved, run) === null
 }
 
 /** A saved connector remembers the verdict of its latest run, when the run was against that connector. */
@@ -357,7 +415,7 @@ function recordVerdict(
   output: RunOutput,
 ): void {
   const record = records.get(id)
-  if (!record || output.report.cancelled || !sameTarget(record.settings, settings)) return
+  if (!record || output.report.cancelled || !coveredBy(record.settings, settings)) return
   records.save({
     ...record,
     lastRun: {

@@ -4,6 +4,9 @@ import { verdictOf } from '../../src-main/core/checks/run.js'
 import { checkResult } from '../../src-main/core/checks/result.js'
 import { probeStatement, toFindings, type WritePathRow } from '../../src-main/core/checks/write-paths.js'
 import { conninfoString, quoteIdent } from '../../src-main/core/sql-ident.js'
+import { REASON_CODES } from '../../src-main/core/checks/types.js'
+import { SSL_MODES, sslModeAtLeast } from '../../src-main/core/connection/settings.js'
+import { normalizeFingerprint } from '../../src-main/core/connection/tls-upgrade.js'
 
 describe('auth failures map by SQLSTATE, then by PostgreSQL’s wording', () => {
   it.each([
@@ -110,5 +113,24 @@ describe('quoting for people', () => {
     expect(conninfoString({ host: 'h', dbname: "o'brien db", port: 5432 })).toBe(
       "host=h dbname='o\\'brien db' port=5432",
     )
+  })
+})
+
+describe('the pin and the strength of a TLS setting', () => {
+  it('cert_pin_mismatch is a stable reason', () => {
+    expect(REASON_CODES).toContain('cert_pin_mismatch')
+  })
+  it('orders sslmodes as libpq does: disable < allow < prefer < require < verify-ca < verify-full', () => {
+    expect(SSL_MODES).toEqual(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'])
+    for (const [i, a] of SSL_MODES.entries())
+      for (const [j, b] of SSL_MODES.entries()) expect(sslModeAtLeast(a, b)).toBe(i >= j)
+  })
+  it('compares fingerprints whatever their case or separators', () => {
+    const node = Array.from({ length: 32 }, (_, i) =>
+      (i * 7).toString(16).padStart(2, '0').toUpperCase(),
+    ).join(':')
+    expect(normalizeFingerprint(node)).toBe(node)
+    expect(normalizeFingerprint(node.toLowerCase().replace(/:/g, ''))).toBe(node)
+    expect(normalizeFingerprint('')).toBe('')
   })
 })

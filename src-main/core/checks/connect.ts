@@ -15,13 +15,14 @@ export type Connected = { ok: true; session: Session } | { ok: false; failure: C
  */
 export async function connect(
   settings: ConnectionSettings,
-  opts: { timeouts?: Partial<Timeouts>; signal?: AbortSignal } = {},
+  opts: { timeouts?: Partial<Timeouts>; signal?: AbortSignal; pinnedCertificateSha256?: string } = {},
 ): Promise<Connected> {
   const ctx: RunContext = {
     settings,
     timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
     signal: opts.signal,
     now: () => performance.now(),
+    pinnedCertificateSha256: opts.pinnedCertificateSha256,
   }
   const secrets = settings.password ? [settings.password] : []
   const failed = (failure: CheckResult): Connected => ({ ok: false, failure: redactDeep(failure, secrets) })

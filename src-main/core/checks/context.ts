@@ -6,4 +6,9 @@ export interface RunContext {
   timeouts: Timeouts
   signal?: AbortSignal
   now: () => number
+  /**
+   * The connector's approved certificate (SHA-256, as `fingerprint256`): verified in the TLS upgrade,
+   * before the StartupMessage or any password is sent. Absent when nothing was pinned.
+   */
+  pinnedCertificateSha256?: string
 }

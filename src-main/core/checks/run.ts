@@ -28,6 +28,8 @@ export interface RunOptions {
   signal?: AbortSignal
   onProgress?: (event: ProgressEvent) => void
   now?: () => number
+  /** The connector's approved certificate: verified in the TLS upgrade, before anything is sent. */
+  pinnedCertificateSha256?: string
 }
 
 export interface RunOutput {
@@ -51,6 +53,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
     signal: opts.signal,
     now: opts.now ?? (() => performance.now()),
+    pinnedCertificateSha256: opts.pinnedCertificateSha256,
   }
   const results = new Map<CheckId, CheckResult>()
   const report: CheckReport = {

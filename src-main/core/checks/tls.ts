@@ -2,7 +2,13 @@ import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { KLAIRR_SSL_MODES } from '../connection/settings.js'
 import type { SslAnswer } from '../connection/transport.js'
-import { judgeTls, loadTrustAnchors, RootCertError, upgradeToTls } from '../connection/tls-upgrade.js'
+import {
+  judgeTls,
+  loadTrustAnchors,
+  PinMismatchError,
+  RootCertError,
+  upgradeToTls,
+} from '../connection/tls-upgrade.js'
 import type { TlsEvidence } from '../connection/tls-evidence.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
 import type { RunContext } from './context.js'
@@ -37,10 +43,26 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
       evidence: { ...extra, ...(evidence ?? {}), sslMode },
     })
 
+  const pinned = ctx.pinnedCertificateSha256
   // Diagnostic modes that never start TLS: the probe socket already said S or N; PostgreSQL expects the
   // handshake after S, so a plain session needs a fresh connection, which auth opens.
   if (sslMode === 'disable' || sslMode === 'allow' || (sslMode === 'prefer' && answer === 'N')) {
     socket.destroy()
+    if (pinned !== undefined) {
+      // A pinned connector is never tried without TLS: the pin could not be checked, and auth would
+      // send the startup (and the password) in the clear to whoever answered.
+      return {
+        result: fail(
+          'tls_disabled',
+          `sslmode=${sslMode} would connect without TLS, so the connector's pinned certificate (${pinned}) could not be verified: nothing was sent to the server. Use sslmode require, verify-ca or verify-full.`,
+          null,
+          { serverOffersTls: answer === 'S', pinnedSha256: pinned },
+        ),
+        evidence: null,
+        socket: null,
+        proceed: false,
+      }
+    }
     return {
       result: fail(
         'tls_disabled',
@@ -88,10 +110,31 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
 
   let tlsSocket: TLSSocket
   try {
-    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal)
+    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal, pinned)
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e
+    if (e instanceof PinMismatchError) {
+      const evidence: TlsEvidence = {
+        protocol: e.protocol,
+        cipher: e.cipher,
+        chain: e.chain,
+        trust: anchors.trust,
+        chainError: null,
+        hostnameChecked: false,
+      }
+      return {
+        result: fail(
+          'cert_pin_mismatch',
+          `The server presented certificate SHA-256 ${e.presented}, not the connector's pinned ${e.pinned}: the connection was closed during the TLS handshake, before the startup message or any password was sent.`,
+          evidence,
+          { pinnedSha256: e.pinned, presentedSha256: e.presented },
+        ),
+        evidence,
+        socket: null,
+        proceed: false,
+      }
+    }
     if (e instanceof StepTimeoutError) {
       return {
         result: fail(
@@ -151,11 +194,14 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     }
   }
   const verified =
-    sslMode === 'verify-full'
+    (sslMode === 'verify-full'
       ? 'chain and host name verified'
       : anchors.trust !== 'none'
         ? 'chain verified'
-        : 'certificate not verified (sslmode=require)'
+        : pinned !== undefined
+          ? 'chain not verified (sslmode=require)'
+          : 'certificate not verified (sslmode=require)') +
+    (pinned !== undefined ? ', certificate matches the pinned fingerprint' : '')
   if (judged.expired) {
     return {
       result: checkResult(

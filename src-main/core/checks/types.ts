@@ -38,6 +38,7 @@ export const REASON_CODES = [
   'cert_not_yet_valid',
   'cert_root_unreadable',
   'tls_disabled',
+  'cert_pin_mismatch',
   // auth
   'password_invalid',
   'password_missing',

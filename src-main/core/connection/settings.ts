@@ -38,6 +38,14 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, tcp: 5000, startup: 10000, query: 10000, lock: 1000 }
 
+/**
+ * Whether `mode` verifies at least as strictly as `than`, in libpq's order: disable < allow < prefer <
+ * require < verify-ca < verify-full (SSL_MODES is written in that order).
+ */
+export function sslModeAtLeast(mode: SslMode, than: SslMode): boolean {
+  return SSL_MODES.indexOf(mode) >= SSL_MODES.indexOf(than)
+}
+
 export function isSslMode(value: string): value is SslMode {
   return (SSL_MODES as readonly string[]).includes(value)
 }

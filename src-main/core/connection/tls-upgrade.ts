@@ -5,7 +5,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { SslMode } from './settings.js'
 import { tlsModule } from './lazy-modules.js'
-import { peerChain, type TlsEvidence } from './tls-evidence.js'
+import { peerChain, type CertificateFacts, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
 
 // node:fs is loaded at start-up anyway; node:fs/promises would cost the CLI a module load.
@@ -62,13 +62,39 @@ export type TlsJudgement =
       detail: string
     }
 
-/** Upgrades a socket that answered `S` to TLS 1.2+, keeping certificate judgement for `judgeTls`. */
+/** A SHA-256 fingerprint as Node writes it (`AB:CD:…`), whatever case or separators it was given with. */
+export function normalizeFingerprint(fingerprint: string): string {
+  const hex = fingerprint.replace(/[^0-9a-f]/gi, '').toUpperCase()
+  return hex.match(/../g)?.join(':') ?? ''
+}
+
+/** The server presented another certificate than the connector's pinned one: nothing was sent over it. */
+export class PinMismatchError extends Error {
+  override readonly name = 'PinMismatchError'
+  constructor(
+    readonly pinned: string,
+    readonly presented: string,
+    readonly protocol: string | null,
+    readonly cipher: string | null,
+    readonly chain: CertificateFacts[],
+  ) {
+    super(`the server's certificate (${presented}) is not the pinned one (${pinned})`)
+  }
+}
+
+/**
+ * Upgrades a socket that answered `S` to TLS 1.2+, keeping certificate judgement for `judgeTls`. With a
+ * pin, the leaf certificate is compared as the handshake completes, before the socket is handed to
+ * anything that writes: a mismatch destroys it and rejects with `PinMismatchError`, so no
+ * StartupMessage or password is ever written to that server.
+ */
 export async function upgradeToTls(
   socket: Socket,
   host: string,
   anchors: TrustAnchors,
   timeoutMs: number,
   signal?: AbortSignal,
+  pinnedSha256?: string,
 ): Promise<TLSSocket> {
   const tlsSocket = tlsModule().connect({
     socket,
@@ -80,7 +106,25 @@ export async function upgradeToTls(
     rejectUnauthorized: false,
   })
   const ready = new Promise<TLSSocket>((resolve, reject) => {
-    tlsSocket.once('secureConnect', () => resolve(tlsSocket))
+    tlsSocket.once('secureConnect', () => {
+      if (pinnedSha256 !== undefined) {
+        const presented = normalizeFingerprint(tlsSocket.getPeerCertificate().fingerprint256 ?? '')
+        const pinned = normalizeFingerprint(pinnedSha256)
+        if (!pinned || presented !== pinned) {
+          const mismatch = new PinMismatchError(
+            pinned || pinnedSha256,
+            presented || 'none',
+            tlsSocket.getProtocol(),
+            tlsSocket.getCipher()?.name ?? null,
+            peerChain(tlsSocket),
+          )
+          tlsSocket.destroy()
+          reject(mismatch)
+          return
+        }
+      }
+      resolve(tlsSocket)
+    })
     tlsSocket.once('error', reject)
   })
   try {

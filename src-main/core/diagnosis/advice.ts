@@ -274,6 +274,21 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [],
     field: 'sslRootCert',
   }),
+  cert_pin_mismatch: (c) => ({
+    meaning: `The server presented a certificate${typeof c.evidence.presentedSha256 === 'string' ? ` (SHA-256 ${c.evidence.presentedSha256})` : ''} other than the one approved for this connector${typeof c.evidence.pinnedSha256 === 'string' ? ` (SHA-256 ${c.evidence.pinnedSha256})` : ''}. The connection was closed during the TLS handshake: no startup message and no password were sent.`,
+    steps: [
+      'Do not type or send the password to this server until the difference is explained: something may sit between this machine and the database, or the host name or port now lead elsewhere.',
+      'Ask the database’s administrator for the fingerprint of the certificate the server has now, and compare it with the one shown here (the command below prints it).',
+      'If the certificate was renewed on purpose, test the server as a new connector, approve its new fingerprint, and export again.',
+    ],
+    commands: [
+      {
+        label: 'Print the fingerprint of the certificate the server presents',
+        command: `${openssl(c.s).replace(' -showcerts', '')} | openssl x509 -noout -fingerprint -sha256`,
+      },
+    ],
+    field: null,
+  }),
   tls_disabled: (c) => ({
     meaning: `sslmode=${c.s.sslMode} does not require TLS; Klairr connects only with TLS 1.2+.`,
     steps: ['Use SSL mode Require (recommended) or Verify-full.'],
