@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { runChecks } from '../core/checks/run.js'
 import { resolveSettings } from '../core/connection/resolve-settings.js'
-import { parseExport } from '../core/export/validate-export.js'
+import { SEAL_FORMAT, V1_WARNING } from '../core/export/seal.js'
+import { ExportFileError, parseExport, readExportFile } from '../core/export/validate-export.js'
+import { printable } from '../core/printable.js'
 import { redactText } from '../core/redact.js'
 import { fillPassword, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
@@ -29,8 +30,9 @@ const OPTIONS = {
 
 /** `klairr-companion import`: returns the exit status. */
 export async function importCommand(io: Io): Promise<number> {
+  // Every line is printable: the file, its path and the server's answers are hostile input.
   const fail = (lines: string[]) => {
-    io.stderr.write(lines.map((l) => `klairr-companion import: ${l}\n`).join(''))
+    io.stderr.write(lines.map((l) => `klairr-companion import: ${printable(l)}\n`).join(''))
     return 2
   }
   let file: string
@@ -50,23 +52,31 @@ export async function importCommand(io: Io): Promise<number> {
   }
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    return fail([`cannot read ${file}`])
+    text = readExportFile(file)
+  } catch (e) {
+    if (e instanceof ExportFileError) return fail([e.message])
+    throw e
   }
   const parsed = await parseExport(text)
   if (!parsed.ok) return fail(parsed.errors.map((e) => `${file}: ${e}`))
   const { connector, verification } = parsed.doc
-  io.stdout.write(
+  const secret = parsed.doc.secret
+  const shown = (
     `${file}: ${connector.username}@${connector.host}:${connector.port}/${connector.database} (schema ${connector.schema}, sslmode ${connector.sslMode})\n` +
-      `  verified ${verification.verdict.replace(/_/g, ' ')} at ${verification.at} by ${verification.tool}; PostgreSQL ${verification.server.versionString}, ${verification.tls.protocol}\n` +
-      `  certificate SHA-256 ${verification.tls.certificateSha256}\n` +
-      (connector.writableRoleAcknowledgement
-        ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
-        : '') +
-      `  functions allowed by name: ${parsed.doc.guard?.allowFunctions.join(', ') || 'none'}\n` +
-      `  password: ${parsed.doc.secret ? `sealed (${parsed.doc.secret.alg})` : 'not included'}\n`,
+    `  verified ${verification.verdict.replace(/_/g, ' ')} at ${verification.at} by ${verification.tool}; PostgreSQL ${verification.server.versionString}, ${verification.tls.protocol}\n` +
+    `  certificate SHA-256 ${verification.tls.certificateSha256}\n` +
+    (connector.writableRoleAcknowledgement
+      ? `  writable role acknowledged by ${connector.writableRoleAcknowledgement.by} at ${connector.writableRoleAcknowledgement.at}\n`
+      : '') +
+    `  functions allowed by name: ${parsed.doc.guard?.allowFunctions.join(', ') || 'none'}\n` +
+    `  password: ${secret ? `sealed (${secret.alg}, ${secret.format === SEAL_FORMAT ? 'format v2, bound to this connector' : 'format v1'})` : 'not included'}\n`
   )
+    .split('\n')
+    .map(printable)
+    .join('\n')
+  io.stdout.write(shown)
+  if (secret && secret.format !== SEAL_FORMAT)
+    io.stderr.write(`klairr-companion import: warning: ${V1_WARNING}\n`)
   // The file names the host: neither PGPASSWORD nor pgpass may hand it a password, only the admin.
   const settings = resolveSettings({ ...connector, password: undefined }, {})
   const passwordStdin = Boolean(values['password-stdin'])
@@ -86,7 +96,7 @@ export async function importCommand(io: Io): Promise<number> {
   const failing = report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
   io.stdout.write(
     redactText(
-      `Re-checked now: ${report.verdict.replace(/_/g, ' ')}${failing.length ? ` (${failing.map((c) => `${c.id}: ${c.reason}`).join(', ')})` : ''}\n`,
+      `${printable(`Re-checked now: ${report.verdict.replace(/_/g, ' ')}${failing.length ? ` (${failing.map((c) => `${c.id}: ${c.reason}`).join(', ')})` : ''}`)}\n`,
       secrets,
     ),
   )
