@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
-import { startServe } from '../../src-main/serve/server.js'
+import { SESSION_HEADER, startServe } from '../../src-main/serve/server.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { CLI } from './cli-run.js'
@@ -231,16 +231,21 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
     })
     try {
       const host = `127.0.0.1:${serve.port}`
-      const token = new URL(serve.url).searchParams.get('token')!
-      const login = await http(serve.port, { path: `/?token=${token}`, headers: { Host: host } })
-      const cookie = String(login.headers['set-cookie']).split(';')[0]!
+      const token = new URLSearchParams(new URL(serve.url).hash.slice(1)).get('token')!
+      const login = await http(serve.port, {
+        path: '/api/session',
+        method: 'POST',
+        headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token }),
+      })
+      const secret = (JSON.parse(login.body) as { session: string }).session
       const invoke = async (sql: string) => {
         const r = await http(serve.port, {
           path: '/api/invoke',
           method: 'POST',
           headers: {
             Host: host,
-            Cookie: cookie,
+            [SESSION_HEADER]: secret,
             Origin: `http://${host}`,
             'Content-Type': 'application/json',
           },
@@ -297,7 +302,7 @@ async function serveProcess(
     const url = await new Promise<URL>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${stdout} ${stderr}`)), 15_000)
       const look = () => {
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(stdout)
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(stdout)
         if (m) {
           clearTimeout(timer)
           resolve(new URL(m[1]!))
@@ -308,10 +313,12 @@ async function serveProcess(
     const port = Number(url.port)
     const host = `127.0.0.1:${port}`
     const login = await http(port, {
-      path: `/?token=${url.searchParams.get('token')}`,
-      headers: { Host: host },
+      path: '/api/session',
+      method: 'POST',
+      headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: new URLSearchParams(url.hash.slice(1)).get('token') }),
     })
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!
+    const secret = (JSON.parse(login.body) as { session: string }).session
     const answers: unknown[] = []
     for (const [i, sql] of sqls.entries()) {
       const connection = {
@@ -329,7 +336,12 @@ async function serveProcess(
       const r = await http(port, {
         path: '/api/invoke',
         method: 'POST',
-        headers: { Host: host, Cookie: cookie, Origin: `http://${host}`, 'Content-Type': 'application/json' },
+        headers: {
+          Host: host,
+          [SESSION_HEADER]: secret,
+          Origin: `http://${host}`,
+          'Content-Type': 'application/json',
+        },
         body: JSON.stringify({
           method: 'runQuery',
           payload: { jobId: `serve-proc-${major}-${i}`, connection, sql, maxRows: 10 },
