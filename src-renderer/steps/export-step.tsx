@@ -3,6 +3,7 @@ import type { ConnectionForm, ExportResponse, RunChecksResponse } from '../../sr
 import { api } from '../bridge.js'
 import { CodeBlock } from '../components/copy-button.js'
 import { Checkbox, ErrorBanner, Field } from '../components/field.js'
+import { printable } from '../../src-main/core/printable.js'
 
 const STORED_TEXT: Record<ExportResponse['passwordStored'], string> = {
   'safe-storage': 'The password is stored encrypted by your operating system’s keyring.',
@@ -99,13 +100,15 @@ export function ExportStep({
             <dt>Connects to</dt>
             <dd>
               <code>
-                {connection.username}@{connection.host}:{connection.port || 5432}/{connection.database}
+                {printable(
+                  `${connection.username}@${connection.host}:${connection.port || 5432}/${connection.database}`,
+                )}
               </code>
             </dd>
           </div>
           <div>
             <dt>Schema</dt>
-            <dd>{connection.schema}</dd>
+            <dd>{printable(connection.schema)}</dd>
           </div>
           <div>
             <dt>SSL mode</dt>
@@ -113,7 +116,8 @@ export function ExportStep({
           </div>
           <div>
             <dt>Server</dt>
-            <dd>{report.server?.versionString}</dd>
+            {/* The server's own text: a bidirectional control there could reorder what the admin reads. */}
+            <dd>{printable(report.server?.versionString ?? '')}</dd>
           </div>
           <div>
             <dt>TLS</dt>
