@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { SESSION_HEADER, startServe } from '../../src-main/serve/server.js'
-import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { LAB_PASSWORD } from '../lab/seed.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { CLI } from './cli-run.js'
 import { labArgs, labForm, portOf } from './helpers.js'
@@ -321,18 +321,7 @@ async function serveProcess(
     const secret = (JSON.parse(login.body) as { session: string }).session
     const answers: unknown[] = []
     for (const [i, sql] of sqls.entries()) {
-      const connection = {
-        host: '127.0.0.1',
-        port: String(portOf(major)),
-        database: LAB_DATABASE,
-        schema: 'public',
-        username: 'klairr_reader',
-        password: LAB_PASSWORD,
-        sslMode: 'require',
-        sslRootCert: '',
-        privateNetwork: true,
-        allowWritableRole: false,
-      }
+      const connection = labForm(major)
       const r = await http(port, {
         path: '/api/invoke',
         method: 'POST',

@@ -18,8 +18,9 @@ import { asSuperuser, superuserClient } from './superuser.js'
  *
  * The first block is the confirmed bypasses: a raw control shows the effect is real as the read-only
  * role inside BEGIN READ ONLY … ROLLBACK; then the product (validateSql, then executeQuery with the
- * precheck, as `klairr-companion query` runs it) must refuse, and the lock must not be held. They fail
- * until the guard is fixed. The rest are notable attempts that hold, kept as regression tests.
+ * precheck, as `klairr-companion query` runs it) must refuse, and the lock must not be held. Each got
+ * past the guard when found; each is refused now. The rest are notable attempts that held, kept as
+ * regression tests.
  */
 
 const DB = 'red_team'
