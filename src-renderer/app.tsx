@@ -18,6 +18,7 @@ import { ExportStep } from './steps/export-step.js'
 import { RoleStep } from './steps/role-step.js'
 import { TestStep } from './steps/test-step.js'
 import { applyTheme, initialTheme, type Theme } from './theme.js'
+import { Brand } from './components/brand.js'
 
 /** The guided flow: five steps one can move between freely, and the saved connectors beside them. */
 export function App() {
@@ -132,12 +133,7 @@ export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            K
-          </span>
-          Klairr Companion
-        </div>
+        <Brand />
         <button
           type="button"
           className="button small"

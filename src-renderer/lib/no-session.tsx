@@ -1,5 +1,6 @@
 import { useEffect } from 'react'
 import { applyTheme, initialTheme } from '../theme.js'
+import { Brand } from '../components/brand.js'
 
 /** What a browser tab shows when serve gave it no session: a used link, or no link at all. */
 export function NoSession({ message }: { message: string }) {
@@ -7,12 +8,7 @@ export function NoSession({ message }: { message: string }) {
   return (
     <div className="app">
       <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            K
-          </span>
-          Klairr Companion
-        </div>
+        <Brand />
       </header>
       <main className="content">
         <h1>No session</h1>
