@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { closeSession } from '../../src-main/core/connection/pg-session.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
-import { SESSION_HEADER, startServe } from '../../src-main/serve/server.js'
+import { startServe } from '../../src-main/serve/server.js'
 import { LAB_PASSWORD } from '../lab/seed.js'
+import { openServeSession } from '../support/serve-client.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { CLI } from './cli-run.js'
 import { labArgs, labForm, portOf } from './helpers.js'
@@ -230,30 +230,9 @@ describe.each([12, 18])('a row larger than the budget on PostgreSQL %i', (major)
       handlers: () => testHandlers({ timeouts: { query: 60_000 } }).handlers,
     })
     try {
-      const host = `127.0.0.1:${serve.port}`
-      const token = new URLSearchParams(new URL(serve.url).hash.slice(1)).get('token')!
-      const login = await http(serve.port, {
-        path: '/api/session',
-        method: 'POST',
-        headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ token }),
-      })
-      const secret = (JSON.parse(login.body) as { session: string }).session
+      const call = await openServeSession(serve.url)
       const invoke = async (sql: string) => {
-        const r = await http(serve.port, {
-          path: '/api/invoke',
-          method: 'POST',
-          headers: {
-            Host: host,
-            [SESSION_HEADER]: secret,
-            Origin: `http://${host}`,
-            'Content-Type': 'application/json',
-          },
-          body: JSON.stringify({
-            method: 'runQuery',
-            payload: { jobId: jobId(), connection: form(), sql, maxRows: 10 },
-          }),
-        })
+        const r = await call('runQuery', { jobId: jobId(), connection: form(), sql, maxRows: 10 })
         expect(r.status).toBe(200)
         return JSON.parse(r.body) as unknown
       }
@@ -310,32 +289,11 @@ async function serveProcess(
       }
       child.stdout.on('data', look)
     })
-    const port = Number(url.port)
-    const host = `127.0.0.1:${port}`
-    const login = await http(port, {
-      path: '/api/session',
-      method: 'POST',
-      headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ token: new URLSearchParams(url.hash.slice(1)).get('token') }),
-    })
-    const secret = (JSON.parse(login.body) as { session: string }).session
+    const call = await openServeSession(url)
     const answers: unknown[] = []
     for (const [i, sql] of sqls.entries()) {
-      const connection = labForm(major)
-      const r = await http(port, {
-        path: '/api/invoke',
-        method: 'POST',
-        headers: {
-          Host: host,
-          [SESSION_HEADER]: secret,
-          Origin: `http://${host}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({
-          method: 'runQuery',
-          payload: { jobId: `serve-proc-${major}-${i}`, connection, sql, maxRows: 10 },
-        }),
-      })
+      const payload = { jobId: `serve-proc-${major}-${i}`, connection: labForm(major), sql, maxRows: 10 }
+      const r = await call('runQuery', payload)
       answers.push(r.status === 200 ? JSON.parse(r.body) : { status: r.status, body: r.body })
     }
     process.kill(-child.pid!, 'SIGINT')
@@ -352,22 +310,4 @@ async function serveProcess(
       }
     }
   }
-}
-
-function http(
-  port: number,
-  opts: { path: string; method?: string; headers: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers },
-      (res) => {
-        let body = ''
-        res.on('data', (c) => (body += c))
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end(opts.body)
-  })
 }

@@ -14,51 +14,19 @@ import {
 } from '../../src-main/serve/server.js'
 import { isAllowedHost, isAllowedOrigin, isLoopbackAddress } from '../../src-main/serve/request-checks.js'
 import { testHandlers } from '../support/test-handlers.js'
+import { httpRequest, type HttpReply } from '../support/serve-client.js'
 import { runCli } from './cli-run.js'
 
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
+type Reply = HttpReply
 
 /** Every answer any server gave in this file: none may set a cookie. */
 const replies: Reply[] = []
 
-/** One HTTP request with exactly the headers given (fetch would not let a test set Host). */
-function send(
-  port: number,
-  opts: {
-    path?: string
-    method?: string
-    headers?: Record<string, string>
-    body?: string
-    host?: string
-  } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: opts.host ?? '127.0.0.1',
-        port,
-        path: opts.path ?? '/',
-        method: opts.method ?? 'GET',
-        headers: opts.headers,
-        agent: false,
-      },
-      (res) => {
-        let body = ''
-        res.on('data', (c) => (body += c))
-        res.on('end', () => {
-          const reply = { status: res.statusCode!, headers: res.headers, body }
-          replies.push(reply)
-          resolve(reply)
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(opts.body)
-  })
+/** One HTTP request with exactly the headers given, recorded for the no-cookie check. */
+const send = async (port: number, opts: Parameters<typeof httpRequest>[1] = {}): Promise<Reply> => {
+  const reply = await httpRequest(port, opts)
+  replies.push(reply)
+  return reply
 }
 
 function rendererDir(): string {
