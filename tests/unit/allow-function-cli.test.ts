@@ -1,23 +1,7 @@
-import { Readable, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { Io } from '../../src-main/cli/io.js'
 import { queryCommand, QUERY_HELP } from '../../src-main/cli/query-command.js'
 import { VALIDATE_HELP, validateSqlCommand } from '../../src-main/cli/validate-sql-command.js'
-
-/** A command's process, in memory: argv, a piped stdin, and what it wrote. */
-function fakeIo(argv: string[], stdin: string) {
-  const out = { stdout: '', stderr: '' }
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        out[key] += String(chunk)
-        done()
-      },
-    }) as unknown as NodeJS.WriteStream
-  const input = Readable.from([Buffer.from(stdin)]) as unknown as NodeJS.ReadStream
-  const io: Io = { argv, env: {}, stdin: input, stdout: sink('stdout'), stderr: sink('stderr') }
-  return { io, out }
-}
+import { fakeIo } from '../support/fake-io.js'
 
 async function validate(argv: string[], stdin: string) {
   const { io, out } = fakeIo(argv, stdin)

@@ -3,16 +3,15 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { importCommand } from '../../src-main/cli/import-command.js'
-import type { Io } from '../../src-main/cli/io.js'
 import { bindingOf, openSecret, sealSecret } from '../../src-main/core/export/seal.js'
 import { EXPORT_MAX_BYTES, parseExport } from '../../src-main/core/export/validate-export.js'
 import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import { fakeIo } from '../support/fake-io.js'
 
 // A loosely typed document: the tests break it on purpose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -355,21 +354,6 @@ describe('sealed secrets in the file', () => {
     if (!result.ok) expect(result.errors.join('\n')).toMatch(message)
   })
 })
-
-/** A command's process, in memory. */
-function fakeIo(argv: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        out[key] += String(chunk)
-        done()
-      },
-    }) as unknown as NodeJS.WriteStream
-  const stdin = Readable.from([]) as unknown as NodeJS.ReadStream
-  const io: Io = { argv, env: {}, stdin, stdout: sink('stdout'), stderr: sink('stderr') }
-  return { io, out }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'klairr-hostile-'))
 let files = 0
