@@ -18,6 +18,21 @@ import {
   rowDescription,
 } from '../lab/pg-wire.js'
 
+/** The fake server's connection: trust authentication, TLS if it offers it. */
+const fakeSettings = (port: number) =>
+  resolveSettings(
+    {
+      host: '127.0.0.1',
+      port,
+      database: 'fake',
+      username: 'fake',
+      password: 'x',
+      sslMode: 'prefer',
+      privateNetwork: true,
+    },
+    {},
+  )
+
 let fake: FakePg | undefined
 afterEach(async () => {
   await fake?.close()
@@ -42,20 +57,7 @@ async function runAgainst(
   timeoutMs = 5000,
 ): Promise<{ outcome: QueryOutcome; fake: FakePg }> {
   fake = await startFakePg(answer)
-  const connected = await connect(
-    resolveSettings(
-      {
-        host: '127.0.0.1',
-        port: fake.port,
-        database: 'fake',
-        username: 'fake',
-        password: 'x',
-        sslMode: 'prefer',
-        privateNetwork: true,
-      },
-      {},
-    ),
-  )
+  const connected = await connect(fakeSettings(fake.port))
   if (!connected.ok) throw new Error(`cannot connect to the fake: ${connected.failure.summary}`)
   const outcome = await executeQuery(connected.session, "SELECT repeat('x', 540000000)", {
     ...DEFAULT_EXECUTE,
@@ -224,21 +226,7 @@ describe('the executor against servers that answer anything', () => {
       () => undefined,
       (s) => s.write(bytes),
     )
-    const connected = await connect(
-      resolveSettings(
-        {
-          host: '127.0.0.1',
-          port: fake.port,
-          database: 'fake',
-          username: 'fake',
-          password: 'x',
-          sslMode: 'prefer',
-          privateNetwork: true,
-        },
-        {},
-      ),
-      { timeouts: { startup: 3000 } },
-    )
+    const connected = await connect(fakeSettings(fake.port), { timeouts: { startup: 3000 } })
     expect(connected.ok).toBe(false)
     expect(!connected.ok && connected.failure.id).toBe('auth')
   })
