@@ -1,21 +1,21 @@
 import { SENSITIVE_FUNCTIONS, SENSITIVE_RELATIONS, SETTING_READERS } from './sensitive-catalogs.js'
 
 /**
- * What the text alone cannot decide, the server's catalog settles before the statement runs. `alias.f`
- * is a column or the function `f(alias)`; an unqualified name may reach a user's function or operator
- * ahead of, or beside, the built-in one; a cast to a user's domain (named, or a column's domain filled by
- * jsonb_populate_record or a row cast) runs its CHECK constraints; a cast to or from a user's type, named
- * or implicit, runs the cast's function. So the executor
- * sends this one catalog query inside the read-only transaction, before the statement and behind the
- * same Sync: if any function that a name in the query can reach is not on the allow-list, the query
- * fails with the list of them, and PostgreSQL skips the statement.
+ * What the text alone cannot decide, the server's catalog settles before the statement runs: `alias.f`
+ * may be the function `f(alias)`, `f(x)` a cast to a domain called f, an unqualified name a user's
+ * function or operator; casts run domain CHECKs and cast functions (implicitly, on columns too); views
+ * and row-level security policies run their stored expressions; SQL-language functions look operators up
+ * when they run. So the executor sends this one catalog query inside the read-only transaction, before
+ * the statement and behind the same Sync: if anything the query can reach is not allowed, the query
+ * fails with the list, and PostgreSQL skips the statement. The README's guard section has the full list.
  *
  * Allowed, by identity: a built-in function (created by initdb, so its OID is below 16384; the guard
- * has already judged built-in names), a function that belongs to a curated extension under a curated
- * name (pg_depend's extension membership, which only the extension's owner can change), and the
- * functions the admin allow-listed by schema and name. Operators and types are judged by their
- * functions; those of curated extensions are allowed whole. The input and output functions of a base
- * type are not judged: only a superuser can create a base type, and they run for every value read.
+ * has already judged built-in names, and in a stored expression the policy's verdict applies), a
+ * function that belongs to a curated extension under a curated name (pg_depend's extension membership,
+ * which only the extension's owner can change), a function PostgreSQL made for a type, and the functions
+ * the admin allow-listed by schema and name. Operators and types are judged by their functions; those of
+ * curated extensions are allowed whole. The input and output functions of a base type are not judged:
+ * only a superuser can create a base type, and they run for every value read.
  */
 
 /** What the precheck's failure carries, so the executor can tell it from any other error. */
@@ -97,7 +97,7 @@ const regnamespaces = (names: string[]) =>
  * A SQL-language function the query names (a built-in, a curated extension's such as earth_distance, or
  * one the admin allowed): its body's operators are looked up when it runs.
  */
-const NAMED_SQL_BUILTIN = `EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+const NAMED_SQL_FUNCTION = `EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
     WHERE p.prolang ${EQ} ${SQL_LANGUAGE} AND (p.proname ${IN('f')}
       OR p.proname ${EQ} ANY (SELECT name FROM pairs WHERE k ${EQ} 'q')))`
 /** The precheck's parts; only those the query needs are sent, so the server plans less. */
@@ -207,7 +207,7 @@ exprs(what, expr) AS (
 -- A SQL-language function may run: one the query names, one a stored expression calls, or one behind
 -- PostgreSQL's own views (information_schema's are built on them). Its body's operators are
 -- looked up when it runs, so any user's operator could be picked (an exact match beats pg_catalog's).
-sql_builtin(yes) AS (SELECT ${NAMED_SQL_BUILTIN}
+sql_builtin(yes) AS (SELECT ${NAMED_SQL_FUNCTION}
   OR EXISTS (SELECT 1 FROM rel JOIN pg_catalog.pg_class c ON c.oid ${EQ} rel.oid
     WHERE c.oid ${LT} ${USER_OID} AND c.relkind ${EQ} 'v')
   OR EXISTS (SELECT 1 FROM exprs e, pg_catalog.regexp_matches(e.expr, ':funcid (\\d+)', 'g') m
@@ -249,7 +249,7 @@ const STORED = `  SELECT f.fn, e.what, true FROM exprs e,
   WHERE f.fn ${NE} 0
 `
 const NO_TYPES = `secret(what) AS (SELECT NULL::pg_catalog.text WHERE false),
-sql_builtin(yes) AS (SELECT ${NAMED_SQL_BUILTIN}),
+sql_builtin(yes) AS (SELECT ${NAMED_SQL_FUNCTION}),
 `
 const TAIL = `bad AS (
   SELECT c.via ${CAT} pg_catalog.quote_ident(n.nspname) ${CAT} '.' ${CAT} pg_catalog.quote_ident(p.proname)
