@@ -52,6 +52,7 @@ export const REASON_CODES = [
   'startup_timeout',
   'server_version_unsupported',
   'auth_error',
+  'weak_password',
   // read access
   'schema_not_found',
   'no_schema_usage',

@@ -310,6 +310,20 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     ],
     field: 'password',
   }),
+  weak_password: (c) => ({
+    meaning:
+      'The role logged in, but its password is short or equals the role name: anyone who knows the role name can guess it.',
+    steps: [
+      'Set a long random password (at least 8 characters; the Role step generates one), then update the connector.',
+    ],
+    commands: [
+      {
+        label: 'Set a new password (psql asks for it, nothing lands in history)',
+        command: `\\password ${role(c.s)}`,
+      },
+    ],
+    field: 'password',
+  }),
   password_missing: (c) => ({
     meaning: 'The server asked for a password and none was given.',
     steps: ['Enter the password, or give it with --password-stdin, PGPASSWORD or ~/.pgpass.'],
