@@ -24,6 +24,27 @@ const openVault = (acceptBasicText: boolean): Promise<VaultChoice> =>
     basicTextConsent: 'not_needed' as const,
   }))
 
+/** A consent change comes from the page, so main asks the user itself before acting on it. */
+async function confirmVaultConsent(window: BrowserWindow | null, accept: boolean): Promise<boolean> {
+  const options = accept
+    ? {
+        type: 'question' as const,
+        message: 'Keep saved passwords with the app’s built-in key?',
+        detail:
+          'No desktop keyring was found. With the built-in key, saved passwords are encrypted with a key kept on this disk: anyone who can read your files can read them. Without it, passwords are kept until the app quits.',
+        buttons: ['Use the built-in key', 'Cancel'],
+      }
+    : {
+        type: 'question' as const,
+        message: 'Stop keeping passwords with the built-in key?',
+        detail: 'Passwords saved with it are no longer read: you type them again.',
+        buttons: ['Stop using it', 'Cancel'],
+      }
+  const all = { ...options, defaultId: 1, cancelId: 1, noLink: true }
+  const { response } = window ? await dialog.showMessageBox(window, all) : await dialog.showMessageBox(all)
+  return response === 0
+}
+
 void app.whenReady().then(() => {
   const settings = appSettings()
   const handlers = createHandlers({
@@ -31,7 +52,8 @@ void app.whenReady().then(() => {
     // Probed while the window opens (a keyring can be slow to answer). On Linux without a keyring,
     // passwords stay in memory unless the user opts in to Electron's built-in key (remembered).
     vault: openVault(settings.acceptBasicText()),
-    chooseVault: (accept) => {
+    chooseVault: async (accept) => {
+      if (!(await confirmVaultConsent(mainWindow, accept))) return null
       settings.setAcceptBasicText(accept)
       return openVault(accept)
     },

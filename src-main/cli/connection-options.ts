@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs'
+import { checkSmallFileSync, SmallFileError } from '../core/small-file.js'
 import { InputError } from '../core/connection/conninfo.js'
 import type { CheckResult } from '../core/checks/types.js'
 import { connect } from '../core/checks/connect.js'
@@ -12,6 +12,7 @@ import {
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
 import { parseStrict, wholeNumber } from './parse-args.js'
+import { Secret } from '../core/secrets/secret.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
 import { UsageError } from './usage-error.js'
 
@@ -86,9 +87,9 @@ export function connectionFromArgs(
   const root = settings.sslRootCert
   if (root && root !== 'system' && !root.includes('-----BEGIN')) {
     try {
-      accessSync(root, constants.R_OK)
-    } catch {
-      throw new UsageError(`cannot read the root certificate file ${root}`)
+      checkSmallFileSync(root, 'the root certificate file')
+    } catch (e) {
+      throw e instanceof SmallFileError ? new UsageError(e.message) : e
     }
   }
   const timeouts: Partial<Timeouts> = {}
@@ -117,13 +118,13 @@ export async function fillPassword(
 ): Promise<boolean> {
   if (opts.passwordStdin) {
     if (io.stdin.isTTY) throw new UsageError('--password-stdin needs the password piped in, not a terminal')
-    settings.password = await readPasswordFromStream(io.stdin)
+    settings.password = new Secret(await readPasswordFromStream(io.stdin))
   }
   if (opts.pgpass !== false) settings.password ??= await passwordFromPgpass(settings)
   if (settings.password === undefined && opts.prompt && io.stdin.isTTY) {
     const typed = await promptPassword(`Password for ${settings.username}: `, io.stdin, io.stderr)
     if (typed === null) return false
-    settings.password = typed
+    settings.password = new Secret(typed)
   }
   return true
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { MethodName } from './methods.js'
 import { SSL_MODES } from '../core/connection/settings.js'
+import { ROOT_CERT_TEXT_MAX } from '../core/connection/root-cert-text.js'
 import type { CheckReport, CheckResult } from '../core/checks/types.js'
 import type { RelationKind } from '../core/checks/introspection.js'
 import type { Advice } from '../core/diagnosis/advice.js'
@@ -34,8 +35,8 @@ export const connectionForm = z.strictObject({
   username: name,
   password: text(1024),
   sslMode: z.enum(SSL_MODES),
-  /** PEM text or a path; empty for none. */
-  sslRootCert: text(64 * 1024),
+  /** PEM text, `system`, or empty for none: never a path (main does not read files the renderer names). */
+  sslRootCert: text(ROOT_CERT_TEXT_MAX),
   privateNetwork: z.boolean(),
   allowWritableRole: z.boolean(),
   /** A saved connector whose vaulted password is used when `password` is empty. */

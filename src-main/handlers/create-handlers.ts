@@ -34,7 +34,8 @@ import { auditRole } from '../core/grants/audit.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { VaultChoice } from '../core/secrets/vault.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
+import { Secret } from '../core/secrets/secret.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
 import {
   formatAllowedFunction,
@@ -54,8 +55,11 @@ export interface HandlerDeps {
    * weaker than a keyring. A promise: the app opens its window while the keyring is still being probed.
    */
   vault: Promise<VaultChoice>
-  /** The desktop app only: chooses again after the user gave or withdrew consent to the built-in key. */
-  chooseVault?: (acceptBasicText: boolean) => Promise<VaultChoice>
+  /**
+   * The desktop app only: asks the user in a main-process dialog, then chooses again after they gave
+   * or withdrew consent to the built-in key; null when they said no (the page alone cannot decide).
+   */
+  chooseVault?: (acceptBasicText: boolean) => Promise<VaultChoice | null>
   /** The desktop app's save dialog; absent in the browser, where the page offers the download. */
   saveFile?: (suggestedName: string, text: string) => Promise<string | null>
   emit: (event: AppEvent) => void
@@ -115,7 +119,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
         },
       )
     const stored = await (await vault()).getPassword(VAULT_SERVICE, record.id)
-    if (stored !== null) settings.password = stored
+    if (stored !== null) settings.password = new Secret(stored)
     return ready
   }
 
@@ -337,7 +341,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           'Only the desktop app stores passwords; here they stay in memory until it stops.',
         )
       // Passwords kept in memory until now are not carried over: they are asked for again.
-      vaultChoice = deps.chooseVault(acceptBasicText)
+      const chosen = await deps.chooseVault(acceptBasicText)
+      if (chosen) vaultChoice = Promise.resolve(chosen)
       return { ok: true, value: await vaultState() }
     },
 
@@ -366,8 +371,6 @@ export function allowedFunctions(texts: readonly string[] | undefined): AllowedF
   if (!parsed.ok) throw new Error('allowFunctions passed the contract but not the parser')
   return parsed.value
 }
-
-const secretsOf = (s: ConnectionSettings) => (s.password ? [s.password] : [])
 
 type Target = Omit<ConnectionSettings, 'password'>
 

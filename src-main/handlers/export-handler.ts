@@ -4,7 +4,7 @@ import type { CheckReport } from '../core/checks/types.js'
 import { buildExport, ExportRefused } from '../core/export/export-document.js'
 import { parseExport } from '../core/export/validate-export.js'
 import { recordFromExport } from '../core/records/connector-records.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import type { HandlerDeps } from './create-handlers.js'
 import { allowedFunctions, VAULT_SERVICE } from './create-handlers.js'
 import { failure } from './dispatch.js'
@@ -50,7 +50,7 @@ export async function exportHandler(
       'refused',
       '"Allow writable role" is on: acknowledge that Klairr’s role can write before exporting.',
     )
-  const secrets = run.settings.password ? [run.settings.password] : []
+  const secrets = secretsOf(run.settings)
   let text: string
   try {
     const doc = buildExport(run.settings, run.report, {
@@ -66,14 +66,30 @@ export async function exportHandler(
     throw e
   }
   const checked = await parseExport(text)
-  if (!checked.ok) throw new Error('the export does not match its own schema')
+  if (!checked.ok) {
+    // The run passed, but the published schema is stricter than PostgreSQL (a host name Klairr
+    // cannot resolve, a name with control characters): name the field to change.
+    const fields = Object.fromEntries(
+      checked.errors.flatMap((e) => {
+        const field = /^\/connector\/(host|port|database|schema|username)\b/.exec(e)?.[1]
+        return field
+          ? [[field, `Klairr cannot take this value: ${e.replace(/^\/connector\/\w+: /, '')}.`]]
+          : []
+      }),
+    )
+    return failure(
+      'refused',
+      redactText(`This connector cannot be exported as it is: ${checked.errors.join('; ')}.`, secrets),
+      Object.keys(fields).length ? fields : undefined,
+    )
+  }
   const id = run.connectorId ?? deps.newId()
   const record = recordFromExport(id, r.name, checked.doc)
   deps.records.save(record)
   let passwordStored: Responses['exportConnector']['passwordStored'] = 'none'
   if (run.settings.password) {
     const { vault } = await deps.vault
-    await vault.setPassword(VAULT_SERVICE, id, run.settings.password)
+    await vault.setPassword(VAULT_SERVICE, id, run.settings.password.reveal())
     passwordStored = vault.backend
   }
   const fileName = exportFileName(r.name)

@@ -2,6 +2,7 @@ import type { ApiError, ConnectionForm } from '../contract/index.js'
 import { InputError } from '../core/connection/conninfo.js'
 import { parsePort, resolveSettings } from '../core/connection/resolve-settings.js'
 import type { ConnectionSettings } from '../core/connection/settings.js'
+import { isRootCertText } from '../core/connection/root-cert-text.js'
 
 type Outcome = { ok: true; settings: ConnectionSettings } | { ok: false; error: ApiError }
 
@@ -27,6 +28,10 @@ export function settingsFromForm(form: ConnectionForm): Outcome {
   if (!form.database.trim()) fields.database = 'Enter the database name.'
   if (!form.username.trim()) fields.username = 'Enter the read-only role’s name.'
   if (!form.schema.trim()) fields.schema = 'Enter the schema Klairr reads (usually public).'
+  const rootCert = form.sslRootCert.trim()
+  if (!isRootCertText(rootCert))
+    fields.sslRootCert =
+      'Paste the root certificate’s PEM text (it starts with -----BEGIN CERTIFICATE-----) or choose its file; the app does not open paths typed here. “system” uses this machine’s trust store.'
   const names = Object.keys(fields)
   if (names.length) {
     return {
@@ -51,7 +56,7 @@ export function settingsFromForm(form: ConnectionForm): Outcome {
         username: form.username.trim(),
         password: form.password === '' ? undefined : form.password,
         sslMode: form.sslMode,
-        sslRootCert: form.sslRootCert.trim() || undefined,
+        sslRootCert: rootCert || undefined,
         privateNetwork: form.privateNetwork,
         allowWritableRole: form.allowWritableRole,
       },

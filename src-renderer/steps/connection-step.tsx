@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { SSL_MODES } from '../../src-main/core/connection/settings.js'
 import { api } from '../bridge.js'
 import { Checkbox, Field } from '../components/field.js'
+import { RootCertField } from '../components/root-cert-field.js'
 import type { ConnectionForm } from '../state.js'
 
 const SSL_HINTS: Record<string, string> = {
@@ -145,22 +146,11 @@ export function ConnectionStep({
             </select>
           )}
         </Field>
-        <Field
-          id="sslRootCert"
-          label="Root certificate"
+        <RootCertField
+          value={form.sslRootCert}
+          onChange={(v) => set('sslRootCert', v)}
           error={fieldErrors.sslRootCert}
-          hint="PEM text or a file path; needed for verify-ca and verify-full. “system” uses this machine’s trust store."
-        >
-          {(p) => (
-            <textarea
-              {...p}
-              rows={3}
-              value={form.sslRootCert}
-              onChange={(e) => set('sslRootCert', e.target.value)}
-              spellCheck={false}
-            />
-          )}
-        </Field>
+        />
         <Checkbox
           id="privateNetwork"
           label="Host is on a private network"

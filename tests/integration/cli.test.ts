@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { CLI, runCli } from './cli-run.js'
 import { lab, labArgs, portOf } from './helpers.js'
 
@@ -21,6 +21,9 @@ describe('klairr-companion check: bad input', () => {
     ['an unterminated quote', ["host='db"]],
     ['an unknown sslmode', ['--sslmode', 'sometimes']],
     ['an unreadable root certificate', ['--sslrootcert', '/no/such/ca.pem']],
+    ['a device as the root certificate', ['--sslrootcert', '/dev/zero']],
+    ['a directory as the root certificate', ['--sslrootcert', '/tmp']],
+    ['a UNC path as the root certificate', ['--sslrootcert', '\\\\fileserver\\share\\ca.pem']],
     ['a password inside the URI', ['postgresql://u:hunter2@db/x']],
     ['a bad timeout', ['--timeout-ms', '-5']],
     ['two connection strings', ['host=a', 'host=b']],
@@ -32,6 +35,28 @@ describe('klairr-companion check: bad input', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/^klairr-companion check: /)
     expect(r.stderr).not.toContain('hunter2')
+  })
+
+  it('a FIFO or a 2 MB file as the root certificate: one line, exit 2, at once (nothing waits on a FIFO)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klairr-cli-root-'))
+    try {
+      execFileSync('mkfifo', [join(dir, 'ca.fifo')])
+      writeFileSync(join(dir, 'big.pem'), Buffer.alloc(2 * 1024 * 1024, 'A'))
+      for (const [file, message] of [
+        ['ca.fifo', 'is a named pipe, not a file'],
+        ['big.pem', 'is 2097152 bytes, more than the 1048576 a certificate file can be'],
+      ] as const) {
+        const started = performance.now()
+        const r = await runCli(['check', ...base(), '--sslrootcert', join(dir, file)])
+        expect(performance.now() - started).toBeLessThan(5000)
+        expect(r).toMatchObject({ code: 2, stdout: '' })
+        expect(r.stderr.trim().split('\n')).toEqual([
+          `klairr-companion check: the root certificate file ${join(dir, file)} ${message}`,
+        ])
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('an unknown command exits 2', async () => {

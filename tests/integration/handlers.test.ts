@@ -4,7 +4,9 @@ import { VAULT_SERVICE } from '../../src-main/handlers/create-handlers.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { lab, labForm, portOf } from './helpers.js'
-import { LAB_PASSWORD } from '../lab/seed.js'
+import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
+import { quoteIdent, quoteLiteral } from '../../src-main/core/sql-ident.js'
+import { asSuperuser } from './superuser.js'
 
 const form = (over: Record<string, unknown> = {}) => labForm(18, over)
 
@@ -202,5 +204,37 @@ describe('handlers over the lab (what the app and serve call)', () => {
       ok: true,
       value: { record: { writableRoleAcknowledgement: { by: 'tester' } } },
     })
+  })
+
+  it('a run that passed but that the published schema refuses (an invisible character in a name): a field error, not a crash', async () => {
+    const schema = 'zw\u200bsales'
+    await asSuperuser(18, LAB_DATABASE, async (c) => {
+      await c.query(`DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'klairr_export_zw') THEN
+          CREATE ROLE klairr_export_zw LOGIN PASSWORD ${quoteLiteral(LAB_PASSWORD)};
+        END IF; END $$`)
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
+      await c.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.orders (id int)`)
+      await c.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO klairr_export_zw`)
+      await c.query(`GRANT SELECT ON ${quoteIdent(schema)}.orders TO klairr_export_zw`)
+    })
+    const t = testHandlers()
+    const out = await run(t, { username: 'klairr_export_zw', schema })
+    expect(out.report.verdict).toBe('ready')
+    const r = await dispatch(t.handlers, 'exportConnector', {
+      runId: out.runId,
+      name: 'Invisible',
+      acknowledgeWritableRole: false,
+      approvedCertificateSha256: out.report.tls!.chain[0]!.fingerprint256,
+    })
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        code: 'refused',
+        message: expect.stringMatching(/^This connector cannot be exported as it is: \/connector\/schema: /),
+        fields: { schema: expect.stringMatching(/^Klairr cannot take this value: .*U\+200B/) },
+      },
+    })
+    expect(t.records.list()).toEqual([])
   })
 })

@@ -11,6 +11,9 @@ const state = vi.hoisted(() => {
     appEvents: new Map<string, () => void>(),
     invoke: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
     windows: [] as { options: Record<string, unknown>; url: string | null }[],
+    /** What the user answers in the main-process confirmation (0: the change, 1: Cancel). */
+    messageBoxAnswer: 0,
+    messageBoxes: [] as { message: string; buttons: string[]; cancelId: number }[],
   }
 })
 
@@ -51,7 +54,13 @@ vi.mock('electron', () => {
         void state.invoke.set(channel, listener),
       removeHandler() {},
     },
-    dialog: { showSaveDialog: async () => ({ canceled: true }) },
+    dialog: {
+      showSaveDialog: async () => ({ canceled: true }),
+      showMessageBox: async (...args: unknown[]) => {
+        state.messageBoxes.push(args.at(-1) as (typeof state.messageBoxes)[number])
+        return { response: state.messageBoxAnswer }
+      },
+    },
     shell: { openExternal() {} },
   }
 })
@@ -110,7 +119,21 @@ describe('the app’s main module, up to launch', () => {
     })
   })
 
-  it('on Linux without a keyring, the user’s consent switches the vault to the built-in key', async () => {
+  it('a consent request the user cancels in main’s own dialog changes nothing', async () => {
+    const listener = state.invoke.get(INVOKE_CHANNEL)!
+    const own = { sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
+    state.messageBoxAnswer = 1
+    expect(await listener(own, 'setVaultConsent', { acceptBasicText: true })).toEqual({
+      ok: true,
+      value: { vaultWarning: 'No desktop keyring was found.', basicTextConsent: 'offered' },
+    })
+    expect(state.messageBoxes).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('built-in key'), cancelId: 1 }),
+    ])
+    state.messageBoxAnswer = 0
+  })
+
+  it('on Linux without a keyring, the user’s consent (confirmed in main) switches the vault to the built-in key', async () => {
     const listener = state.invoke.get(INVOKE_CHANNEL)!
     const own = { sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
     expect(await listener(own, 'setVaultConsent', { acceptBasicText: true })).toEqual({

@@ -286,6 +286,43 @@ describe('handlers: expected failures are values', () => {
     })
   })
 
+  it.each(['/etc/passwd', '/dev/zero', '\\\\fileserver\\share\\ca.pem', '~/.postgresql/root.crt'])(
+    'a path as the root certificate (%s) is a field error: main opens no file the page names',
+    async (path) => {
+      const { handlers, events } = testHandlers()
+      const r = await dispatch(handlers, 'runChecks', {
+        jobId: 'job-12345678',
+        connection: { ...form, username: 'klairr', sslRootCert: path },
+      })
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: 'invalid_request',
+          fields: {
+            sslRootCert: expect.stringMatching(
+              /^Paste the root certificate’s PEM text .* or choose its file/,
+            ),
+          },
+        },
+      })
+      expect(events).toEqual([])
+    },
+  )
+
+  it('PEM text or “system” as the root certificate passes the form', async () => {
+    const { handlers } = testHandlers()
+    for (const sslRootCert of ['system', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----']) {
+      const checked = await dispatch(handlers, 'runChecks', {
+        jobId: 'job-12345678',
+        connection: { ...form, username: 'klairr', host: '', sslRootCert },
+      })
+      expect(checked).toMatchObject({ ok: false, error: { fields: { host: expect.any(String) } } })
+      expect((checked as { ok: false; error: { fields: object } }).error.fields).not.toHaveProperty(
+        'sslRootCert',
+      )
+    }
+  })
+
   it('an unknown run cannot be exported; an unknown connector cannot be deleted', async () => {
     const { handlers } = testHandlers()
     const fp = Array.from({ length: 32 }, () => 'AB').join(':')

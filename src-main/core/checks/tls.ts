@@ -94,7 +94,7 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
 
   let anchors
   try {
-    anchors = await loadTrustAnchors(sslMode, sslRootCert)
+    anchors = await loadTrustAnchors(sslMode, sslRootCert, ctx.signal)
   } catch (e) {
     socket.destroy()
     if (e instanceof RootCertError) {

@@ -1,4 +1,3 @@
-import { readFile as readFileCallback } from 'node:fs'
 import type { TLSSocket } from 'node:tls'
 import { isIP, type Socket } from 'node:net'
 import { homedir } from 'node:os'
@@ -7,13 +6,8 @@ import type { SslMode } from './settings.js'
 import { tlsModule } from './lazy-modules.js'
 import { peerChain, type CertificateFacts, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
-
-// node:fs is loaded at start-up anyway; node:fs/promises would cost the CLI a module load.
-function readFile(path: string, encoding: 'utf8'): Promise<string> {
-  return new Promise((resolve, reject) =>
-    readFileCallback(path, encoding, (err, text) => (err ? reject(err) : resolve(text))),
-  )
-}
+import { readSmallFile, SmallFileError } from '../small-file.js'
+import { looksLikePem } from './root-cert-text.js'
 
 export interface TrustAnchors {
   ca?: string | string[]
@@ -24,8 +18,6 @@ export class RootCertError extends Error {
   override readonly name = 'RootCertError'
 }
 
-const looksLikePem = (s: string) => s.includes('-----BEGIN CERTIFICATE-----')
-
 /**
  * Resolves sslrootcert as libpq does: PEM text or a file; `system` for the trust store; when absent,
  * `~/.postgresql/root.crt` if it exists. For verify-ca/verify-full without any of those, the system
@@ -34,21 +26,25 @@ const looksLikePem = (s: string) => s.includes('-----BEGIN CERTIFICATE-----')
 export async function loadTrustAnchors(
   sslMode: SslMode,
   sslRootCert: string | undefined,
+  signal?: AbortSignal,
 ): Promise<TrustAnchors> {
   if (sslRootCert === 'system') return { ca: [...tlsModule().rootCertificates], trust: 'system' }
   if (sslRootCert && looksLikePem(sslRootCert)) return { ca: sslRootCert, trust: 'pem' }
+  const read = (path: string) => readSmallFile(path, { what: 'sslrootcert', ...(signal ? { signal } : {}) })
   if (sslRootCert) {
     try {
-      return { ca: await readFile(sslRootCert, 'utf8'), trust: 'file' }
+      return { ca: await read(sslRootCert), trust: 'file' }
     } catch (e) {
-      throw new RootCertError(
-        `cannot read sslrootcert ${sslRootCert}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-      )
+      throw e instanceof SmallFileError ? new RootCertError(e.message) : e
     }
   }
   const verifies = sslMode === 'verify-ca' || sslMode === 'verify-full'
   const defaultFile = join(homedir(), '.postgresql', 'root.crt')
-  const fromHome = await readFile(defaultFile, 'utf8').catch(() => null)
+  const fromHome = await read(defaultFile).catch((e: unknown) => {
+    // libpq reads the default file only when it exists; one that exists but cannot be read is an error.
+    if (e instanceof SmallFileError && e.kind === 'missing') return null
+    throw e instanceof SmallFileError ? new RootCertError(e.message) : e
+  })
   if (fromHome) return { ca: fromHome, trust: 'file' }
   return verifies ? { ca: [...tlsModule().rootCertificates], trust: 'system' } : { trust: 'none' }
 }
