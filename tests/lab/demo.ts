@@ -9,6 +9,7 @@ import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Lab, type LabSeed } from './lab.js'
+import { LabError, oneLine } from './lab-error.js'
 import { giveToServer } from './server.js'
 import { guideGrants, LAB_DATABASE } from './seed.js'
 
@@ -35,10 +36,12 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 const say = (text: string) => process.stdout.write(`${text}\n`)
 
-const lab = Lab.create()
-lab.detached = keep
-let code: number
+let lab: Lab | undefined
+let code = 1
+let failed = false
 try {
+  lab = Lab.create()
+  lab.detached = keep
   say('Starting PostgreSQL 18 with TLS (certificates made by this demo’s own CA)…')
   const manifest = await lab.startVersion(18, ['main'], demoSeed)
   const port = manifest.ports.main!
@@ -82,7 +85,12 @@ try {
     )
     say(`Stop it with: kill -INT ${pid} && rm -rf ${lab.root}`)
   }
+} catch (e) {
+  // One line that says what to do; a stack only on request.
+  process.stderr.write(`demo: ${oneLine(e)}\n`)
+  if (process.env.KLAIRR_LAB_DEBUG && !(e instanceof LabError)) console.error(e)
+  failed = true
 } finally {
-  if (!keep) await lab.stop()
+  if (lab && (!keep || failed)) await lab.stop().catch(() => undefined)
 }
 process.exit(code)

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import { startFakes } from './fakes.js'
 import { Lab, type LabManifest, type Variant } from './lab.js'
+import { LabError } from './lab-error.js'
 
 export const ALL_VARIANTS: Variant[] = [
   'main',
@@ -28,6 +29,16 @@ declare module 'vitest' {
 
 /** Starts PostgreSQL 12 and 18 in every state the product recognises, plus 11, and the fake peers. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  try {
+    return await startLab(project)
+  } catch (e) {
+    // What to do fits one line: vitest shows it without a stack of the lab's internals.
+    if (e instanceof LabError) e.stack = `${e.name}: ${e.message}`
+    throw e
+  }
+}
+
+async function startLab(project: TestProject): Promise<() => Promise<void>> {
   const lab = Lab.create()
   const fakes = await startFakes()
   try {

@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { makeCerts, type LabCerts, type LeafName } from './certs.js'
+import { LabError, oneLine } from './lab-error.js'
 import {
   appendConf,
   cloneCluster,
   giveToServer,
   initCluster,
   installCert,
+  labTempDir,
   startServer,
   writeHba,
   type PgMajor,
@@ -88,9 +89,14 @@ export class Lab {
 
   /** A lab directory with its certificates; servers come from `startVersion`. */
   static create(): Lab {
-    const root = mkdtempSync(join(tmpdir(), 'klairr-lab-'))
-    giveToServer(root)
-    const certs = makeCerts(join(root, 'certs'))
+    const root = labTempDir('klairr-lab-')
+    let certs: LabCerts
+    try {
+      certs = makeCerts(join(root, 'certs'))
+    } catch (e) {
+      rmSync(root, { recursive: true, force: true })
+      throw new LabError(`cannot make the lab's certificates with openssl (is it installed?): ${oneLine(e)}`)
+    }
     giveToServer(certs.dir, true)
     return new Lab(root, certs, randomBytes(12).toString('base64url'))
   }

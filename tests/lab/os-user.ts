@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, type ExecFileSyncOptionsWithStringEncoding } from 'node:child_process'
+import { LabError } from './lab-error.js'
 
 /** initdb and postgres refuse to run as root: as root, the lab runs them as this unprivileged user. */
 export interface RunAs {
@@ -11,8 +12,12 @@ let cached: RunAs | null | undefined
 
 function idOf(name: string): RunAs | null {
   try {
-    const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim())
-    const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim())
+    const opts: ExecFileSyncOptionsWithStringEncoding = {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }
+    const uid = Number(execFileSync('id', ['-u', name], opts).trim())
+    const gid = Number(execFileSync('id', ['-g', name], opts).trim())
     return { uid, gid, name }
   } catch {
     return null
@@ -24,10 +29,22 @@ export function serverUser(): RunAs | null {
   if (cached !== undefined) return cached
   if (process.getuid?.() !== 0) return (cached = null)
   cached = idOf('postgres')
+  cached ??= idOf('klairrlab')
   if (!cached) {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'klairrlab'])
+    try {
+      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'klairrlab'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+    } catch {
+      // reported below
+    }
     cached = idOf('klairrlab')
   }
-  if (!cached) throw new Error('cannot find or create an unprivileged user to run PostgreSQL as')
+  if (!cached) {
+    cached = undefined
+    throw new LabError(
+      'PostgreSQL refuses to run as root and there is no user "postgres" or "klairrlab" to run it as (useradd failed): create one (useradd --system klairrlab), or run as an ordinary user',
+    )
+  }
   return cached
 }

@@ -1,10 +1,21 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { appendFileSync, chownSync, copyFileSync, chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import {
+  appendFileSync,
+  chownSync,
+  copyFileSync,
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
+import { LabError, oneLine } from './lab-error.js'
 import { serverUser } from './os-user.js'
+import { nativeFor, reachableBy } from './pg-binaries.js'
 
 export type PgMajor = 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18
 export const SUPPORTED_MAJORS: PgMajor[] = [12, 18]
@@ -19,11 +30,34 @@ const PACKAGES: Record<PgMajor, string> = {
   17: 'pg17',
   18: 'pg18',
 }
-const require = createRequire(import.meta.url)
 
+/** The folder holding initdb and postgres: the package's own, or a copy the server user can run (pg-binaries.ts). */
 export function binDir(major: PgMajor): string {
-  // The package exports only dist/index.js; the binaries sit beside it in native/bin.
-  return join(dirname(require.resolve(PACKAGES[major])), '..', 'native', 'bin')
+  return join(nativeFor(PACKAGES[major]), 'bin')
+}
+
+/**
+ * A new private folder for data directories, owned by the server user: in the temp folder when that user
+ * can enter it (a TMPDIR under /root cannot be), else in /var/tmp or /tmp.
+ */
+export function labTempDir(prefix: string): string {
+  const user = serverUser()
+  const bases = [tmpdir(), '/var/tmp', '/tmp']
+  const base = user ? bases.find((b) => reachableBy(b, user)) : bases[0]
+  if (!base)
+    throw new LabError(
+      `user ${user!.name} (who runs PostgreSQL) cannot enter ${tmpdir()}, /var/tmp or /tmp: set TMPDIR to a folder they can enter`,
+    )
+  let dir: string
+  try {
+    dir = mkdtempSync(join(base, prefix))
+  } catch (e) {
+    throw new LabError(
+      `cannot create a folder in ${base} (${(e as NodeJS.ErrnoException).code ?? oneLine(e)}): set TMPDIR to a writable folder`,
+    )
+  }
+  giveToServer(dir)
+  return dir
 }
 
 export function freePort(): Promise<number> {
@@ -49,11 +83,20 @@ export function giveToServer(path: string, recursive = false): void {
 
 function run(major: PgMajor, tool: string, args: string[]): void {
   const user = serverUser()
-  execFileSync(join(binDir(major), tool), args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...(user ? { uid: user.uid, gid: user.gid } : {}),
-    env: { ...process.env, LC_ALL: 'C' },
-  })
+  const program = join(binDir(major), tool)
+  try {
+    execFileSync(program, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    })
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer }
+    const said = lastLine(err.stderr?.toString() ?? '')
+    throw new LabError(
+      `${tool} (PostgreSQL ${major}) failed${user ? ` as user ${user.name}` : ''}: ${said || err.code || oneLine(e)}`,
+    )
+  }
 }
 
 /** Creates a cluster with a superuser `postgres` whose password is `superPassword`. */
@@ -164,6 +207,15 @@ export class RunningServer {
   }
 }
 
+/** What PostgreSQL said that matters: its last FATAL/PANIC/ERROR line, else its last line. */
+function lastLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  return (lines.filter((l) => /\b(FATAL|PANIC|ERROR)\b/.test(l)).pop() ?? lines.pop() ?? '').trim()
+}
+
 /** Starts `postgres` directly (no pg_ctl) and waits until it accepts logins or reports itself a standby. */
 export async function startServer(
   major: PgMajor,
@@ -180,13 +232,19 @@ export async function startServer(
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
     env: { ...process.env, LC_ALL: 'C' },
   })
+  let spawnError: NodeJS.ErrnoException | undefined
+  proc.once('error', (e) => (spawnError = e))
   proc.stderr?.on('data', (b: Buffer) => stderr.length < 200 && stderr.push(b))
   const server = new RunningServer(major, dataDir, port, proc, superPassword)
   const deadline = Date.now() + 30000
   for (;;) {
+    if (spawnError)
+      throw new LabError(
+        `cannot start PostgreSQL ${major}${user ? ` as user ${user.name}` : ''}: ${spawnError.code ?? spawnError.message} on ${join(binDir(major), 'postgres')}`,
+      )
     if (proc.exitCode !== null)
-      throw new Error(
-        `PostgreSQL ${major} in ${dataDir} exited: ${Buffer.concat(stderr).toString().slice(-2000)}`,
+      throw new LabError(
+        `PostgreSQL ${major} in ${dataDir} exited: ${lastLine(Buffer.concat(stderr).toString()) || `code ${proc.exitCode}`}`,
       )
     try {
       const [r] = await server.sql('SELECT pg_is_in_recovery() AS r')
@@ -196,8 +254,8 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       await server.stop()
-      throw new Error(
-        `PostgreSQL ${major} in ${dataDir} did not become ready: ${Buffer.concat(stderr).toString().slice(-2000)}`,
+      throw new LabError(
+        `PostgreSQL ${major} in ${dataDir} did not become ready in 30 s: ${lastLine(Buffer.concat(stderr).toString()) || 'it said nothing'}`,
       )
     }
     await new Promise((r) => setTimeout(r, 100))
