@@ -14,6 +14,7 @@ import { catalogSql, introspectionSql, probeTransactionSql } from '../../src-mai
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { startFakes } from '../lab/fakes.js'
 import { Lab } from '../lab/lab.js'
+import { LabError } from '../lab/lab-error.js'
 import { LAB_DATABASE } from '../lab/seed.js'
 import { interleaved, median, percentile, findPsql, runOnce, timeProcess } from './measure.js'
 import { benchQueryCap, benchValidate } from './sql-bench.js'
@@ -27,8 +28,21 @@ const rows: string[][] = [['benchmark', 'klairr-companion', 'baseline', 'ratio',
 const ms = (x: number) => `${x.toFixed(0)} ms`
 const say = (text: string) => process.stderr.write(`${text}\n`)
 
-const lab = Lab.create()
+/** A lab that cannot start says what to do in one line (lab-error.ts), not with a stack. */
+function labFailed(e: unknown): never {
+  if (!(e instanceof LabError)) throw e
+  say(`bench: ${e.message}`)
+  process.exit(1)
+}
+
+let lab: Lab
+try {
+  lab = Lab.create()
+} catch (e) {
+  labFailed(e)
+}
 const fakes = await startFakes()
+let failure: unknown
 try {
   say('Starting PostgreSQL 18 with TLS…')
   const manifest = await lab.startVersion(18, ['main'], benchSeed(password))
@@ -206,10 +220,13 @@ try {
 
   rows.push(...(await benchQueryCap({ server, port, env, cli, say, psql: PSQL })))
   rows.push(...(await benchValidate({ cli, env, say })))
+} catch (e) {
+  failure = e
 } finally {
   await fakes.close()
   await lab.stop()
 }
+if (failure !== undefined) labFailed(failure)
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
