@@ -123,6 +123,26 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await app.expectAccessible('test (broken server)')
   })
 
+  it('2. Connection: the root certificate comes from a chosen file; a typed path is a field error', async () => {
+    await app.fillConnection({ host: '127.0.0.1', port: String(portOf(18)) })
+    await page.locator('#sslMode').selectOption('verify-full')
+    // A path typed into the page is not opened by main: the field says what to do instead.
+    await page.locator('#sslRootCert').fill(lab().caCert)
+    await page.getByRole('button', { name: 'Run the tests' }).click()
+    await expect(page.locator('#sslRootCert-error')).toContainText('or choose its file')
+    // The file dialog hands the page the file's text, and the run verifies the chain and the name.
+    await page.getByTestId('sslRootCert-file').setInputFiles(lab().caCert)
+    await expect(page.locator('#sslRootCert')).toHaveValue(/^-----BEGIN CERTIFICATE-----/)
+    await expect(page.locator('#sslRootCert-hint')).toContainText('1 certificate.')
+    await expect(page.locator('#sslRootCert-error')).toHaveCount(0)
+    await app.shot('02-connection-root-cert')
+    await app.runTests()
+    await expect(page.locator('.verdict')).toHaveText('Ready: every test passed.')
+    await app.fillConnection({})
+    await page.locator('#sslMode').selectOption('require')
+    await page.locator('#sslRootCert').fill('')
+  })
+
   it('3. Test: the healthy server passes, with evidence', async () => {
     await app.fillConnection({ port: String(portOf(18)) })
     await app.runTests()
