@@ -73,7 +73,11 @@ export function footer(
       if (advice.field) out.push(`    Field to change: ${FIELD_LABELS[advice.field]}`)
       for (const cmd of advice.commands) {
         if (!cmd.command) continue
-        out.push(`    ${cmd.label}:`, indent(cmd.command, '      '))
+        // A terminal command goes out exactly as built: an indent inside a quoted name would change it.
+        out.push(
+          `    ${cmd.label}:`,
+          cmd.kind === 'shell' ? `      ${cmd.command}` : indent(cmd.command, '      '),
+        )
       }
     }
   }

@@ -47,9 +47,12 @@ describe('the advice table', () => {
   it('reproduces TLS failures with openssl and psql, never with a password', () => {
     const advice = adviceFor({ reason: 'cert_untrusted', evidence: {} }, settings)!
     const text = advice.commands.map((c) => c.command).join('\n')
-    expect(text).toContain('openssl s_client -starttls postgres -connect db.example.com:5432')
     expect(text).toContain(
-      `psql "host=db.example.com port=5432 dbname='My Analytics' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem"`,
+      'openssl s_client -starttls postgres -connect db.example.com:5432 -servername db.example.com -showcerts </dev/null',
+    )
+    // The libpq string is one shell word: single-quoted whole, its own quotes written '\''.
+    expect(text).toContain(
+      `psql 'host=db.example.com port=5432 dbname='\\''My Analytics'\\'' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem'`,
     )
   })
 })
@@ -114,7 +117,8 @@ describe('read and write failures point to the audit', () => {
     const advice = adviceFor({ reason, evidence: { findings: [] } }, settings)!
     const audit = advice.commands.find((c) => c.command.startsWith('klairr-companion audit '))
     expect(audit?.command).toBe(
-      `klairr-companion audit "host=db.example.com port=5432 dbname='My Analytics' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem" --schema 'Sales'`,
+      `klairr-companion audit 'host=db.example.com port=5432 dbname='\\''My Analytics'\\'' user=klairr_reader sslmode=verify-full sslrootcert=/etc/ssl/ca.pem' --schema=Sales`,
     )
+    expect(audit?.kind).toBe('shell')
   })
 })

@@ -1,8 +1,22 @@
 import type { ConnectionSettings } from '../connection/settings.js'
 import type { CheckResult, ReasonCode } from '../checks/types.js'
 import type { WriteFinding } from '../checks/write-paths.js'
-import { conninfoString, quoteIdent } from '../sql-ident.js'
+import { commentText } from '../grants/role-script.js'
+import { conninfoString, quoteIdent, quoteLiteral } from '../sql-ident.js'
 import type { FormField } from './field-labels.js'
+import { defaultDialect, shellCommand, shellPipeline, type ShellDialect } from './shell-command.js'
+
+/**
+ * Where a command is run: `shell` in a terminal (built by shell-command.ts, quoted for the dialect),
+ * `psql` typed into psql (SQL or a backslash command, quoted as SQL), `config` a line for a server file.
+ */
+export type CommandKind = 'shell' | 'psql' | 'config'
+
+export interface AdviceCommand {
+  label: string
+  command: string
+  kind: CommandKind
+}
 
 export interface Advice {
   /** What the failure means, in one or two sentences. */
@@ -10,16 +24,23 @@ export interface Advice {
   /** What to do, in order. */
   steps: string[]
   /** Commands that reproduce the failure or fix it; none contains a password. */
-  commands: { label: string; command: string }[]
+  commands: AdviceCommand[]
   /** Which connector field to change, if the fix is there. */
   field: FormField | null
 }
 
 type Settings = Omit<ConnectionSettings, 'password'>
-type AdviceContext = { s: Settings; evidence: Record<string, unknown> }
+type AdviceContext = { s: Settings; evidence: Record<string, unknown>; dialect: ShellDialect }
 
-/** The connection as a double-quoted libpq string for a shell command line; never with a password. */
-function shellConninfo(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
+const shell = (c: AdviceContext, label: string, argv: string[], stdinNull = false): AdviceCommand => ({
+  label,
+  command: shellCommand(argv, { dialect: c.dialect, stdinNull }),
+  kind: 'shell',
+})
+const inPsql = (label: string, command: string): AdviceCommand => ({ label, command, kind: 'psql' })
+
+/** The connection as one libpq keyword/value argument; never with a password. */
+function conninfo(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
   const root = s.sslRootCert && !s.sslRootCert.includes('-----BEGIN') ? { sslrootcert: s.sslRootCert } : {}
   const parts = {
     host: s.host,
@@ -30,15 +51,29 @@ function shellConninfo(s: Settings, over: Partial<Record<string, string | number
     ...root,
     ...over,
   }
-  return `"${conninfoString(parts as Record<string, string | number>).replace(/"/g, '\\"')}"`
+  return conninfoString(parts as Record<string, string | number>)
 }
 
-function psql(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
-  return `psql ${shellConninfo(s, over)}`
-}
+const psqlArgv = (s: Settings, over: Partial<Record<string, string | number>> = {}) => [
+  'psql',
+  conninfo(s, over),
+]
 
-function openssl(s: Settings, extra = ''): string {
-  return `openssl s_client -starttls postgres -connect ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port} -servername ${s.host} -showcerts${extra} </dev/null`
+/** `openssl s_client` against the server's STARTTLS, with no input so it ends after the handshake. */
+function opensslArgv(s: Settings, extra: string[] = [], showCerts = true): string[] {
+  const hostPort = `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`
+  return [
+    'openssl',
+    's_client',
+    '-starttls',
+    'postgres',
+    '-connect',
+    hostPort,
+    '-servername',
+    s.host,
+    ...(showCerts ? ['-showcerts'] : []),
+    ...extra,
+  ]
 }
 
 const role = (s: Settings) => quoteIdent(s.username)
@@ -50,28 +85,42 @@ const clientHost = (c: AdviceContext) =>
     : '<this machine’s address as the server sees it>'
 const cidr = (h: string) => (h.startsWith('<') ? h : h.includes(':') ? `${h}/128` : `${h}/32`)
 
-const reachability = (c: AdviceContext) => ({
-  label: 'Test the port from this machine',
-  command: `pg_isready -h ${c.s.host} -p ${c.s.port}`,
-})
-const reproduce = (c: AdviceContext) => ({
-  label: 'Reproduce with psql (it asks for the password)',
-  command: psql(c.s),
-})
-const showCert = (c: AdviceContext) => ({
-  label: 'Show the certificate and TLS version the server offers',
-  command: openssl(c.s),
-})
-const readGrants = (c: AdviceContext) => ({
-  label: 'Grant read access (run as the schema owner or a superuser)',
-  command: `GRANT USAGE ON SCHEMA ${schema(c.s)} TO ${role(c.s)};\nGRANT SELECT ON ALL TABLES IN SCHEMA ${schema(c.s)} TO ${role(c.s)};\nALTER DEFAULT PRIVILEGES IN SCHEMA ${schema(c.s)} GRANT SELECT ON TABLES TO ${role(c.s)};`,
-})
-const checkGrants = (c: AdviceContext) => ({ label: 'Verify in psql', command: `\\dp ${schema(c.s)}.*` })
+const reachability = (c: AdviceContext) =>
+  shell(c, 'Test the port from this machine', ['pg_isready', '-h', c.s.host, '-p', String(c.s.port)])
+const reproduce = (c: AdviceContext) =>
+  shell(c, 'Reproduce with psql (it asks for the password)', psqlArgv(c.s))
+const showCert = (c: AdviceContext) =>
+  shell(c, 'Show the certificate and TLS version the server offers', opensslArgv(c.s), true)
+/** Looks the host up as this machine's resolver does (`--`: a host cannot pass for an option). */
+const lookUp = (c: AdviceContext) =>
+  c.dialect === 'powershell'
+    ? shell(c, 'Look the name up', ['Resolve-DnsName', '-Name', c.s.host])
+    : shell(c, 'Look the name up', ['getent', 'ahosts', '--', c.s.host])
+/** No TCP trace is offered for a host that could pass for an option (no real host starts with "-"). */
+const traceRoute = (c: AdviceContext): AdviceCommand[] =>
+  c.s.host.startsWith('-')
+    ? []
+    : c.dialect === 'powershell'
+      ? [shell(c, 'Trace the route', ['Test-NetConnection', '-ComputerName', c.s.host, '-TraceRoute'])]
+      : [shell(c, 'Trace the route', ['traceroute', '-T', '-p', String(c.s.port), c.s.host])]
+const readGrants = (c: AdviceContext) =>
+  inPsql(
+    'Grant read access (run as the schema owner or a superuser)',
+    `GRANT USAGE ON SCHEMA ${schema(c.s)} TO ${role(c.s)};\nGRANT SELECT ON ALL TABLES IN SCHEMA ${schema(c.s)} TO ${role(c.s)};\nALTER DEFAULT PRIVILEGES IN SCHEMA ${schema(c.s)} GRANT SELECT ON TABLES TO ${role(c.s)};`,
+  )
+const checkGrants = (c: AdviceContext) => inPsql('Verify in psql', `\\dp ${schema(c.s)}.*`)
 /** The privilege audit: every cause with its object, and the smallest fix script. */
-const audit = (c: AdviceContext) => ({
-  label: 'List every cause and print the smallest fix script',
-  command: `klairr-companion audit ${shellConninfo(c.s)} --schema '${c.s.schema.replace(/'/g, "'\\''")}'`,
-})
+const audit = (c: AdviceContext) =>
+  shell(c, 'List every cause and print the smallest fix script', [
+    'klairr-companion',
+    'audit',
+    conninfo(c.s),
+    // One word, so a schema that starts with "-" cannot pass for an option.
+    `--schema=${c.s.schema}`,
+  ])
+
+/** A server-supplied name inside a `--` comment: a line break in it would end the comment and run the rest. */
+const note = (text: string | null) => commentText(text ?? '')
 
 /** The statement that removes one write path, or what to do where no REVOKE can. */
 export function fixFor(f: WriteFinding, roleName: string): string {
@@ -79,11 +128,11 @@ export function fixFor(f: WriteFinding, roleName: string): string {
   const grantee = f.cause === 'public' ? 'PUBLIC' : r
   const hop = f.via[1] ? quoteIdent(f.via[1]) : null
   if (f.cause === 'membership' && hop && f.kind !== 'attribute')
-    return `REVOKE ${hop} FROM ${r};  -- the role inherits this through ${f.via.join(' → ')}`
+    return `REVOKE ${hop} FROM ${r};  -- the role inherits this through ${note(f.via.join(' → '))}`
   switch (f.kind) {
     case 'attribute':
       return f.via.length > 1 && hop
-        ? `REVOKE ${hop} FROM ${r};  -- SET ROLE ${quoteIdent(f.via[f.via.length - 1] ?? '')} would give ${f.privilege}`
+        ? `REVOKE ${hop} FROM ${r};  -- SET ROLE ${note(quoteIdent(f.via[f.via.length - 1] ?? ''))} would give ${f.privilege}`
         : `ALTER ROLE ${r} NO${f.privilege};`
     case 'membership':
       return `REVOKE ${quoteIdent(f.object ?? '')} FROM ${r};`
@@ -92,30 +141,31 @@ export function fixFor(f: WriteFinding, roleName: string): string {
     case 'column_privilege':
       return `REVOKE ${f.privilege} (${quoteIdent(f.column ?? '')}) ON ${f.object} FROM ${grantee};`
     case 'ownership':
-      return `-- ${r} owns ${f.object}: no REVOKE removes an owner's rights. Hand it to the application's owner role:\nALTER TABLE ${f.object} OWNER TO <owner_role>;`
+      return `-- ${note(r)} owns ${note(f.object)}: no REVOKE removes an owner's rights. Hand it to the application's owner role:\nALTER TABLE ${f.object} OWNER TO <owner_role>;`
     case 'schema_ownership':
-      return `-- ${r} owns schema ${f.object} and may drop anything in it:\nALTER SCHEMA ${f.object} OWNER TO <owner_role>;`
+      return `-- ${note(r)} owns schema ${note(f.object)} and may drop anything in it:\nALTER SCHEMA ${f.object} OWNER TO <owner_role>;`
     case 'database_ownership':
-      return `-- ${r} owns database ${f.object}:\nALTER DATABASE ${f.object} OWNER TO <owner_role>;`
+      return `-- ${note(r)} owns database ${note(f.object)}:\nALTER DATABASE ${f.object} OWNER TO <owner_role>;`
     case 'schema_create':
       return `REVOKE CREATE ON SCHEMA ${f.object} FROM ${grantee};`
     case 'database_create':
       return `REVOKE CREATE ON DATABASE ${f.object} FROM ${grantee};`
     case 'probe':
-      return `-- PostgreSQL allowed a planned ${f.privilege} on ${f.object}: inspect with \\dp ${f.object}`
+      return `-- PostgreSQL allowed a planned ${f.privilege} on ${note(f.object)}: inspect with \\dp ${note(f.object)}`
   }
 }
 
 const findingsOf = (c: AdviceContext) =>
   Array.isArray(c.evidence.findings) ? (c.evidence.findings as WriteFinding[]) : []
-const revokeScript = (c: AdviceContext, writableOnly: boolean) => ({
-  label: 'Remove each write path (review, then run as a superuser)',
-  command: findingsOf(c)
-    .filter((f) => f.writable === writableOnly)
-    .map((f) => fixFor(f, c.s.username))
-    .filter((line, i, all) => all.indexOf(line) === i)
-    .join('\n'),
-})
+const revokeScript = (c: AdviceContext, writableOnly: boolean) =>
+  inPsql(
+    'Remove each write path (review, then run as a superuser)',
+    findingsOf(c)
+      .filter((f) => f.writable === writableOnly)
+      .map((f) => fixFor(f, c.s.username))
+      .filter((line, i, all) => all.indexOf(line) === i)
+      .join('\n'),
+  )
 
 const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   dns_not_found: (c) => ({
@@ -124,7 +174,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Check the spelling of the host.',
       'If the name only resolves inside a VPN or VPC, connect the VPN first or use the private DNS name.',
     ],
-    commands: [{ label: 'Look the name up', command: `getent ahosts ${c.s.host}` }],
+    commands: [lookUp(c)],
     field: 'host',
   }),
   dns_timeout: (c) => ({
@@ -133,7 +183,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Check this machine’s DNS settings and VPN.',
       'Try the IP address instead of the name to confirm the rest.',
     ],
-    commands: [{ label: 'Look the name up', command: `getent ahosts ${c.s.host}` }],
+    commands: [lookUp(c)],
     field: 'host',
   }),
   tcp_refused: (c) => ({
@@ -145,7 +195,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     ],
     commands: [
       reachability(c),
-      { label: 'On the server: what it listens on', command: 'psql -c "SHOW listen_addresses; SHOW port;"' },
+      shell(c, 'On the server: what it listens on', ['psql', '-c', 'SHOW listen_addresses; SHOW port;']),
     ],
     field: 'port',
   }),
@@ -165,10 +215,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Connect the VPN, peering or bastion route the database needs.',
       'Check the host is the right one.',
     ],
-    commands: [
-      reachability(c),
-      { label: 'Trace the route', command: `traceroute -T -p ${c.s.port} ${c.s.host}` },
-    ],
+    commands: [reachability(c), ...traceRoute(c)],
     field: 'host',
   }),
   not_postgres: (c) => ({
@@ -207,10 +254,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'In postgresql.conf set ssl = on, ssl_cert_file and ssl_key_file, then reload.',
       'Managed databases: enable TLS in the provider’s settings.',
     ],
-    commands: [
-      { label: 'On the server', command: 'ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();' },
-      reproduce(c),
-    ],
+    commands: [inPsql('On the server', 'ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();'), reproduce(c)],
     field: null,
   }),
   tls_version_unsupported: (c) => ({
@@ -219,8 +263,8 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       "Upgrade the server’s OpenSSL or PostgreSQL, or set ssl_min_protocol_version = 'TLSv1.2' (PostgreSQL 12+) and remove any ssl_max_protocol_version below it.",
     ],
     commands: [
-      { label: 'Ask for TLS 1.2 explicitly', command: openssl(c.s, ' -tls1_2') },
-      { label: 'On the server', command: 'SHOW ssl_min_protocol_version;\nSHOW ssl_max_protocol_version;' },
+      shell(c, 'Ask for TLS 1.2 explicitly', opensslArgv(c.s, ['-tls1_2']), true),
+      inPsql('On the server', 'SHOW ssl_min_protocol_version;\nSHOW ssl_max_protocol_version;'),
     ],
     field: null,
   }),
@@ -265,7 +309,14 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Check the clocks of this machine and the server.',
       'Reissue the certificate with a correct start date.',
     ],
-    commands: [showCert(c), { label: 'This machine’s clock', command: 'date -u' }],
+    commands: [
+      showCert(c),
+      shell(
+        c,
+        'This machine’s clock',
+        c.dialect === 'powershell' ? ['Get-Date', '-Format', 'o'] : ['date', '-u'],
+      ),
+    ],
     field: null,
   }),
   cert_root_unreadable: () => ({
@@ -284,7 +335,14 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [
       {
         label: 'Print the fingerprint of the certificate the server presents',
-        command: `${openssl(c.s).replace(' -showcerts', '')} | openssl x509 -noout -fingerprint -sha256`,
+        command: shellPipeline(
+          [
+            { argv: opensslArgv(c.s, [], false), stdinNull: true },
+            { argv: ['openssl', 'x509', '-noout', '-fingerprint', '-sha256'] },
+          ],
+          { dialect: c.dialect },
+        ),
+        kind: 'shell',
       },
     ],
     field: null,
@@ -303,10 +361,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     ],
     commands: [
       reproduce(c),
-      {
-        label: 'Reset the password (psql asks for it, nothing lands in history)',
-        command: `\\password ${role(c.s)}`,
-      },
+      inPsql('Reset the password (psql asks for it, nothing lands in history)', `\\password ${role(c.s)}`),
     ],
     field: 'password',
   }),
@@ -317,10 +372,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Set a long random password (at least 8 characters; the Role step generates one), then update the connector.',
     ],
     commands: [
-      {
-        label: 'Set a new password (psql asks for it, nothing lands in history)',
-        command: `\\password ${role(c.s)}`,
-      },
+      inPsql('Set a new password (psql asks for it, nothing lands in history)', `\\password ${role(c.s)}`),
     ],
     field: 'password',
   }),
@@ -340,11 +392,12 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       {
         label: 'pg_hba.conf line',
         command: `hostssl  ${c.s.database}  ${c.s.username}  ${cidr(clientHost(c))}  scram-sha-256`,
+        kind: 'config',
       },
-      {
-        label: 'Reload and check on the server',
-        command: 'SELECT pg_reload_conf();\nSELECT * FROM pg_hba_file_rules WHERE error IS NOT NULL;',
-      },
+      inPsql(
+        'Reload and check on the server',
+        'SELECT pg_reload_conf();\nSELECT * FROM pg_hba_file_rules WHERE error IS NOT NULL;',
+      ),
       reproduce(c),
     ],
     field: null,
@@ -358,32 +411,30 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   role_cannot_login: (c) => ({
     meaning: `The role ${c.s.username} exists but has NOLOGIN.`,
     steps: ['Allow it to log in.'],
-    commands: [{ label: 'As a superuser or CREATEROLE', command: `ALTER ROLE ${role(c.s)} LOGIN;` }],
+    commands: [inPsql('As a superuser or CREATEROLE', `ALTER ROLE ${role(c.s)} LOGIN;`)],
     field: 'username',
   }),
   database_not_found: (c) => ({
     meaning: `There is no database named ${c.s.database} on this server.`,
     steps: ['Check the database name (case matters when it was created quoted).'],
-    commands: [{ label: 'List databases', command: `${psql(c.s, { dbname: 'postgres' })} -c '\\l'` }],
+    commands: [shell(c, 'List databases', [...psqlArgv(c.s, { dbname: 'postgres' }), '-c', '\\l'])],
     field: 'database',
   }),
   connect_privilege_missing: (c) => ({
     meaning: `The role lacks CONNECT on database ${c.s.database}.`,
     steps: ['Grant it (Step 1 of the guide).'],
-    commands: [
-      { label: 'As the database owner', command: `GRANT CONNECT ON DATABASE ${db(c.s)} TO ${role(c.s)};` },
-    ],
+    commands: [inPsql('As the database owner', `GRANT CONNECT ON DATABASE ${db(c.s)} TO ${role(c.s)};`)],
     field: null,
   }),
   too_many_connections: (c) => ({
     meaning: 'The server, the database or the role has reached its connection limit.',
     steps: ['Raise the role’s CONNECTION LIMIT, or max_connections, or close idle sessions.'],
     commands: [
-      {
-        label: 'See the limits',
-        command: `SELECT rolconnlimit FROM pg_roles WHERE rolname = '${c.s.username.replace(/'/g, "''")}';\nSHOW max_connections;`,
-      },
-      { label: 'Lift the role limit', command: `ALTER ROLE ${role(c.s)} CONNECTION LIMIT -1;` },
+      inPsql(
+        'See the limits',
+        `SELECT rolconnlimit FROM pg_roles WHERE rolname = ${quoteLiteral(c.s.username)};\nSHOW max_connections;`,
+      ),
+      inPsql('Lift the role limit', `ALTER ROLE ${role(c.s)} CONNECTION LIMIT -1;`),
     ],
     field: null,
   }),
@@ -404,7 +455,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     meaning:
       'The server is older than PostgreSQL 12. Earlier versions may work but are not officially supported.',
     steps: ['Plan an upgrade to a supported PostgreSQL version.'],
-    commands: [{ label: 'Check the version', command: 'SELECT version();' }],
+    commands: [inPsql('Check the version', 'SELECT version();')],
     field: null,
   }),
   auth_error: (c) => ({
@@ -416,7 +467,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   schema_not_found: (c) => ({
     meaning: `There is no schema named ${c.s.schema} in ${c.s.database}.`,
     steps: ['Check the Schema field (case matters for quoted names).'],
-    commands: [{ label: 'List schemas', command: `${psql(c.s)} -c '\\dn'` }],
+    commands: [shell(c, 'List schemas', [...psqlArgv(c.s), '-c', '\\dn'])],
     field: 'schema',
   }),
   no_schema_usage: (c) => ({
@@ -444,11 +495,10 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Another session holds a lock that blocks reads on the table tested; the check gave up instead of waiting.',
     steps: ['Run the tests again when the migration or maintenance holding the lock has finished.'],
     commands: [
-      {
-        label: 'See who holds locks',
-        command:
-          "SELECT pid, mode, relation::regclass, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE granted AND mode = 'AccessExclusiveLock';",
-      },
+      inPsql(
+        'See who holds locks',
+        "SELECT pid, mode, relation::regclass, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE granted AND mode = 'AccessExclusiveLock';",
+      ),
     ],
     field: null,
   }),
@@ -525,12 +575,16 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   }),
 }
 
-/** Offline advice for a check's reason: exhaustive over every code (the compiler checks TABLE's keys). */
+/**
+ * Offline advice for a check's reason: exhaustive over every code (the compiler checks TABLE's keys).
+ * Terminal commands are quoted for `dialect`: PowerShell on Windows, a POSIX shell elsewhere.
+ */
 export function adviceFor(
   result: Pick<CheckResult, 'reason' | 'evidence'>,
   settings: Settings,
+  { dialect = defaultDialect() }: { dialect?: ShellDialect } = {},
 ): Advice | null {
   if (!result.reason) return null
   const { password: _password, ...s } = settings as ConnectionSettings
-  return TABLE[result.reason]({ s, evidence: result.evidence })
+  return TABLE[result.reason]({ s, evidence: result.evidence, dialect })
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { shellCommand } from '../diagnosis/shell-command.js'
 import { quoteIdent } from '../sql-ident.js'
 
 /** What the admin chose for the read-only role (the guide's Step 1, and what a DBA adds to it). */
@@ -47,7 +48,7 @@ export function roleScript(o: RoleScriptOptions): string {
   const out: string[] = [
     `-- Klairr read-only role ${commentText(o.role)} for database ${commentText(o.database)}.`,
     `-- Run as a superuser or a role with CREATEROLE, connected to that database:`,
-    '--   psql -v ON_ERROR_STOP=1 -d <database> -f this-file.sql',
+    `--   ${shellCommand(['psql', '-v', 'ON_ERROR_STOP=1', '-d', { placeholder: 'database' }, '-f', 'this-file.sql'])}`,
     '-- On a read replica, run it on the primary: roles and grants replicate to the standbys.',
     '',
   ]
