@@ -256,4 +256,33 @@ describe('advice commands survive hostile names', () => {
       expect(lines).toHaveLength(1)
     }
   })
+
+  it('gives pg_hba.conf one rule, with names quoted or left as placeholders', () => {
+    const line = (database: string, username: string, clientAddress: string) =>
+      adviceFor(
+        { reason: 'pg_hba_rejected', evidence: { clientAddress } },
+        { ...settingsWith('x'), database, username },
+      )!.commands[0]!.command
+    expect(line('My Analytics', 'all', '203.0.113.9')).toBe(
+      'hostssl  "My Analytics"  "all"  203.0.113.9/32  scram-sha-256',
+    )
+    expect(line('+admins', 'a,b', '2001:db8::1')).toBe(
+      'hostssl  "+admins"  "a,b"  2001:db8::1/128  scram-sha-256',
+    )
+    expect(line('x\nhost all all 0.0.0.0/0 trust', 'a"b', '1.2.3.4\nhost all all all trust')).toBe(
+      'hostssl  <database>  <role>  <this machine’s address as the server sees it>  scram-sha-256',
+    )
+  })
+
+  it('gives psql no backslash command that a line break in a name would cut short', () => {
+    for (const reason of ['password_invalid', 'weak_password', 'no_schema_usage'] as const) {
+      const advice = adviceFor({ reason, evidence: {} }, settingsWith('x\nDROP TABLE t; --'))!
+      // Every backslash command ends on its own line: its quotes are balanced there.
+      for (const c of advice.commands.filter((c) => c.kind === 'psql'))
+        for (const l of c.command.split('\n').filter((l) => l.startsWith('\\')))
+          expect(l.split('"').length % 2, l).toBe(1)
+    }
+    const plain = adviceFor({ reason: 'weak_password', evidence: {} }, settingsWith('Reader'))!
+    expect(plain.commands[0]!.command).toBe('\\password "Reader"')
+  })
 })

@@ -40,7 +40,7 @@ describe('the advice table', () => {
       settings,
     )!
     expect(advice.commands[0]!.command).toBe(
-      'hostssl  My Analytics  klairr_reader  203.0.113.9/32  scram-sha-256',
+      'hostssl  "My Analytics"  klairr_reader  203.0.113.9/32  scram-sha-256',
     )
   })
 

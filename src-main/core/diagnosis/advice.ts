@@ -38,6 +38,15 @@ const shell = (c: AdviceContext, label: string, argv: string[], stdinNull = fals
   kind: 'shell',
 })
 const inPsql = (label: string, command: string): AdviceCommand => ({ label, command, kind: 'psql' })
+/**
+ * A psql backslash command naming `name` (given quoted as `arg`). psql ends a backslash command at the
+ * end of its line, so a name holding a line break cannot be given to one: what followed the break would
+ * run as SQL. Such a name gets a comment instead.
+ */
+const backslash = (command: string, name: string, arg: string) =>
+  /[\r\n\u2028\u2029]/.test(name)
+    ? `-- ${command} is not shown: the name holds a line break, which would end the command early.`
+    : `${command} ${arg}`
 
 /** The connection as one libpq keyword/value argument; never with a password. */
 function conninfo(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
@@ -83,7 +92,25 @@ const clientHost = (c: AdviceContext) =>
   typeof c.evidence.clientAddress === 'string'
     ? c.evidence.clientAddress
     : '<this machine’s address as the server sees it>'
-const cidr = (h: string) => (h.startsWith('<') ? h : h.includes(':') ? `${h}/128` : `${h}/32`)
+const cidr = (h: string) =>
+  !/^[0-9A-Fa-f:.]+$/.test(h)
+    ? '<this machine’s address as the server sees it>'
+    : h.includes(':')
+      ? `${h}/128`
+      : `${h}/32`
+
+const HBA_KEYWORDS = new Set(['all', 'sameuser', 'samerole', 'samegroup', 'replication'])
+/**
+ * A database or role name as one pg_hba.conf field: double-quoted unless plainly a name (a space, a
+ * comma, a keyword or a leading + or @ would change the line's meaning). The file cannot hold a quote or
+ * a line break in a name, and a line break would start a rule of its own, so such a name stays a
+ * placeholder.
+ */
+function hbaField(name: string, placeholder: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not pass
+  if (name === '' || /["\u0000-\u001f\u007f\u2028\u2029]/.test(name)) return `<${placeholder}>`
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && !HBA_KEYWORDS.has(name) ? name : `"${name}"`
+}
 
 const reachability = (c: AdviceContext) =>
   shell(c, 'Test the port from this machine', ['pg_isready', '-h', c.s.host, '-p', String(c.s.port)])
@@ -108,7 +135,8 @@ const readGrants = (c: AdviceContext) =>
     'Grant read access (run as the schema owner or a superuser)',
     `GRANT USAGE ON SCHEMA ${schema(c.s)} TO ${role(c.s)};\nGRANT SELECT ON ALL TABLES IN SCHEMA ${schema(c.s)} TO ${role(c.s)};\nALTER DEFAULT PRIVILEGES IN SCHEMA ${schema(c.s)} GRANT SELECT ON TABLES TO ${role(c.s)};`,
   )
-const checkGrants = (c: AdviceContext) => inPsql('Verify in psql', `\\dp ${schema(c.s)}.*`)
+const checkGrants = (c: AdviceContext) =>
+  inPsql('Verify in psql', backslash('\\dp', c.s.schema, `${schema(c.s)}.*`))
 /** The privilege audit: every cause with its object, and the smallest fix script. */
 const audit = (c: AdviceContext) =>
   shell(c, 'List every cause and print the smallest fix script', [
@@ -361,7 +389,10 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     ],
     commands: [
       reproduce(c),
-      inPsql('Reset the password (psql asks for it, nothing lands in history)', `\\password ${role(c.s)}`),
+      inPsql(
+        'Reset the password (psql asks for it, nothing lands in history)',
+        backslash('\\password', c.s.username, role(c.s)),
+      ),
     ],
     field: 'password',
   }),
@@ -372,7 +403,10 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Set a long random password (at least 8 characters; the Role step generates one), then update the connector.',
     ],
     commands: [
-      inPsql('Set a new password (psql asks for it, nothing lands in history)', `\\password ${role(c.s)}`),
+      inPsql(
+        'Set a new password (psql asks for it, nothing lands in history)',
+        backslash('\\password', c.s.username, role(c.s)),
+      ),
     ],
     field: 'password',
   }),
@@ -391,7 +425,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [
       {
         label: 'pg_hba.conf line',
-        command: `hostssl  ${c.s.database}  ${c.s.username}  ${cidr(clientHost(c))}  scram-sha-256`,
+        command: `hostssl  ${hbaField(c.s.database, 'database')}  ${hbaField(c.s.username, 'role')}  ${cidr(clientHost(c))}  scram-sha-256`,
         kind: 'config',
       },
       inPsql(
