@@ -285,4 +285,18 @@ describe('advice commands survive hostile names', () => {
     const plain = adviceFor({ reason: 'weak_password', evidence: {} }, settingsWith('Reader'))!
     expect(plain.commands[0]!.command).toBe('\\password "Reader"')
   })
+
+  it('uses no POSIX-only program or redirection in any PowerShell form', () => {
+    const v = `a'b’c $(touch x) \`n`
+    for (const reason of REASON_CODES) {
+      const advice = adviceFor({ reason, evidence: { findings: findings(v) } }, settingsWith(v), {
+        dialect: 'powershell',
+      })!
+      for (const c of advice.commands.filter((c) => c.kind === 'shell')) {
+        expect(c.command).not.toMatch(/<\/dev\/null|^(getent|traceroute|date) /)
+        // The name only ever appears inside single quotes, its quotes doubled.
+        expect(c.command).not.toContain(v)
+      }
+    }
+  })
 })
