@@ -1,7 +1,7 @@
 import { closeSession } from '../core/connection/pg-session.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
 import { auditRole } from '../core/grants/audit.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import {
   CONNECTION_HELP,
   connectOrExit,
@@ -32,7 +32,7 @@ export async function auditCommand(io: Io): Promise<number> {
   const parsed = await prepareConnectingCommand(io, 'audit', AUDIT_HELP)
   if (typeof parsed === 'number') return parsed
   const { settings, timeouts, json } = parsed
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   const print = (text: string) => io.stdout.write(redactText(text, secrets))
   return withSigint(async (signal) => {
     const session = await connectOrExit(settings, { timeouts, signal, json, print })

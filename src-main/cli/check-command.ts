@@ -1,5 +1,5 @@
 import { runChecks } from '../core/checks/run.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import { CONNECTION_HELP, PASSWORD_HELP, prepareConnectingCommand, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
 import { checkLine, footer, header } from './render-report.js'
@@ -41,7 +41,7 @@ export async function checkCommand(io: Io): Promise<number> {
         : (e) => e.type === 'check_finished' && io.stdout.write(checkLine(e.result, style) + '\n'),
     }),
   )
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   if (json) {
     const { verdict, checks, server, tls, network } = report
     io.stdout.write(

@@ -7,7 +7,7 @@ import { buildExport, ExportRefused } from '../core/export/export-document.js'
 import { bindingOf, parseRecipient, SealError, sealSecret } from '../core/export/seal.js'
 import { printable } from '../core/printable.js'
 import { parseExport } from '../core/export/validate-export.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
@@ -112,7 +112,7 @@ export async function exportCommand(io: Io): Promise<number> {
     throw e
   }
   const { settings, timeouts, out, recipient, allowFunctions } = parsed
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   const { report } = await withSigint((signal) => runChecks(settings, { timeouts, signal }))
   if (report.cancelled) return 130
   let text: string
@@ -124,7 +124,7 @@ export async function exportCommand(io: Io): Promise<number> {
       allowFunctions,
     })
     // Sealed last, to the connector as the file states it and the certificate it pins (format v2).
-    if (recipient) doc.secret = sealSecret(settings.password!, recipient, bindingOf(doc))
+    if (recipient) doc.secret = sealSecret(settings.password!.reveal(), recipient, bindingOf(doc))
     text = redactText(JSON.stringify(doc, null, 2), secrets) + '\n'
   } catch (e) {
     if (e instanceof ExportRefused) {

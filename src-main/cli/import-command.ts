@@ -3,7 +3,7 @@ import { resolveSettings } from '../core/connection/resolve-settings.js'
 import { SEAL_FORMAT, V1_WARNING } from '../core/export/seal.js'
 import { ExportFileError, parseExport, readExportFile } from '../core/export/validate-export.js'
 import { printable } from '../core/printable.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import { fillPassword, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
 import { parseStrict } from './parse-args.js'
@@ -87,7 +87,7 @@ export async function importCommand(io: Io): Promise<number> {
   const { report } = await withSigint((signal) =>
     runChecks(settings, { signal, pinnedCertificateSha256: pinned }),
   )
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   const now = report.tls?.chain[0]?.fingerprint256
   if (now && now !== pinned)
     return fail([

@@ -1,5 +1,6 @@
 import type { Io } from './io.js'
 import { redactText } from '../core/redact.js'
+import { Secret } from '../core/secrets/secret.js'
 
 export const HELP = `Usage: klairr-companion <command> [options]
 
@@ -56,7 +57,7 @@ export async function main(argv: string[], commands: Record<string, Command>): P
     return await run(io)
   } catch (e) {
     // A bug, not a database failure: say so, without any secret the environment holds.
-    const secrets = [process.env.PGPASSWORD ?? ''].filter(Boolean)
+    const secrets = process.env.PGPASSWORD ? [new Secret(process.env.PGPASSWORD)] : []
     process.stderr.write(
       `klairr-companion: internal error: ${redactText(String((e as Error)?.stack ?? e), secrets)}\n`,
     )

@@ -1,6 +1,6 @@
 import { InputError } from '../core/connection/conninfo.js'
 import { closeSession } from '../core/connection/pg-session.js'
-import { redactText } from '../core/redact.js'
+import { redactText, secretsOf } from '../core/redact.js'
 import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
 import { DEFAULT_MAX_ROWS, loadGuard, validateSql, type GuardOptions } from '../core/sql/guard.js'
 import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
@@ -93,7 +93,7 @@ export async function queryCommand(io: Io): Promise<number> {
     throw e
   }
   const { settings, timeouts, json } = parsed
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   const print = (text: string) => io.stdout.write(redactText(text, secrets))
 
   await loadGuard()

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { adviceFor, fixFor } from '../../src-main/core/diagnosis/advice.js'
 import { REASON_CODES } from '../../src-main/core/checks/types.js'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import { Secret } from '../../src-main/core/secrets/secret.js'
 import type { WriteFinding } from '../../src-main/core/checks/write-paths.js'
 
 const PASSWORD = 'Zq7-never-in-advice'
@@ -11,7 +12,7 @@ const settings: ConnectionSettings = {
   database: 'My Analytics',
   schema: 'Sales',
   username: 'klairr_reader',
-  password: PASSWORD,
+  password: new Secret(PASSWORD),
   sslMode: 'verify-full',
   sslRootCert: '/etc/ssl/ca.pem',
   privateNetwork: false,

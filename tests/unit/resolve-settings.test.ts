@@ -17,8 +17,8 @@ describe('resolveSettings', () => {
       database: 'envdb',
       username: 'envuser',
       sslMode: 'verify-ca',
-      password: 'envpw',
     })
+    expect(resolveSettings({}, env).password?.reveal()).toBe('envpw')
     expect(resolveSettings({ connectionString: 'host=str-host dbname=strdb' }, env)).toMatchObject({
       host: 'str-host',
       database: 'strdb',

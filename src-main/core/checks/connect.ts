@@ -1,6 +1,6 @@
 import { destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
-import { redactDeep } from '../redact.js'
+import { redactDeep, secretsOf } from '../redact.js'
 import { runAuth } from './auth.js'
 import type { RunContext } from './context.js'
 import { runNetwork } from './network.js'
@@ -24,7 +24,7 @@ export async function connect(
     now: () => performance.now(),
     pinnedCertificateSha256: opts.pinnedCertificateSha256,
   }
-  const secrets = settings.password ? [settings.password] : []
+  const secrets = secretsOf(settings)
   const failed = (failure: CheckResult): Connected => ({ ok: false, failure: redactDeep(failure, secrets) })
   const net = await runNetwork(ctx)
   if (!net.socket || !net.sslAnswer) return failed(net.result)

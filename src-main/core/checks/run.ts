@@ -1,7 +1,7 @@
 import { warmUp } from '../connection/lazy-modules.js'
 import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
-import { redactDeep } from '../redact.js'
+import { redactDeep, secretsOf } from '../redact.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
 import { CancelledError } from '../time.js'
 import { runAuth } from './auth.js'
@@ -178,8 +178,4 @@ function troubleshootingFor(id: CheckId): CheckResult['troubleshooting'] {
     introspection: 'schema_introspection_empty',
   }
   return map[id]
-}
-
-function secretsOf(settings: ConnectionSettings): string[] {
-  return settings.password ? [settings.password] : []
 }

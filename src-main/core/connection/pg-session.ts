@@ -5,6 +5,7 @@ import type { Socket } from 'node:net'
 import { bounded } from '../time.js'
 import type { Timeouts } from './settings.js'
 import { installGate } from './wire-gate.js'
+import type { Secret } from '../secrets/secret.js'
 
 export type PgClient = pg.Client
 
@@ -20,6 +21,8 @@ export interface Session {
   client: PgClient
   /** ParameterStatus values the server reported at startup (server_version, in_hot_standby on 14+, …). */
   parameters: Record<string, string>
+  /** Whether the server asked for the password (password, md5 or SCRAM) and got it: false for trust or cert. */
+  passwordSent: boolean
 }
 
 export interface StartupOptions {
@@ -27,7 +30,7 @@ export interface StartupOptions {
   port: number
   database: string
   user: string
-  password: string | undefined
+  password: Secret | undefined
   timeouts: Timeouts
   signal?: AbortSignal
 }
@@ -46,6 +49,7 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   })
   socket.resume()
   const PgClient = await pgClientClass()
+  let passwordSent = false
   const client = new PgClient({
     host: opts.host,
     port: opts.port,
@@ -54,7 +58,8 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     // A function, so node-postgres never looks up PGPASSWORD or pgpass itself: the caller already did.
     password: async () => {
       if (opts.password === undefined) throw new PasswordMissingError()
-      return opts.password
+      passwordSent = true
+      return opts.password.reveal()
     },
     ssl: false,
     stream: () => shim,
@@ -80,7 +85,7 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
       onGiveUp: () => socket.destroy(),
     },
   )
-  return { client, parameters }
+  return { client, parameters, passwordSent }
 }
 
 /** Runs one query under the query bound; on timeout or cancel the connection is destroyed, never reused. */

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os'
+import { Secret } from '../secrets/secret.js'
 import { InputError, parseConnectionString, type Conninfo } from './conninfo.js'
 import {
   DEFAULT_PORT,
@@ -17,7 +18,7 @@ export interface SettingsInput {
   database?: string
   schema?: string
   username?: string
-  password?: string
+  password?: string | Secret
   sslMode?: string
   sslRootCert?: string
   privateNetwork?: boolean
@@ -89,19 +90,19 @@ export function resolveSettings(
     allowWritableRole: input.allowWritableRole ?? false,
   }
   const password = input.password ?? fromString.password ?? fromEnv.password
-  if (password !== undefined) settings.password = password
+  if (password !== undefined) settings.password = password instanceof Secret ? password : new Secret(password)
   const sslRootCert = pick(input.sslRootCert, 'sslrootcert')
   if (sslRootCert !== undefined) settings.sslRootCert = sslRootCert
   return settings
 }
 
 /** The password from the pgpass file (PGPASSFILE or ~/.pgpass), matched as libpq matches it. */
-export async function passwordFromPgpass(s: ConnectionSettings): Promise<string | undefined> {
+export async function passwordFromPgpass(s: ConnectionSettings): Promise<Secret | undefined> {
   // Loaded on demand: most runs have a password already, and pgpass pulls in readline.
   const { default: pgpass } = await import('pgpass')
   return new Promise((resolve) => {
     pgpass({ host: s.host, port: s.port, database: s.database, user: s.username }, (pw) =>
-      resolve(pw ?? undefined),
+      resolve(typeof pw === 'string' ? new Secret(pw) : undefined),
     )
   })
 }

@@ -1,3 +1,5 @@
+import type { Secret } from '../secrets/secret.js'
+
 /** The connector form of Klairr's guide, plus the diagnostic sslmodes libpq knows. */
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
@@ -12,8 +14,8 @@ export interface ConnectionSettings {
   database: string
   schema: string
   username: string
-  /** Never logged, never exported in clear: see `redact.ts`. */
-  password?: string
+  /** A Secret: prints as `[redacted]`; `reveal()` only where it goes to the wire, the vault or sealing. */
+  password?: Secret
   sslMode: SslMode
   /** PEM text, a path to a PEM file, or `system` for Node's trust store (libpq 16+ semantics). */
   sslRootCert?: string
