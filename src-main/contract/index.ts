@@ -7,6 +7,7 @@ import type { RelationKind } from '../core/checks/introspection.js'
 import type { Advice } from '../core/diagnosis/advice.js'
 import type { AuditReport } from '../core/grants/audit.js'
 import type { GuardRule } from '../core/sql/guard.js'
+import { isDuration } from '../core/grants/duration.js'
 import {
   MAX_ALLOWED_FUNCTION_TEXT,
   MAX_ALLOWED_FUNCTIONS,
@@ -53,15 +54,30 @@ const allowedFunction = text(MAX_ALLOWED_FUNCTION_TEXT).superRefine((value, ctx)
 /** Functions allowed by name beyond the built-ins and the reviewed extensions; none when absent. */
 const allowFunctions = z.array(allowedFunction).max(MAX_ALLOWED_FUNCTIONS).optional()
 
+/** A role, database or schema name for the role script: PostgreSQL cannot hold a NUL in a name. */
+const scriptName = name.min(1).refine((v) => !v.includes('\0'), 'must not contain a NUL character')
+
+/** `30s`, `5min`, `500ms`; blank means none (the form's empty field). */
+const statementTimeout = text(32)
+  .refine((v) => !v.trim() || isDuration(v), 'Use a number with an optional unit: 30s, 5min, 500ms.')
+  .nullable()
+
+/**
+ * The limits every adapter shares: the CLI reads its flags with these same schemas (`grants`, `query`,
+ * `validate-sql`), so a bound or a default here is the bound or default everywhere.
+ */
+export const LIMITS = { maxRows: 100_000, connectionLimit: 10_000, schemas: 50, owners: 50 } as const
+
 export const REQUESTS = {
   roleScript: z.strictObject({
-    role: name.min(1),
-    database: name.min(1),
-    schemas: z.array(name.min(1)).min(1).max(50),
-    owners: z.array(name.min(1)).max(50),
+    role: scriptName,
+    database: scriptName,
+    schemas: z.array(scriptName).min(1).max(LIMITS.schemas),
+    owners: z.array(scriptName).max(LIMITS.owners),
+    /** `ALTER ROLE … SET default_transaction_read_only = on`: on in the app's form and the CLI alike. */
     readOnlyDefault: z.boolean(),
-    statementTimeout: text(32).nullable(),
-    connectionLimit: z.number().int().min(1).max(10_000).nullable(),
+    statementTimeout,
+    connectionLimit: z.number().int().min(1).max(LIMITS.connectionLimit).nullable(),
     generatePassword: z.boolean(),
   }),
   parseConnectionString: z.strictObject({ text: text(4096) }),
@@ -69,14 +85,14 @@ export const REQUESTS = {
   cancel: z.strictObject({ jobId }),
   validateSql: z.strictObject({
     sql: text(100_000),
-    maxRows: z.number().int().min(1).max(100_000),
+    maxRows: z.number().int().min(1).max(LIMITS.maxRows),
     allowFunctions,
   }),
   runQuery: z.strictObject({
     jobId,
     connection: connectionForm,
     sql: text(100_000),
-    maxRows: z.number().int().min(1).max(100_000),
+    maxRows: z.number().int().min(1).max(LIMITS.maxRows),
     allowFunctions,
   }),
   /** One `schema.name` as the admin typed it: its canonical spelling, or why it is not one. */
@@ -141,13 +157,24 @@ export type RunQueryResponse =
       rows: (string | null)[][]
       truncated: boolean
       truncatedBy: 'rows' | 'bytes' | null
+      /** Cells cut to the per-cell byte bound. */
+      cellsCut: number
       timings: { firstRowMs: number | null; totalMs: number }
     }
   | { stage: 'execute'; ok: false; reason: string; message: string; sqlstate: string | null }
 
-/** Why the role is writable or blind, and the smallest fix; or why it could not connect. */
+/** Why the role is writable or blind, and the smallest fix; or why it could not connect or finish. */
 export type AuditResponse =
-  { stage: 'connect'; check: CheckWithAdvice } | { stage: 'audit'; report: AuditReport }
+  | { stage: 'connect'; check: CheckWithAdvice }
+  | { stage: 'audit'; ok: true; report: AuditReport }
+  | {
+      stage: 'audit'
+      ok: false
+      /** timeout: a query hit its bound (the CLI's --timeout-ms) or the server's statement_timeout. */
+      reason: 'timeout' | 'server_error' | 'connection_lost' | 'cancelled'
+      message: string
+      sqlstate: string | null
+    }
 
 export interface ExportResponse {
   fileName: string

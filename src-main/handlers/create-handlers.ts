@@ -1,40 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import type {
-  ApiError,
-  AppEvent,
-  AuditResponse,
-  CheckWithAdvice,
-  ConnectionForm,
-  Result,
-  RunQueryResponse,
-  SchemaRelation,
-} from '../contract/index.js'
+import type { ApiError, AppEvent, ConnectionForm, SchemaRelation } from '../contract/index.js'
 import { InputError, parseConnectionString } from '../core/connection/conninfo.js'
-import { classifyPgFailure } from '../core/connection/pg-failure.js'
-import { closeSession, destroyClient, type Session } from '../core/connection/pg-session.js'
 import {
-  DEFAULT_TIMEOUTS,
   isSslMode,
   sslModeAtLeast,
   type ConnectionSettings,
   type Timeouts,
 } from '../core/connection/settings.js'
-import { connect } from '../core/checks/connect.js'
 import { runChecks, type RunOutput } from '../core/checks/run.js'
-import type { CheckResult } from '../core/checks/types.js'
-import { adviceFor } from '../core/diagnosis/advice.js'
-import {
-  cleanupScript,
-  generatePassword,
-  isDuration,
-  roleScript,
-  verificationSql,
-} from '../core/grants/role-script.js'
-import { auditRole } from '../core/grants/audit.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { VaultChoice } from '../core/secrets/vault.js'
-import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
-import { redactText, secretsOf } from '../core/redact.js'
 import { Secret } from '../core/secrets/secret.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
 import {
@@ -43,8 +18,13 @@ import {
   parseAllowedFunctions,
   type AllowedFunction,
 } from '../core/sql/allowed-functions.js'
+import { auditRole } from '../core/use-cases/audit-role.js'
+import { VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connector.js'
+import { roleScript } from '../core/use-cases/role-script.js'
+import { runQuery } from '../core/use-cases/run-query.js'
+import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
 import { failure, type Handlers } from './dispatch.js'
-import { exportHandler, type StoredRun } from './export-handler.js'
+import { exportHandler } from './export-handler.js'
 import { Jobs, RecentRuns } from './jobs.js'
 import { settingsFromForm } from './settings-from-form.js'
 
@@ -68,17 +48,12 @@ export interface HandlerDeps {
   timeouts?: Partial<Timeouts>
 }
 
-export const VAULT_SERVICE = 'klairr-companion'
-
-const withAdvice = (result: CheckResult, settings: ConnectionSettings): CheckWithAdvice => ({
-  ...result,
-  advice: adviceFor(result, settings),
-})
+export { VAULT_SERVICE }
 
 /** The main-process side of every contract method, over core. Called only through `dispatch`. */
 export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void } {
   const jobs = new Jobs()
-  const runs = new RecentRuns<StoredRun>()
+  const runs = new RecentRuns<FinishedRun>()
   let vaultChoice = deps.vault
   const vault = async () => (await vaultChoice).vault
   const vaultState = async () => {
@@ -126,28 +101,24 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   const busy = (jobId: string) => failure('invalid_request', `Job ${jobId} is already running.`)
 
   /**
-   * A job on its own session, as the setup tests open one: the form's settings, a cancellable job, and
-   * a connection failure returned as the check that failed (with its advice). `work` owns the session.
+   * A use case as a job: the form's settings (with the saved connector's pin and password), a cancellable
+   * job id, and the use case's own answer, which is a value for everything the server or network does.
    */
-  async function onConnection<T>(
+  async function asJob<T>(
     jobId: string,
     form: ConnectionForm,
-    work: (
-      session: Session,
-      ctx: { settings: ConnectionSettings; timeouts: Timeouts; signal: AbortSignal },
-    ) => Promise<Result<T>>,
-  ): Promise<Result<T | { stage: 'connect'; check: CheckWithAdvice }>> {
+    work: (settings: ConnectionSettings, env: UseCaseEnv) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ApiError }> {
     const resolved = await settingsFor(form)
     if (!resolved.ok) return resolved
     const { settings, pinnedCertificateSha256 } = resolved
     const signal = jobs.start(jobId)
     if (!signal) return busy(jobId)
     try {
-      const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
-      const connected = await connect(settings, { timeouts, signal, pinnedCertificateSha256 })
-      if (!connected.ok)
-        return { ok: true, value: { stage: 'connect', check: withAdvice(connected.failure, settings) } }
-      return await work(connected.session, { settings, timeouts, signal })
+      return {
+        ok: true,
+        value: await work(settings, { timeouts: deps.timeouts, signal, pinnedCertificateSha256 }),
+      }
     } finally {
       jobs.finish(jobId)
     }
@@ -155,34 +126,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
 
   return {
     async roleScript(r) {
-      if (r.statementTimeout !== null && r.statementTimeout.trim() && !isDuration(r.statementTimeout))
-        return failure(
-          'invalid_request',
-          'Statement timeout is a number with an optional unit: 30s, 5min, 500ms.',
-          {
-            statementTimeout: 'Use a number with an optional unit: 30s, 5min, 500ms.',
-          },
-        )
-      const password = r.generatePassword ? generatePassword() : null
-      const options = {
-        role: r.role,
-        database: r.database,
-        schemas: r.schemas,
-        owners: r.owners,
-        password,
-        readOnlyDefault: r.readOnlyDefault,
-        statementTimeout: r.statementTimeout?.trim() || null,
-        connectionLimit: r.connectionLimit,
-      }
-      return {
-        ok: true,
-        value: {
-          script: roleScript(options),
-          verification: verificationSql(options),
-          cleanup: cleanupScript(options),
-          generatedPassword: password,
-        },
-      }
+      return { ok: true, value: roleScript(r) }
     },
 
     async parseConnectionString({ text }) {
@@ -268,38 +212,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async runQuery({ jobId, connection, sql, maxRows, allowFunctions }) {
-      await loadGuard()
-      const verdict = validateSql(sql, { maxRows, allowFunctions: allowedFunctions(allowFunctions) })
-      if (!verdict.allowed)
-        return {
-          ok: true,
-          value: { stage: 'guard', rule: verdict.rule, message: verdict.message, location: verdict.location },
-        }
-      return onConnection<RunQueryResponse>(jobId, connection, async (session, { timeouts, signal }) => {
-        const outcome = await executeQuery(session, verdict.sql, {
-          ...DEFAULT_EXECUTE,
-          maxRows,
-          timeouts,
-          signal,
-          precheck: verdict.precheck ?? undefined,
-        })
-        // The catalog settled what the text could not: a function outside the allow-list is reachable.
-        if (!outcome.ok && outcome.reason === 'refused')
-          return {
-            ok: true,
-            value: { stage: 'guard', rule: outcome.rule, message: outcome.message, location: null },
-          }
-        if (!outcome.ok) {
-          const { reason, message, sqlstate } = outcome
-          return { ok: true, value: { stage: 'execute', ok: false, reason, message, sqlstate } }
-        }
-        await closeSession(session.client)
-        const { columns, rows, truncated, truncatedBy, timings } = outcome
-        return {
-          ok: true,
-          value: { stage: 'execute', ok: true, columns, rows, truncated, truncatedBy, timings },
-        }
-      })
+      const input = { sql, maxRows, allowFunctions: allowedFunctions(allowFunctions) }
+      return asJob(jobId, connection, (settings, env) => runQuery(settings, input, env))
     },
 
     async checkAllowedFunction({ text }) {
@@ -310,25 +224,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async auditRole({ jobId, connection }) {
-      return onConnection<AuditResponse>(
-        jobId,
-        connection,
-        async ({ client }, { settings, timeouts, signal }) => {
-          try {
-            const report = await auditRole(client, settings.schema, timeouts.query, signal)
-            await closeSession(client)
-            return { ok: true, value: { stage: 'audit', report } }
-          } catch (e) {
-            destroyClient(client)
-            const f = classifyPgFailure(e)
-            if (!f) throw e
-            return failure(
-              'refused',
-              redactText(`The audit could not finish: ${f.message}`, secretsOf(settings)),
-            )
-          }
-        },
-      )
+      return asJob(jobId, connection, auditRole)
     },
 
     exportConnector: (request) =>

@@ -38,7 +38,13 @@ export function AuditPanel({ connection }: { connection: ConnectionForm }) {
           Could not connect: {result.check.summary}
         </div>
       )}
+      {result?.stage === 'audit' && !result.ok && (
+        <div className="banner error" role="alert">
+          {result.message}
+        </div>
+      )}
       {result?.stage === 'audit' &&
+        result.ok &&
         (result.report.findings.length === 0 ? (
           <p className="banner success" role="status">
             Nothing to fix: {result.report.role} can read {result.report.schema} and cannot write.
