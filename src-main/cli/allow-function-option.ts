@@ -6,6 +6,15 @@ import {
 import { UsageError } from './usage-error.js'
 
 /** `--allow-function schema.name`, repeatable: validate-sql, query and export share it. */
+export const ALLOW_FUNCTION_SPEC = {
+  flag: 'allow-function',
+  type: 'string',
+  multiple: true,
+  argName: 'SCHEMA.NAME',
+  help: `also allow this function, every overload of it (up to ${MAX_ALLOWED_FUNCTIONS}). Unquoted names fold to lower case; quote to keep it: '"Sales"."Net"'`,
+} as const
+
+/** The parseArgs form and help text, until every command reads its flags from a table. */
 export const ALLOW_FUNCTION_OPTION = {
   'allow-function': { type: 'string', multiple: true },
 } as const

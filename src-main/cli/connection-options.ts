@@ -1,3 +1,4 @@
+import type { CheckWithAdvice } from '../contract/index.js'
 import { checkSmallFileSync, SmallFileError } from '../core/small-file.js'
 import { InputError } from '../core/connection/conninfo.js'
 import type { CheckResult } from '../core/checks/types.js'
@@ -11,12 +12,54 @@ import {
 } from '../core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
+import type { ValuesOf } from './command-spec.js'
 import { parseStrict, wholeNumber } from './parse-args.js'
 import { Secret } from '../core/secrets/secret.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
 import { UsageError } from './usage-error.js'
 
-/** The connection flags every command that connects shares (`check`, `query`). */
+/** The connection flags every command that connects shares, as one table (parser and help). */
+export const CONNECTION_TABLE = [
+  { flag: 'host', type: 'string', argName: 'HOST', help: 'host name or IP address (default: localhost)' },
+  { flag: 'port', type: 'string', argName: 'PORT', help: 'port (default: 5432)' },
+  { flag: 'dbname', type: 'string', argName: 'NAME', help: 'database (default: the user name)' },
+  { flag: 'schema', type: 'string', argName: 'NAME', help: 'schema Klairr should query (default: public)' },
+  { flag: 'username', type: 'string', argName: 'NAME', help: 'role (default: the OS user)' },
+  {
+    flag: 'sslmode',
+    type: 'string',
+    argName: 'MODE',
+    help: 'require (default), verify-ca, verify-full; disable, allow and prefer only to diagnose',
+  },
+  {
+    flag: 'sslrootcert',
+    type: 'string',
+    argName: 'FILE',
+    help: 'CA certificate (PEM), or "system" for the trust store',
+  },
+  { flag: 'private-network', type: 'boolean', help: 'the host is reached through a private network' },
+  {
+    flag: 'allow-writable-role',
+    type: 'boolean',
+    help: 'accept a role that can write (reported as a warning)',
+  },
+  { flag: 'password-stdin', type: 'boolean', help: 'read the password from standard input' },
+  {
+    flag: 'timeout-ms',
+    type: 'string',
+    argName: 'MS',
+    help: 'bound for each step: DNS, TCP, TLS+startup, each query (defaults 5000/5000/10000/10000)',
+  },
+] as const
+
+/** Where CONNECTION comes from, for the help of every command that connects. */
+export const CONNECTION_NOTE =
+  'CONNECTION is a libpq URI (postgresql://user@host:5432/db?sslmode=verify-full) or keyword string ("host=db port=5432 dbname=analytics user=klairr_reader"). Options win over CONNECTION, which wins over PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE and PGSSLROOTCERT.'
+
+export const PASSWORD_NOTE =
+  'There is no password option (other users could read it in the process list). The password comes from --password-stdin, PGPASSWORD, the pgpass file (PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.'
+
+/** The parseArgs form of the connection flags, until every command reads its flags from a table. */
 export const CONNECTION_OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
@@ -49,11 +92,7 @@ export const PASSWORD_HELP = `There is no password option (other users could rea
 The password comes from --password-stdin, PGPASSWORD, the pgpass file
 (PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.`
 
-type ConnectionValues = {
-  [K in keyof typeof CONNECTION_OPTIONS]?: (typeof CONNECTION_OPTIONS)[K]['type'] extends 'boolean'
-    ? boolean
-    : string
-}
+type ConnectionValues = ValuesOf<typeof CONNECTION_TABLE>
 
 /** Settings and bounds from the flags, a connection string and the PG* variables, validated; nothing connects. */
 export function connectionFromArgs(
@@ -211,3 +250,29 @@ function connectFailureText(failure: CheckResult, settings: ConnectionSettings, 
   const advice = adviceFor(failure, settings)
   return `Could not connect (${failure.id}: ${failure.reason}): ${failure.summary}\n${advice ? `${advice.meaning}\n` : ''}Run "klairr-companion check" for the full diagnosis.\n`
 }
+
+/**
+ * The settings a connecting command runs with: the flags, CONNECTION and the PG* variables, validated, and
+ * the password filled in as libpq would; 130 when the admin gave up at the prompt.
+ */
+export async function connectionOrExit(
+  io: Io,
+  values: ConnectionValues,
+  positionals: string[],
+  opts: { prompt: boolean },
+): Promise<{ settings: ConnectionSettings; timeouts: Partial<Timeouts> } | 130> {
+  const connection = connectionFromArgs(values, positionals, io.env)
+  const filled = await fillPassword(connection.settings, io, {
+    passwordStdin: Boolean(values['password-stdin']),
+    prompt: opts.prompt,
+  })
+  return filled ? connection : 130
+}
+
+/** A use case's `connect` stage, printed: why it could not connect, and what that means. */
+export function connectFailureLine(check: CheckWithAdvice): string {
+  return `Could not connect (${check.id}: ${check.reason}): ${check.summary}\n${check.advice ? `${check.advice.meaning}\n` : ''}Run "klairr-companion check" for the full diagnosis.\n`
+}
+
+/** The exit status of a use case that stopped at `connect`: 130 when cancelled, else 1. */
+export const connectExit = (check: CheckWithAdvice) => (check.reason === 'cancelled' ? 130 : 1)

@@ -20,6 +20,8 @@ export function parseStrict<T extends NonNullable<ParseArgsConfig['options']>>(a
 export function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${value}"`)
+    throw new UsageError(
+      `${flag} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value.slice(0, 40))}`,
+    )
   return n
 }

@@ -7,37 +7,41 @@ import { ConnectorRecords } from '../core/records/connector-records.js'
 import { memoryVault } from '../core/secrets/vault.js'
 import { startServe } from '../serve/server.js'
 import type { Io } from './io.js'
-import { parseStrict, wholeNumber } from './parse-args.js'
+import { HELP_OPTION, parseCommand, renderHelp, type CommandSpec } from './command-spec.js'
+import { wholeNumber } from './parse-args.js'
 import { UsageError } from './usage-error.js'
 
-export const SERVE_HELP = `Usage: klairr-companion serve [--port N] [--data-dir DIR]
+const OPTIONS = [
+  { flag: 'port', type: 'string', argName: 'N', help: 'the port (default 0: any free port)' },
+  {
+    flag: 'data-dir',
+    type: 'string',
+    argName: 'DIR',
+    help: 'where saved connectors are kept (default: your user configuration folder, as the desktop app)',
+  },
+  HELP_OPTION,
+] as const
 
-Serves the desktop app's screens to a browser on this machine, with the same
-checks, guard and export as the app. For a jump host without a desktop: forward
-the port over SSH (ssh -L 7000:127.0.0.1:7000 jump-host) and open the printed
-URL on your machine.
-
-It listens on 127.0.0.1 only. The URL holds a one-time token (after the #,
-never sent over the network): the first tab that opens it gets this server's
-only session, kept in that tab, and the URL is then dead. No cookie is set.
-Requests without the session, from another host name or another site's page
-are refused. To start over in a new tab, stop serve and start it again.
-
-Options:
-  --port N          the port (default 0: any free port)
-  --data-dir DIR    where saved connectors are kept (default: your user
-                    configuration folder, as the desktop app)
-  -h, --help        show this help
-
-Passwords typed in the browser stay in this process's memory and are gone when
-it stops. Stop it with Ctrl-C.
-`
-
-const OPTIONS = {
-  port: { type: 'string' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+export const SERVE: CommandSpec<typeof OPTIONS> = {
+  name: 'serve',
+  usage: '[--port N] [--data-dir DIR]',
+  description: [
+    "Serves the desktop app's screens to a browser on this machine, with the same checks, guard and export as the app. For a jump host without a desktop: forward the port over SSH (ssh -L 7000:127.0.0.1:7000 jump-host) and open the printed URL on your machine.",
+    "It listens on 127.0.0.1 only. The URL holds a one-time token (after the #, never sent over the network): the first tab that opens it gets this server's only session, kept in that tab, and the URL is then dead. No cookie is set. Requests without the session, from another host name or another site's page are refused. To start over in a new tab, stop serve and start it again.",
+  ],
+  options: OPTIONS,
+  notes: [
+    'Passwords typed in the browser stay in this process’s memory and are gone when it stops. Stop it with Ctrl-C.',
+  ],
+  examples: [
+    { command: 'klairr-companion serve', says: 'any free port; open the printed URL once' },
+    {
+      command: 'klairr-companion serve --port 7000 --data-dir ./connectors',
+      says: 'a fixed port to forward over SSH, connectors kept in ./connectors',
+    },
+  ],
+  exitStatus: '0 stopped, 2 bad input or the port cannot be used.',
+}
 
 declare const __APP_VERSION__: string
 
@@ -51,12 +55,12 @@ export async function serveCommand(io: Io): Promise<number> {
   let port: number
   let dataDir: string | undefined
   try {
-    const { values, positionals } = parseStrict(io.argv, OPTIONS)
+    const { values, positionals } = parseCommand(SERVE, io.argv)
     if (values.help) {
-      io.stdout.write(SERVE_HELP)
+      io.stdout.write(renderHelp(SERVE))
       return 0
     }
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
     port = values.port === undefined ? 0 : wholeNumber('--port', values.port, 0, 65535)
     dataDir = values['data-dir']
   } catch (e) {

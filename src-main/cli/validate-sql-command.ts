@@ -1,4 +1,4 @@
-import type { AllowedFunction } from '../core/sql/allowed-functions.js'
+import { LIMITS, REQUESTS } from '../contract/index.js'
 import {
   DEFAULT_MAX_ROWS,
   loadGuard,
@@ -6,43 +6,53 @@ import {
   type GuardOptions,
   type GuardResult,
 } from '../core/sql/guard.js'
-import {
-  ALLOW_FUNCTION_HELP,
-  ALLOW_FUNCTION_OPTION,
-  allowFunctionsFromArgs,
-} from './allow-function-option.js'
+import { ALLOW_FUNCTION_SPEC, allowFunctionsFromArgs } from './allow-function-option.js'
 import { readAll, type Io } from './io.js'
-import { parseStrict, wholeNumber } from './parse-args.js'
+import { HELP_OPTION, parseCommand, renderHelp, type CommandSpec } from './command-spec.js'
+import { checkedByContract, wholeNumberArg } from './contract-flags.js'
 import { UsageError } from './usage-error.js'
 
-export const VALIDATE_HELP = `Usage: klairr-companion validate-sql [--max-rows N] [--batch]
-                                    [--allow-function SCHEMA.NAME …]
+const OPTIONS = [
+  {
+    flag: 'max-rows',
+    type: 'string',
+    argName: 'N',
+    help: `the row cap (default ${DEFAULT_MAX_ROWS}, at most ${LIMITS.maxRows})`,
+  },
+  ALLOW_FUNCTION_SPEC,
+  {
+    flag: 'batch',
+    type: 'boolean',
+    help: 'read NDJSON lines {"sql": "..."}, write one result per line, in order',
+  },
+  HELP_OPTION,
+] as const
 
-Reads SQL on standard input and says whether Klairr's allow-list lets it run,
-judged by PostgreSQL's own parser. Prints one JSON object:
-  { "allowed", "rule", "message", "location", "sql" }
-"sql" is the text that would run: the statement wrapped so the server applies
-the row cap (LIMIT N + 1, to tell a truncated result).
-
-Functions outside PostgreSQL's safe built-ins and the reviewed extensions are
-refused (function_not_allowed) unless allowed by name with --allow-function.
-
-Options:
-  --max-rows N              the row cap (default ${DEFAULT_MAX_ROWS})
-${ALLOW_FUNCTION_HELP}
-  --batch                   read NDJSON lines {"sql": "..."}, write one result per
-                            line, in order
-  -h, --help                show this help
-
-Exit status: 0 allowed (all of them, with --batch), 1 rejected, 2 bad input.
-`
-
-const OPTIONS = {
-  'max-rows': { type: 'string' },
-  ...ALLOW_FUNCTION_OPTION,
-  batch: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+export const VALIDATE_SQL: CommandSpec<typeof OPTIONS> = {
+  name: 'validate-sql',
+  usage: '[--max-rows N] [--batch] [--allow-function SCHEMA.NAME …] < query.sql',
+  description: [
+    'Reads SQL on standard input and says whether Klairr\'s allow-list lets it run, judged by PostgreSQL\'s own parser. Prints one JSON object: { "allowed", "rule", "message", "location", "sql" }. "sql" is the text that would run: the statement wrapped so the server applies the row cap (LIMIT N + 1, to tell a truncated result).',
+    "Functions outside PostgreSQL's safe built-ins and the reviewed extensions are refused (function_not_allowed) unless allowed by name with --allow-function.",
+  ],
+  options: OPTIONS,
+  examples: [
+    {
+      command: "echo 'SELECT * FROM sales.orders' | klairr-companion validate-sql",
+      says: 'allowed: the capped SQL that would run',
+    },
+    {
+      command:
+        "echo 'SELECT public.net(amount) FROM sales.orders' | klairr-companion validate-sql --allow-function public.net",
+      says: 'a function of your own, allowed by name',
+    },
+    {
+      command: 'klairr-companion validate-sql --batch < queries.ndjson',
+      says: 'one JSON result per line, in order',
+    },
+  ],
+  exitStatus: '0 allowed (all of them, with --batch), 1 rejected, 2 bad input.',
+}
 
 /** The JSON the command prints for one validation, keys in the contract's order. */
 export function guardJson(r: GuardResult): string {
@@ -57,20 +67,29 @@ export function guardJson(r: GuardResult): string {
 
 /** `klairr-companion validate-sql`: returns the exit status. */
 export async function validateSqlCommand(io: Io): Promise<number> {
-  let maxRows = DEFAULT_MAX_ROWS
+  let guardOptions: GuardOptions
   let batch: boolean
-  let allowFunctions: AllowedFunction[]
   try {
-    const { values, positionals } = parseStrict(io.argv, OPTIONS)
+    const { values, positionals } = parseCommand(VALIDATE_SQL, io.argv)
     if (values.help) {
-      io.stdout.write(VALIDATE_HELP)
+      io.stdout.write(renderHelp(VALIDATE_SQL))
       return 0
     }
     if (positionals.length) throw new UsageError('SQL comes on standard input, not as an argument')
-    if (values['max-rows'] !== undefined)
-      maxRows = wholeNumber('--max-rows', values['max-rows'], 1, 1_000_000)
     batch = Boolean(values.batch)
-    allowFunctions = allowFunctionsFromArgs(values['allow-function'])
+    const maxRows = values['max-rows']
+    guardOptions = {
+      // Read by the same parser as the app's, then bounded by the app's own request schema.
+      allowFunctions: allowFunctionsFromArgs(values['allow-function']),
+      maxRows: checkedByContract(
+        REQUESTS.validateSql.pick({ maxRows: true, allowFunctions: true }),
+        {
+          maxRows: maxRows === undefined ? DEFAULT_MAX_ROWS : wholeNumberArg('--max-rows', maxRows),
+          allowFunctions: values['allow-function'],
+        },
+        { maxRows: '--max-rows', allowFunctions: '--allow-function' },
+      ).maxRows,
+    }
     if (io.stdin.isTTY) throw new UsageError('pipe the SQL in on standard input')
   } catch (e) {
     if (e instanceof UsageError) {
@@ -79,7 +98,6 @@ export async function validateSqlCommand(io: Io): Promise<number> {
     }
     throw e
   }
-  const guardOptions = { maxRows, allowFunctions } satisfies GuardOptions
   const [input] = await Promise.all([readAll(io.stdin), loadGuard()])
   if (!batch) {
     const result = validateSql(input, guardOptions)

@@ -147,13 +147,21 @@ describe('klairr-companion grants', () => {
     expect(r.stderr).not.toContain(password)
   })
 
-  it('--json carries the script and the password', async () => {
+  it('--json is the app’s answer: the script with the piped password (never returned as generated)', async () => {
     const r = await runCli(['grants', '--role', 'r', '--database', 'd', '--password-stdin', '--json'], {
       stdin: 's3cret-value\n',
     })
     const out = JSON.parse(r.stdout)
-    expect(out.password).toBe('s3cret-value')
+    expect(Object.keys(out)).toEqual(['script', 'verification', 'cleanup', 'generatedPassword'])
+    expect(out.generatedPassword).toBeNull()
     expect(out.script).toContain("PASSWORD 's3cret-value'")
+  })
+
+  it('sessions are read-only by default, as in the app; --no-read-only-default leaves it out', async () => {
+    const args = ['grants', '--role', 'r', '--database', 'd']
+    const line = 'ALTER ROLE r SET default_transaction_read_only = on;'
+    expect((await runCli(args)).stdout).toContain(line)
+    expect((await runCli([...args, '--no-read-only-default'])).stdout).not.toContain(line)
   })
 
   it('--cleanup prints the drop script', async () => {

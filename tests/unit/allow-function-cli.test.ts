@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { queryCommand, QUERY_HELP } from '../../src-main/cli/query-command.js'
-import { VALIDATE_HELP, validateSqlCommand } from '../../src-main/cli/validate-sql-command.js'
+import { renderHelp } from '../../src-main/cli/command-spec.js'
+import { VALIDATE_SQL, validateSqlCommand } from '../../src-main/cli/validate-sql-command.js'
 import { fakeIo } from '../support/fake-io.js'
 
 async function validate(argv: string[], stdin: string) {
@@ -71,10 +72,10 @@ describe('validate-sql --allow-function', () => {
   })
 
   it('--help names the option', async () => {
-    expect(VALIDATE_HELP).toMatch(/--allow-function SCHEMA\.NAME/)
+    expect(renderHelp(VALIDATE_SQL)).toMatch(/--allow-function SCHEMA\.NAME/)
     expect(QUERY_HELP).toMatch(/--allow-function SCHEMA\.NAME/)
     const r = await validate(['--help'], '')
-    expect(r.stdout).toBe(VALIDATE_HELP)
+    expect(r.stdout).toBe(renderHelp(VALIDATE_SQL))
   })
 })
 
