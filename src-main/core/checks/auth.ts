@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { openTcp } from '../connection/transport.js'
 import { PasswordMissingError, startSession, type Session } from '../connection/pg-session.js'
+import { passwordWeakness } from '../secrets/secret.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
 import type { RunContext } from './context.js'
 import { checkResult } from './result.js'
@@ -53,6 +54,12 @@ const SENTENCES: Partial<Record<ReasonCode, string>> = {
   connection_lost: 'The server closed the connection during startup.',
 }
 
+/** Says why without saying what: never the password, nor its length. */
+const WEAK_SENTENCE = {
+  equals_role_name: 'The password equals the role name.',
+  shorter_than_8: 'The password is shorter than 8 characters.',
+} as const
+
 /** Logs in on the socket TLS left (or, for diagnostic sslmodes, a fresh plain one). */
 export async function runAuth(
   ctx: RunContext,
@@ -95,23 +102,31 @@ export async function runAuth(
     const major = Number.parseInt(versionString, 10)
     const supported = !(major < 12)
     const encryption = tlsSocket ? 'over TLS' : 'without TLS'
+    // Judged only when the server took the password (password, md5, SCRAM): trust and cert send none.
+    const weakPassword =
+      session.passwordSent && settings.password
+        ? passwordWeakness(settings.password, settings.username)
+        : null
+    const logged = supported
+      ? `Logged in as ${settings.username} to ${settings.database} ${encryption} (PostgreSQL ${versionString}).`
+      : `Logged in as ${settings.username} ${encryption}, but PostgreSQL ${versionString} is older than 12, which Klairr does not support.`
     return {
       result: checkResult(
         'auth',
         started,
         ctx.now(),
-        supported ? 'pass' : 'warn',
-        supported
-          ? `Logged in as ${settings.username} to ${settings.database} ${encryption} (PostgreSQL ${versionString}).`
-          : `Logged in as ${settings.username} ${encryption}, but PostgreSQL ${versionString} is older than 12, which Klairr does not support.`,
+        supported && !weakPassword ? 'pass' : 'warn',
+        weakPassword ? `${logged} ${WEAK_SENTENCE[weakPassword]}` : logged,
         {
-          reason: supported ? null : 'server_version_unsupported',
+          // One reason per check: an unsupported server outranks a weak password, still named in the evidence.
+          reason: !supported ? 'server_version_unsupported' : weakPassword ? 'weak_password' : null,
           troubleshooting: null,
           evidence: {
             user: settings.username,
             database: settings.database,
             serverVersion: versionString,
             encrypted: Boolean(tlsSocket),
+            ...(weakPassword ? { weakPassword } : {}),
           },
         },
       ),
