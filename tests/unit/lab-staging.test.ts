@@ -4,7 +4,7 @@
  * folder and prove that the staged copy is what that user can run, that it is safe (root's, writable by
  * nobody else), reused, and that two processes staging at once agree on one copy.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import {
   chmodSync,
@@ -151,5 +151,27 @@ describe.skipIf(!isRoot)('PostgreSQL binaries staged out of a folder only root c
     expect(a).toBe(b)
     expect(readdirSync(race)).toEqual([a.slice(race.length + 1)])
     expect(usableBy(a, user)).toBe(true)
+  }, 30_000)
+})
+
+describe('the demo when the lab cannot start', () => {
+  it('says what to do in one line and exits non-zero, without a stack', () => {
+    // No PATH: as root there is no `id`/`useradd` to find a server user, otherwise no openssl for the certificates.
+    const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+    const run = spawnSync(process.execPath, [tsx, join(repo, 'tests', 'lab', 'demo.ts')], {
+      cwd: repo,
+      env: { HOME: tmpdir(), PATH: join(tmpdir(), 'klairr-no-such-bin') },
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(run.status).toBe(1)
+    const lines = run.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      isRoot
+        ? /^demo: PostgreSQL refuses to run as root .*: create one/
+        : /^demo: cannot make the lab's certificates with openssl \(is it installed\?\)/,
+    )
+    expect(run.stderr).not.toMatch(/\n\s+at /)
   }, 30_000)
 })
