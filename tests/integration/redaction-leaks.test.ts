@@ -25,10 +25,14 @@ import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { bindingOf, openSecret } from '../../src-main/core/export/seal.js'
 import { REDACTED } from '../../src-main/core/redact.js'
 import { quoteIdent, quoteLiteral } from '../../src-main/core/sql-ident.js'
+import type { RunChecksResponse } from '../../src-main/contract/index.js'
+import { VAULT_SERVICE } from '../../src-main/handlers/create-handlers.js'
+import { dispatch } from '../../src-main/handlers/dispatch.js'
+import { testHandlers } from '../support/test-handlers.js'
 import { startFakePg } from '../lab/fake-pg.js'
 import { guideGrants, LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
-import { check, lab, labArgs, labSettings, portOf, statusLine } from './helpers.js'
+import { check, lab, labArgs, labForm, labSettings, portOf, statusLine } from './helpers.js'
 import { asSuperuser } from './superuser.js'
 
 const MAJOR = 18
@@ -312,4 +316,69 @@ describe('the leak test’s failures (tests/integration/cli.test.ts), with wrong
       }
     },
   )
+})
+
+describe('the app’s handlers with weak passwords: what the renderer receives and the record kept', () => {
+  let jobs = 0
+  /** A run, its events and its export, as the renderer and the record store see them; and what the vault holds. */
+  async function appRun(password: string) {
+    const t = testHandlers()
+    const r = await dispatch(t.handlers, 'runChecks', {
+      jobId: `leak-job-${Date.now()}-${jobs++}`,
+      connection: labForm(MAJOR, { username: ROLE, password }),
+    })
+    if (!r.ok) throw new Error(r.error.message)
+    const out = r.value as RunChecksResponse
+    const exported = await dispatch(t.handlers, 'exportConnector', {
+      runId: out.runId,
+      name: 'Leak test',
+      acknowledgeWritableRole: false,
+      approvedCertificateSha256: out.report.tls!.chain[0]!.fingerprint256,
+    })
+    if (!exported.ok) throw new Error(exported.error.message)
+    const value = exported.value as { document: string; record: { id: string } }
+    const { runId: _runId, ...response } = out
+    return {
+      report: out.report,
+      // Ids and times differ between any two runs; durations too.
+      text: stable(
+        JSON.stringify([response, t.events.map(({ jobId: _j, ...e }) => e), value.document]),
+      ).replace(/"(id|jobId|runId)":"[^"]*"/g, '"$1":"ID"'),
+      stored: JSON.stringify(t.stored()),
+      vaulted: await t.vault.getPassword(VAULT_SERVICE, value.record.id),
+    }
+  }
+
+  let baseline: Awaited<ReturnType<typeof appRun>>
+  beforeAll(async () => {
+    await setPassword(STRONG)
+    baseline = await appRun(STRONG)
+    expect(baseline.text).not.toContain(STRONG)
+  })
+
+  it.each(WEAK)('password %j', async (password, weakness) => {
+    await setPassword(password)
+    const run = await appRun(password)
+    // The vault is where the clear text goes, and the record never holds it.
+    expect(run.vaulted).toBe(password)
+    expect(run.stored).not.toContain(REDACTED)
+    expect(tokens(run.stored, password)).toBe(tokens(baseline.stored, password))
+    expect(run.text).not.toContain(REDACTED)
+    const auth = run.report.checks.find((c) => c.id === 'auth')!
+    if (weakness) {
+      expect(auth).toMatchObject({
+        status: 'warn',
+        reason: 'weak_password',
+        evidence: { weakPassword: weakness },
+      })
+      // Its advice comes with it, for the troubleshooting card; it names the role where a role name belongs.
+      const advice = JSON.stringify((auth as { advice?: unknown }).advice)
+      expect(advice).toContain(ROLE)
+      const compared = run.text.split(advice).join('')
+      expect(tokens(compared, password)).toBe(tokens(baseline.text, password))
+    } else {
+      expect(auth).toMatchObject({ status: 'pass', reason: null })
+      expect(tokens(run.text, password)).toBe(tokens(baseline.text, password))
+    }
+  })
 })
