@@ -8,7 +8,7 @@
  * - 12 characters or more: wherever it appears, inside other text too, as typed and URI-encoded; a
  *   long password does not occur by chance, so nothing is mangled and no form of it slips through.
  * - 8 to 11 characters: only as a whole token (not run on from letters, digits or `_` on an edge where
- *   the secret itself has one), so `p4ss-w0rd` is replaced but `did not answer` is left whole. Made of
+ *   the secret itself has one): `p4ss-w0rd` is replaced, `xp4ss-w0rd` and `p4ss-w0rd_2` are not. Made of
  *   letters alone it is a word (`password`, `analytics`) and is not swept: blanking it would blank the
  *   report's own words and hide nothing a guess would not find.
  * - Shorter than 8: not swept. `an` or `x` cannot be told from text (`an earlier check`), and the auth
