@@ -21,8 +21,10 @@ export interface LatencyProxy {
 /**
  * A TCP relay on loopback that stands for a VPN: every chunk is delayed by half of `rttMs` in each
  * direction, in order, and the client's flights are counted (the number of times it sends after the
- * server has answered). A round trip is what a slow link charges for, whatever the bytes: so the
- * tests count flights instead of timing, and the bench times them at a given RTT.
+ * server's answer reached it). A round trip is what a slow link charges for, whatever the bytes: so
+ * the tests count flights instead of timing, and the bench times them at a given RTT. Give the tests a
+ * small RTT too: at 0 ms, a server message the client did not wait for (a TLS session ticket) can
+ * race its next write and count as a flight.
  */
 export async function startLatencyProxy(opts: {
   targetPort: number
@@ -35,14 +37,19 @@ export async function startLatencyProxy(opts: {
   const open = new Set<Socket>()
 
   /** Writes chunks to `to` after the one-way delay, never overtaking an earlier chunk. */
-  const delayedPipe = (to: Socket) => {
+  const delayedPipe = (to: Socket, delivered: () => void = () => undefined) => {
     let last = 0
+    const deliver = (chunk: Buffer) => {
+      if (to.destroyed) return
+      to.write(chunk)
+      delivered()
+    }
     return (chunk: Buffer) => {
       const due = Math.max(performance.now() + oneWay, last)
       last = due
       const wait = due - performance.now()
-      if (wait <= 0) to.write(chunk)
-      else setTimeout(() => to.destroyed || to.write(chunk), wait)
+      if (wait <= 0) deliver(chunk)
+      else setTimeout(() => deliver(chunk), wait)
     }
   }
   /** Ends `to` once every chunk already scheduled for it has gone. */
@@ -55,7 +62,9 @@ export async function startLatencyProxy(opts: {
     const upstream = connect(targetPort, targetHost)
     open.add(client).add(upstream)
     const toServer = delayedPipe(upstream)
-    const toClient = delayedPipe(client)
+    // The client has been answered when the bytes reach it, not when they leave the server: a TLS 1.3
+    // session ticket still on its way does not make the client's next write a new flight.
+    const toClient = delayedPipe(client, () => (answered = true))
     client.on('data', (chunk) => {
       if (answered) facts.flights++
       answered = false
@@ -63,7 +72,6 @@ export async function startLatencyProxy(opts: {
       toServer(chunk)
     })
     upstream.on('data', (chunk) => {
-      answered = true
       facts.serverBytes += chunk.length
       toClient(chunk)
     })
