@@ -88,6 +88,7 @@ interface Entry {
   kind: 'dir' | 'file' | 'link'
   exec: boolean
   target?: string
+  size?: number
 }
 
 function walk(native: string): Entry[] {
@@ -105,7 +106,7 @@ function walk(native: string): Entry[] {
       if (rel) out.push({ rel, kind: 'dir', exec: true })
       for (const name of readdirSync(abs).sort()) visit(rel ? join(rel, name) : name)
     } else if (st.isFile()) {
-      out.push({ rel, kind: 'file', exec: (st.mode & 0o111) !== 0 })
+      out.push({ rel, kind: 'file', exec: (st.mode & 0o111) !== 0, size: st.size })
     }
   }
   for (const part of PARTS) if (existsSync(join(native, part))) visit(part)
@@ -150,6 +151,26 @@ function openCacheRoot(root: string): void {
   chmodSync(root, 0o755)
 }
 
+/** Whether a staged copy still holds every entry of the source, files at their sizes. */
+function intact(staged: string, entries: Entry[]): boolean {
+  if (!existsSync(join(staged, COMPLETE))) return false
+  try {
+    for (const e of entries) {
+      const st = lstatSync(join(staged, e.rel))
+      const ok =
+        e.kind === 'dir'
+          ? st.isDirectory()
+          : e.kind === 'link'
+            ? st.isSymbolicLink()
+            : st.isFile() && st.size === e.size
+      if (!ok) return false
+    }
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Removes staging folders a killed process left behind (older than ten minutes). */
 function sweep(root: string): void {
   for (const name of readdirSync(root)) {
@@ -178,9 +199,14 @@ export function stageNative(native: string, cacheRoot: string = defaultCacheRoot
   const final = join(cacheRoot, key)
   if (existsSync(final)) {
     assertOurs(final, 'the staged PostgreSQL')
-    if (existsSync(join(final, COMPLETE))) return final
-    // Only a rename puts a folder here, and only once it is complete: this one was made by hand.
-    rmSync(final, { recursive: true, force: true })
+    if (intact(final, entries)) return final
+    // Incomplete: made by hand, or thinned by a temp cleaner (systemd-tmpfiles ages /var/tmp). Set it
+    // aside under a name the sweep removes, and stage afresh.
+    try {
+      renameSync(final, join(cacheRoot, `.staging-stale-${process.pid}-${randomBytes(4).toString('hex')}`))
+    } catch {
+      // another process set it aside first
+    }
   }
   sweep(cacheRoot)
   const staging = join(cacheRoot, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`)

@@ -116,12 +116,18 @@ describe.skipIf(!isRoot)('PostgreSQL binaries staged out of a folder only root c
     expect(readlinkSync(join(staged, 'lib', 'libpq.so'))).not.toMatch(/^\//)
   })
 
-  it('reuses a complete copy, and refuses a cache anyone else could write', () => {
+  it('reuses a complete copy, restages a thinned one, and refuses a cache anyone else could write', () => {
     const first = stageNative(privateNative, cacheRoot)
     const marker = join(first, 'bin', 'postgres')
     const before = lstatSync(marker).ino
     expect(stageNative(privateNative, cacheRoot)).toBe(first)
     expect(lstatSync(marker).ino).toBe(before)
+
+    // A temp cleaner removed a file: the copy is set aside and staged afresh.
+    rmSync(join(first, 'share', 'postgresql', 'postgres.bki'))
+    expect(stageNative(privateNative, cacheRoot)).toBe(first)
+    expect(existsSync(join(first, 'share', 'postgresql', 'postgres.bki'))).toBe(true)
+    expect(lstatSync(marker).ino).not.toBe(before)
 
     const open = join(cacheBase, 'open')
     mkdirSync(open)
