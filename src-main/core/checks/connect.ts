@@ -1,17 +1,59 @@
+import { warmUp } from '../connection/lazy-modules.js'
 import { destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { redactDeep, secretsOf } from '../redact.js'
 import { runAuth } from './auth.js'
 import type { RunContext } from './context.js'
-import { runNetwork } from './network.js'
-import { runTls } from './tls.js'
-import type { CheckResult } from './types.js'
+import { runNetwork, type NetworkOutcome } from './network.js'
+import { runTls, type TlsOutcome } from './tls.js'
+import type { CheckId, CheckResult } from './types.js'
+
+/** What the chain tells its caller as it goes: each check as it starts, its evidence, and its result. */
+export interface ChainHooks {
+  start?: (id: CheckId) => void
+  network?: (report: NetworkOutcome['report']) => void
+  tls?: (evidence: TlsOutcome['evidence']) => void
+  finish?: (result: CheckResult) => void
+}
+
+export interface ChainOutcome {
+  /** Logged in: the session to run queries on; null when a check failed (the last one `finish` got). */
+  session: Session | null
+  /** The check that stopped the chain, or the auth check's own result when it logged in. */
+  last: CheckResult
+}
+
+/**
+ * The one network → TLS → authentication chain: DNS and TCP with the SSLRequest, TLS judged by sslmode
+ * (the pin verified in the upgrade), then the login. The setup tests report every step; commands that
+ * only need a session take the session or the check that failed.
+ */
+export async function connectChain(ctx: RunContext, hooks: ChainHooks = {}): Promise<ChainOutcome> {
+  hooks.start?.('network')
+  // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
+  setImmediate(warmUp)
+  const net = await runNetwork(ctx)
+  hooks.network?.(net.report)
+  hooks.finish?.(net.result)
+  if (!net.socket || !net.sslAnswer) return { session: null, last: net.result }
+
+  hooks.start?.('tls')
+  const tls = await runTls(ctx, net.socket, net.sslAnswer)
+  hooks.tls?.(tls.evidence)
+  hooks.finish?.(tls.result)
+  if (!tls.proceed) return { session: null, last: tls.result }
+
+  hooks.start?.('auth')
+  const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
+  hooks.finish?.(auth.result)
+  return { session: auth.session, last: auth.result }
+}
 
 export type Connected = { ok: true; session: Session } | { ok: false; failure: CheckResult }
 
 /**
- * Opens a session the way the setup tests do (network, TLS judged by sslmode, authentication), for
- * commands that need a connection without the rest of the checks. A failure is the check that failed.
+ * Opens a session the way the setup tests do, for commands that need a connection without the rest of
+ * the checks. A failure is the check that failed, redacted.
  */
 export async function connect(
   settings: ConnectionSettings,
@@ -26,15 +68,11 @@ export async function connect(
   }
   const secrets = secretsOf(settings)
   const failed = (failure: CheckResult): Connected => ({ ok: false, failure: redactDeep(failure, secrets) })
-  const net = await runNetwork(ctx)
-  if (!net.socket || !net.sslAnswer) return failed(net.result)
-  const tls = await runTls(ctx, net.socket, net.sslAnswer)
-  if (!tls.proceed) return failed(tls.result)
-  const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
-  if (!auth.session) return failed(auth.result)
+  const chain = await connectChain(ctx)
+  if (!chain.session) return failed(chain.last)
   if (opts.signal?.aborted) {
-    destroyClient(auth.session.client)
-    return failed({ ...auth.result, status: 'skip', reason: 'cancelled', summary: 'Cancelled.' })
+    destroyClient(chain.session.client)
+    return failed({ ...chain.last, status: 'skip', reason: 'cancelled', summary: 'Cancelled.' })
   }
-  return { ok: true, session: auth.session }
+  return { ok: true, session: chain.session }
 }

@@ -1,17 +1,14 @@
-import { warmUp } from '../connection/lazy-modules.js'
 import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { redactDeep, secretsOf } from '../redact.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
 import { CancelledError } from '../time.js'
-import { runAuth } from './auth.js'
 import { readCatalog } from './catalog.js'
+import { connectChain } from './connect.js'
 import type { RunContext } from './context.js'
 import { runIntrospection, type SchemaSnapshot } from './introspection.js'
-import { runNetwork } from './network.js'
 import { runReadAccess } from './read-access.js'
 import { checkResult, skipped } from './result.js'
-import { runTls } from './tls.js'
 import {
   CHECK_IDS,
   type CheckId,
@@ -80,24 +77,13 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
   }
 
   try {
-    start('network')
-    // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
-    setImmediate(warmUp)
-    const net = await runNetwork(ctx)
-    report.network = net.report
-    finish(net.result)
-    if (!net.socket || !net.sslAnswer) return seal()
-
-    start('tls')
-    const tls = await runTls(ctx, net.socket, net.sslAnswer)
-    report.tls = tls.evidence
-    finish(tls.result)
-    if (!tls.proceed) return seal()
-
-    start('auth')
-    const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
-    finish(auth.result)
-    session = auth.session
+    const chain = await connectChain(ctx, {
+      start,
+      network: (r) => (report.network = r),
+      tls: (evidence) => (report.tls = evidence),
+      finish,
+    })
+    session = chain.session
     if (!session) return seal()
 
     start('read_access')
