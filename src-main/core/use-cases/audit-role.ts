@@ -26,12 +26,17 @@ export async function auditRole(settings: ConnectionSettings, env: UseCaseEnv = 
       return { stage: 'audit', ok: false, reason: 'cancelled', message: 'Cancelled.', sqlstate: null }
     const failure = classifyPgFailure(e)
     if (!failure) throw e // a bug, not something the server or the network did
-    const message =
-      failure.kind === 'timeout'
-        ? `The audit could not finish: ${failure.message.replace(/\.$/, '')}. Raise the timeout, or look for a lock held on the schema's tables.`
+    // 55P03: the session's lock_timeout (the lock bound) expired waiting on a catalog someone locked.
+    const locked = failure.sqlstate === '55P03'
+    const reason = locked ? 'timeout' : failure.kind
+    const cause = failure.message.replace(/\.$/, '')
+    const message = locked
+      ? `The audit could not finish: a catalog it reads stayed locked past the lock bound (${cause}): try again, or find the session holding the lock in pg_locks.`
+      : reason === 'timeout'
+        ? `The audit could not finish: ${cause}: try again, or raise the timeout.`
         : `The audit could not finish: ${failure.message}`
     return redactDeep(
-      { stage: 'audit', ok: false, reason: failure.kind, message, sqlstate: failure.sqlstate },
+      { stage: 'audit', ok: false, reason, message, sqlstate: failure.sqlstate },
       secretsOf(settings),
     )
   }
