@@ -14,16 +14,6 @@ export const ALLOW_FUNCTION_SPEC = {
   help: `also allow this function, every overload of it (up to ${MAX_ALLOWED_FUNCTIONS}). Unquoted names fold to lower case; quote to keep it: '"Sales"."Net"'`,
 } as const
 
-/** The parseArgs form and help text, until every command reads its flags from a table. */
-export const ALLOW_FUNCTION_OPTION = {
-  'allow-function': { type: 'string', multiple: true },
-} as const
-
-export const ALLOW_FUNCTION_HELP = `  --allow-function SCHEMA.NAME
-                            also allow this function, every overload of it;
-                            repeat for more (up to ${MAX_ALLOWED_FUNCTIONS}). Unquoted names fold
-                            to lower case; quote to keep it: '"Sales"."Net"'`
-
 /** A value quoted for one line of stderr: control, format and line-breaking characters escaped. */
 const quoted = (value: string) =>
   JSON.stringify(value.slice(0, 80)).replace(

@@ -1,32 +1,48 @@
 import { runChecks } from '../core/checks/run.js'
 import { redactText, secretsOf } from '../core/redact.js'
-import { CONNECTION_HELP, PASSWORD_HELP, prepareConnectingCommand, withSigint } from './connection-options.js'
+import { HELP_OPTION, type CommandSpec } from './command-spec.js'
+import {
+  CONNECTION_NOTE,
+  CONNECTION_TABLE,
+  parseConnecting,
+  PASSWORD_NOTE,
+  withSigint,
+} from './connection-options.js'
 import type { Io } from './io.js'
 import { checkLine, footer, header } from './render-report.js'
 
-export const CHECK_HELP = `Usage: klairr-companion check [CONNECTION] [options]
+const OPTIONS = [
+  ...CONNECTION_TABLE,
+  { flag: 'json', type: 'boolean', help: 'print one JSON object instead of the table' },
+  HELP_OPTION,
+] as const
 
-Runs Klairr's six setup tests (network, tls, auth, read_access, write_probe,
-introspection) from this machine and explains every failure.
-
-CONNECTION is a libpq URI (postgresql://user@host:5432/db?sslmode=verify-full)
-or keyword string ("host=db port=5432 dbname=analytics user=klairr_reader").
-Options win over CONNECTION, which wins over PGHOST, PGPORT, PGDATABASE,
-PGUSER, PGSSLMODE and PGSSLROOTCERT.
-
-Options:
-${CONNECTION_HELP}
-  --json                    print one JSON object instead of the table
-  -h, --help                show this help
-
-${PASSWORD_HELP}
-
-Exit status: 0 no check failed (warnings allowed), 1 a check failed,
-2 bad input, 130 cancelled.
-`
+export const CHECK: CommandSpec<typeof OPTIONS> = {
+  name: 'check',
+  usage: '[CONNECTION] [options]',
+  description: [
+    "Runs Klairr's six setup tests (network, tls, auth, read_access, write_probe, introspection) from this machine and explains every failure.",
+    CONNECTION_NOTE,
+  ],
+  options: OPTIONS,
+  notes: [PASSWORD_NOTE],
+  examples: [
+    {
+      command:
+        "klairr-companion check 'postgresql://klairr_reader@db.internal:5432/analytics?sslmode=verify-full'",
+      says: 'the six tests, and advice for every failure',
+    },
+    {
+      command:
+        'PGPASSWORD=… klairr-companion check --host 10.0.0.5 --username klairr_reader --private-network --json',
+      says: 'over a private network, as JSON',
+    },
+  ],
+  exitStatus: '0 no check failed (warnings allowed), 1 a check failed, 2 bad input, 130 cancelled.',
+}
 
 export async function checkCommand(io: Io): Promise<number> {
-  const parsed = await prepareConnectingCommand(io, 'check', CHECK_HELP)
+  const parsed = await parseConnecting(io, CHECK)
   if (typeof parsed === 'number') return parsed
   const { settings, timeouts, json } = parsed
   const { password: _password, ...shown } = settings

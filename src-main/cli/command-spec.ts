@@ -1,4 +1,5 @@
 import { InputError } from '../core/connection/conninfo.js'
+import { printable } from '../core/printable.js'
 import type { Io } from './io.js'
 import { parseStrict } from './parse-args.js'
 import { UsageError } from './usage-error.js'
@@ -63,12 +64,11 @@ export function parseCommand<T extends OptionTable>(
 const WIDTH = 80
 const COLUMN = 28
 
-/** Words wrapped to the width, every line after the first indented by `indent`. */
-function wrap(text: string, width: number, indent: number): string {
+/** Words wrapped to lines of at most `room` characters, every line after the first indented by `indent`. */
+function wrap(text: string, room: number, indent: number): string {
   const lines: string[] = []
   let line = ''
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    const room = width - (lines.length ? indent : 0)
     if (line && line.length + 1 + word.length > room) {
       lines.push(line)
       line = word
@@ -86,7 +86,8 @@ function flagText(o: OptionSpec): string {
 
 /** `--help` for a command, from the same table its parser reads. */
 export function renderHelp(spec: CommandSpec): string {
-  const out = [`Usage: klairr-companion ${spec.name} ${spec.usage}`, '']
+  const lead = `Usage: klairr-companion ${spec.name} `
+  const out = [lead + wrap(spec.usage, WIDTH - lead.length, lead.length), '']
   for (const p of spec.description) out.push(wrap(p, WIDTH, 0), '')
   out.push('Options:')
   for (const o of spec.options) {
@@ -125,7 +126,8 @@ export async function parseOrExit<T extends OptionTable, R>(
     return await read(parsed)
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr.write(`klairr-companion ${spec.name}: ${e.message}\n`)
+      // One line, whatever the flag or value held: control characters are shown escaped.
+      io.stderr.write(`klairr-companion ${spec.name}: ${printable(e.message)}\n`)
       return 2
     }
     throw e

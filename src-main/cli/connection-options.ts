@@ -1,10 +1,4 @@
-import type { CheckWithAdvice } from '../contract/index.js'
 import { checkSmallFileSync, SmallFileError } from '../core/small-file.js'
-import { InputError } from '../core/connection/conninfo.js'
-import type { CheckResult } from '../core/checks/types.js'
-import { connect } from '../core/checks/connect.js'
-import type { Session } from '../core/connection/pg-session.js'
-import { adviceFor } from '../core/diagnosis/advice.js'
 import {
   connectionStringHasPassword,
   passwordFromPgpass,
@@ -12,8 +6,8 @@ import {
 } from '../core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
-import type { ValuesOf } from './command-spec.js'
-import { parseStrict, wholeNumber } from './parse-args.js'
+import { parseOrExit, type CommandSpec, type OptionTable, type ValuesOf } from './command-spec.js'
+import { wholeNumber } from './parse-args.js'
 import { Secret } from '../core/secrets/secret.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
 import { UsageError } from './usage-error.js'
@@ -58,39 +52,6 @@ export const CONNECTION_NOTE =
 
 export const PASSWORD_NOTE =
   'There is no password option (other users could read it in the process list). The password comes from --password-stdin, PGPASSWORD, the pgpass file (PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.'
-
-/** The parseArgs form of the connection flags, until every command reads its flags from a table. */
-export const CONNECTION_OPTIONS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  dbname: { type: 'string' },
-  schema: { type: 'string' },
-  username: { type: 'string' },
-  sslmode: { type: 'string' },
-  sslrootcert: { type: 'string' },
-  'private-network': { type: 'boolean' },
-  'allow-writable-role': { type: 'boolean' },
-  'password-stdin': { type: 'boolean' },
-  'timeout-ms': { type: 'string' },
-} as const
-
-export const CONNECTION_HELP = `  --host HOST               host name or IP address (default: localhost)
-  --port PORT               port (default: 5432)
-  --dbname NAME             database (default: the user name)
-  --schema NAME             schema Klairr should query (default: public)
-  --username NAME           role (default: the OS user)
-  --sslmode MODE            require (default), verify-ca, verify-full;
-                            disable, allow and prefer only to diagnose
-  --sslrootcert FILE        CA certificate (PEM), or "system" for the trust store
-  --private-network         the host is reached through a private network
-  --allow-writable-role     accept a role that can write (reported as a warning)
-  --password-stdin          read the password from standard input
-  --timeout-ms MS           bound for each step: DNS, TCP, TLS+startup, each query
-                            (defaults 5000/5000/10000/10000)`
-
-export const PASSWORD_HELP = `There is no password option (other users could read it in the process list).
-The password comes from --password-stdin, PGPASSWORD, the pgpass file
-(PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.`
 
 type ConnectionValues = ValuesOf<typeof CONNECTION_TABLE>
 
@@ -180,77 +141,6 @@ export async function withSigint<T>(work: (signal: AbortSignal) => Promise<T>): 
   }
 }
 
-const CONNECTING_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-export interface ConnectingCommand {
-  settings: ConnectionSettings
-  timeouts: Partial<Timeouts>
-  json: boolean
-}
-
-/**
- * For a command whose flags are the connection options, --json and --help (`check`, `audit`): parses
- * them, fills in the password, and returns the result, or the exit status when there is nothing to run
- * (0 after --help, 2 after bad input with its one line on stderr, 130 when the prompt was abandoned).
- */
-export async function prepareConnectingCommand(
-  io: Io,
-  name: string,
-  help: string,
-): Promise<ConnectingCommand | number> {
-  try {
-    const { values, positionals } = parseStrict(io.argv, CONNECTING_OPTIONS)
-    if (values.help) {
-      io.stdout.write(help)
-      return 0
-    }
-    const json = Boolean(values.json)
-    const connection = connectionFromArgs(values, positionals, io.env)
-    const filled = await fillPassword(connection.settings, io, {
-      passwordStdin: Boolean(values['password-stdin']),
-      prompt: !json,
-    })
-    return filled ? { ...connection, json } : 130
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr.write(`klairr-companion ${name}: ${e.message}\n`)
-      return 2
-    }
-    throw e
-  }
-}
-
-/**
- * Opens the session a command that only needs a connection (query, audit) works on. When it cannot,
- * prints why (nothing when cancelled) and returns the exit status instead: 130 cancelled, 1 failed.
- */
-export async function connectOrExit(
-  settings: ConnectionSettings,
-  opts: { timeouts: Partial<Timeouts>; signal: AbortSignal; json: boolean; print: (text: string) => void },
-): Promise<Session | number> {
-  const connected = await connect(settings, { timeouts: opts.timeouts, signal: opts.signal })
-  if (connected.ok) return connected.session
-  if (connected.failure.reason === 'cancelled') return 130
-  opts.print(connectFailureText(connected.failure, settings, opts.json))
-  return 1
-}
-
-/** What such a command prints when it cannot connect. */
-function connectFailureText(failure: CheckResult, settings: ConnectionSettings, json: boolean): string {
-  if (json) {
-    const { id: check, reason, troubleshooting, summary: message } = failure
-    return (
-      JSON.stringify({ ok: false, stage: 'connect', check, reason, troubleshooting, message }, null, 2) + '\n'
-    )
-  }
-  const advice = adviceFor(failure, settings)
-  return `Could not connect (${failure.id}: ${failure.reason}): ${failure.summary}\n${advice ? `${advice.meaning}\n` : ''}Run "klairr-companion check" for the full diagnosis.\n`
-}
-
 /**
  * The settings a connecting command runs with: the flags, CONNECTION and the PG* variables, validated, and
  * the password filled in as libpq would; 130 when the admin gave up at the prompt.
@@ -269,10 +159,17 @@ export async function connectionOrExit(
   return filled ? connection : 130
 }
 
-/** A use case's `connect` stage, printed: why it could not connect, and what that means. */
-export function connectFailureLine(check: CheckWithAdvice): string {
-  return `Could not connect (${check.id}: ${check.reason}): ${check.summary}\n${check.advice ? `${check.advice.meaning}\n` : ''}Run "klairr-companion check" for the full diagnosis.\n`
+/**
+ * For a command whose flags are the connection's, --json and --help (`check`, `audit`): the settings to
+ * run with and whether to print JSON, or the exit status when there is nothing to run.
+ */
+export function parseConnecting<T extends OptionTable>(
+  io: Io,
+  spec: CommandSpec<T>,
+): Promise<{ settings: ConnectionSettings; timeouts: Partial<Timeouts>; json: boolean } | number> {
+  return parseOrExit(io, spec, async ({ values, positionals }) => {
+    const json = Boolean((values as { json?: boolean }).json)
+    const connection = await connectionOrExit(io, values as ConnectionValues, positionals, { prompt: !json })
+    return connection === 130 ? 130 : { ...connection, json }
+  })
 }
-
-/** The exit status of a use case that stopped at `connect`: 130 when cancelled, else 1. */
-export const connectExit = (check: CheckWithAdvice) => (check.reason === 'cancelled' ? 130 : 1)

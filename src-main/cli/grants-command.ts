@@ -1,7 +1,7 @@
 import { LIMITS, REQUESTS } from '../contract/index.js'
 import { Secret } from '../core/secrets/secret.js'
 import { roleScript } from '../core/use-cases/role-script.js'
-import { HELP_OPTION, parseCommand, renderHelp, type CommandSpec } from './command-spec.js'
+import { HELP_OPTION, parseOrExit, type CommandSpec } from './command-spec.js'
 import { checkedByContract, wholeNumberArg } from './contract-flags.js'
 import type { Io } from './io.js'
 import { readPasswordFromStream } from './password.js'
@@ -93,14 +93,7 @@ const FLAG_OF = {
 
 /** `klairr-companion grants`: the role script use case, as the app runs it; returns the exit status. */
 export async function grantsCommand(io: Io): Promise<number> {
-  let out: string
-  let shownPassword: string | null
-  try {
-    const { values, positionals } = parseCommand(GRANTS, io.argv)
-    if (values.help) {
-      io.stdout.write(renderHelp(GRANTS))
-      return 0
-    }
+  const parsed = await parseOrExit(io, GRANTS, async ({ values, positionals }) => {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
     if (values['generate-password'] && values['password-stdin'])
       throw new UsageError('give --generate-password or --password-stdin, not both')
@@ -126,23 +119,15 @@ export async function grantsCommand(io: Io): Promise<number> {
       if (!text) throw new UsageError('the password read from standard input is empty')
       password = new Secret(text)
     }
-    const response = roleScript(request, { password })
-    shownPassword = response.generatedPassword
-    out = values.json
-      ? JSON.stringify(response, null, 2) + '\n'
-      : values.cleanup
-        ? response.cleanup
-        : response.script
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`klairr-companion grants: ${e.message}\n`)
-      return 2
-    }
-    throw e
-  }
+    return { response: roleScript(request, { password }), json: values.json, cleanup: values.cleanup }
+  })
+  if (typeof parsed === 'number') return parsed
+  const { response, json, cleanup } = parsed
   // The script is the one place the password is shown: on stdout, once, never on stderr or in a log.
-  io.stdout.write(out)
-  if (shownPassword && io.stderr.isTTY)
+  io.stdout.write(
+    json ? JSON.stringify(response, null, 2) + '\n' : cleanup ? response.cleanup : response.script,
+  )
+  if (response.generatedPassword && io.stderr.isTTY)
     io.stderr.write('The password above is shown once: store it in your secret manager now.\n')
   return 0
 }

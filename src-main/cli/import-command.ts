@@ -6,27 +6,40 @@ import { printable } from '../core/printable.js'
 import { redactText, secretsOf } from '../core/redact.js'
 import { fillPassword, withSigint } from './connection-options.js'
 import type { Io } from './io.js'
-import { parseStrict } from './parse-args.js'
+import { HELP_OPTION, parseOrExit, type CommandSpec } from './command-spec.js'
 import { UsageError } from './usage-error.js'
 
-export const IMPORT_HELP = `Usage: klairr-companion import FILE [--password-stdin] [--recheck]
+const OPTIONS = [
+  {
+    flag: 'password-stdin',
+    type: 'boolean',
+    help: 'read the password from standard input and run the six setup tests again',
+  },
+  {
+    flag: 'recheck',
+    type: 'boolean',
+    help: 'run the six setup tests again, asking for the password on the terminal',
+  },
+  HELP_OPTION,
+] as const
 
-Reads a verified connector file back, checks it against the published schema
-(every malformed or tampered field gets its own line), and shows it. With
---password-stdin, or --recheck (which asks for the password on a terminal),
-runs the six setup tests again; the server's certificate must be the pinned one,
-checked in the TLS handshake before anything is sent. PGPASSWORD and ~/.pgpass
-are never used: the file names the host.
-
-Exit status: 0 valid (and re-checked), 1 a check fails now, 2 malformed,
-tampered or mismatched file.
-`
-
-const OPTIONS = {
-  'password-stdin': { type: 'boolean' },
-  recheck: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+export const IMPORT: CommandSpec<typeof OPTIONS> = {
+  name: 'import',
+  usage: 'FILE [--password-stdin] [--recheck]',
+  description: [
+    'Reads a verified connector file back, checks it against the published schema (every malformed or tampered field gets its own line), and shows it. With --password-stdin or --recheck, runs the six setup tests again; the server’s certificate must be the pinned one, checked in the TLS handshake before anything is sent. PGPASSWORD and ~/.pgpass are never used: the file names the host.',
+  ],
+  options: OPTIONS,
+  examples: [
+    { command: 'klairr-companion import connector.json', says: 'the file checked and shown' },
+    {
+      command: 'klairr-companion import connector.json --recheck',
+      says: 'and the tests run again against the pinned certificate, the password typed at the prompt',
+    },
+  ],
+  exitStatus:
+    '0 valid (and re-checked), 1 a check fails now, 2 bad input, or a malformed, tampered or mismatched file.',
+}
 
 /** `klairr-companion import`: returns the exit status. */
 export async function importCommand(io: Io): Promise<number> {
@@ -35,21 +48,12 @@ export async function importCommand(io: Io): Promise<number> {
     io.stderr.write(lines.map((l) => `klairr-companion import: ${printable(l)}\n`).join(''))
     return 2
   }
-  let file: string
-  let values
-  try {
-    const parsed = parseStrict(io.argv, OPTIONS)
-    values = parsed.values
-    if (values.help) {
-      io.stdout.write(IMPORT_HELP)
-      return 0
-    }
-    if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE')
-    file = parsed.positionals[0]!
-  } catch (e) {
-    if (e instanceof UsageError) return fail([e.message])
-    throw e
-  }
+  const args = await parseOrExit(io, IMPORT, ({ values, positionals }) => {
+    if (positionals.length !== 1) throw new UsageError('give exactly one FILE')
+    return { values, file: positionals[0]! }
+  })
+  if (typeof args === 'number') return args
+  const { values, file } = args
   let text: string
   try {
     text = readExportFile(file)

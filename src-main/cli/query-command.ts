@@ -1,148 +1,125 @@
-import { InputError } from '../core/connection/conninfo.js'
-import { closeSession } from '../core/connection/pg-session.js'
-import { redactText, secretsOf } from '../core/redact.js'
-import { DEFAULT_EXECUTE, executeQuery } from '../core/sql/executor.js'
-import { DEFAULT_MAX_ROWS, loadGuard, validateSql, type GuardOptions } from '../core/sql/guard.js'
-import { DEFAULT_TIMEOUTS } from '../core/connection/settings.js'
+import { LIMITS, REQUESTS, type RunQueryResponse } from '../contract/index.js'
+import { DEFAULT_EXECUTE } from '../core/sql/executor.js'
+import { DEFAULT_MAX_ROWS } from '../core/sql/guard.js'
+import { runQuery } from '../core/use-cases/run-query.js'
+import { ALLOW_FUNCTION_SPEC, allowFunctionsFromArgs } from './allow-function-option.js'
+import { connectExit, connectFailureLine, printAnswer } from './answer.js'
+import { HELP_OPTION, parseOrExit, type CommandSpec } from './command-spec.js'
 import {
-  CONNECTION_HELP,
-  connectOrExit,
-  CONNECTION_OPTIONS,
-  connectionFromArgs,
-  fillPassword,
-  PASSWORD_HELP,
+  CONNECTION_NOTE,
+  CONNECTION_TABLE,
+  connectionOrExit,
+  PASSWORD_NOTE,
   withSigint,
 } from './connection-options.js'
-import {
-  ALLOW_FUNCTION_HELP,
-  ALLOW_FUNCTION_OPTION,
-  allowFunctionsFromArgs,
-} from './allow-function-option.js'
+import { checkedByContract, wholeNumberArg } from './contract-flags.js'
 import { readAll, type Io } from './io.js'
-import { parseStrict, wholeNumber } from './parse-args.js'
+import { wholeNumber } from './parse-args.js'
 import { renderRows } from './render-rows.js'
 import { UsageError } from './usage-error.js'
 
-export const QUERY_HELP = `Usage: klairr-companion query [CONNECTION] [options] [--sql TEXT]
+const OPTIONS = [
+  { flag: 'sql', type: 'string', argName: 'TEXT', help: 'the query (default: read standard input)' },
+  {
+    flag: 'max-rows',
+    type: 'string',
+    argName: 'N',
+    help: `row cap (default ${DEFAULT_MAX_ROWS}, at most ${LIMITS.maxRows}, as in the app)`,
+  },
+  {
+    flag: 'max-cell-bytes',
+    type: 'string',
+    argName: 'N',
+    help: `longer cells are cut (default ${DEFAULT_EXECUTE.maxCellBytes})`,
+  },
+  ALLOW_FUNCTION_SPEC,
+  ...CONNECTION_TABLE,
+  {
+    flag: 'json',
+    type: 'boolean',
+    help: 'print the app’s answer as JSON: { stage, ok, columns, rows, truncated, timings }, or why it was refused or failed',
+  },
+  HELP_OPTION,
+] as const
 
-Runs one query the way Klairr would: PostgreSQL's parser and the allow-list
-first, then a READ ONLY transaction that is always rolled back, with the row
-cap enforced by the server. The SQL comes from --sql or standard input.
+export const QUERY: CommandSpec<typeof OPTIONS> = {
+  name: 'query',
+  usage: '[CONNECTION] [options] [--sql TEXT]',
+  description: [
+    "Runs one query the way Klairr would: PostgreSQL's parser and the allow-list first, then a READ ONLY transaction that is always rolled back, with the row cap enforced by the server. The SQL comes from --sql or standard input.",
+    CONNECTION_NOTE,
+  ],
+  options: OPTIONS,
+  notes: [PASSWORD_NOTE, 'With --password-stdin, give the query with --sql.'],
+  examples: [
+    {
+      command:
+        "klairr-companion query postgresql://klairr_reader@db/analytics --sql 'SELECT * FROM sales.orders'",
+      says: `the first ${DEFAULT_MAX_ROWS} rows as a table`,
+    },
+    {
+      command: 'klairr-companion query --host db --username klairr_reader --max-rows 10 --json < report.sql',
+      says: 'the SQL from a file, ten rows, as JSON',
+    },
+  ],
+  exitStatus: '0 ran, 1 refused by the allow-list or failed, 2 bad input, 130 cancelled.',
+}
 
-Options:
-  --sql TEXT                the query (default: read standard input)
-  --max-rows N              row cap (default ${DEFAULT_MAX_ROWS})
-  --max-cell-bytes N        longer cells are cut (default ${DEFAULT_EXECUTE.maxCellBytes})
-${ALLOW_FUNCTION_HELP}
-${CONNECTION_HELP}
-  --json                    print { columns, rows, truncated, timings } as JSON
-  -h, --help                show this help
-
-${PASSWORD_HELP}
-With --password-stdin, give the query with --sql.
-
-Exit status: 0 ran, 1 refused by the allow-list or failed, 2 bad input, 130 cancelled.
-`
-
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  sql: { type: 'string' },
-  'max-rows': { type: 'string' },
-  'max-cell-bytes': { type: 'string' },
-  ...ALLOW_FUNCTION_OPTION,
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-/** `klairr-companion query`: returns the exit status. */
+/** `klairr-companion query`: the runQuery use case, as the app runs it; returns the exit status. */
 export async function queryCommand(io: Io): Promise<number> {
-  const fail = (message: string) => {
-    io.stderr.write(`klairr-companion query: ${message}\n`)
-    return 2
-  }
-  let parsed
-  try {
-    const { values, positionals } = parseStrict(io.argv, OPTIONS)
-    if (values.help) {
-      io.stdout.write(QUERY_HELP)
-      return 0
-    }
+  const parsed = await parseOrExit(io, QUERY, async ({ values, positionals }) => {
     const passwordStdin = Boolean(values['password-stdin'])
     if (passwordStdin && values.sql === undefined)
       throw new UsageError('with --password-stdin, give the query with --sql')
     if (values.sql === undefined && io.stdin.isTTY)
       throw new UsageError('give the query with --sql or on standard input')
-    parsed = {
-      ...connectionFromArgs(values, positionals, io.env),
-      json: Boolean(values.json),
-      passwordStdin,
-      maxRows:
-        values['max-rows'] === undefined
-          ? DEFAULT_MAX_ROWS
-          : wholeNumber('--max-rows', values['max-rows'], 1, 1_000_000),
-      maxCellBytes:
-        values['max-cell-bytes'] === undefined
-          ? DEFAULT_EXECUTE.maxCellBytes
-          : wholeNumber('--max-cell-bytes', values['max-cell-bytes'], 16, 100 * 1024 * 1024),
-      allowFunctions: allowFunctionsFromArgs(values['allow-function']),
-      sql: values.sql ?? (await readAll(io.stdin)),
-    }
-    if (!(await fillPassword(parsed.settings, io, { passwordStdin, prompt: !parsed.json }))) return 130
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError) return fail(e.message)
-    throw e
-  }
-  const { settings, timeouts, json } = parsed
-  const secrets = secretsOf(settings)
-  const print = (text: string) => io.stdout.write(redactText(text, secrets))
-
-  await loadGuard()
-  const verdict = validateSql(parsed.sql, {
-    maxRows: parsed.maxRows,
-    allowFunctions: parsed.allowFunctions,
-  } satisfies GuardOptions)
-  /** Refused by the allow-list: by the guard on the text, or by the catalog precheck before the statement ran. */
-  const refused = (rule: string, message: string, location: number | null) => {
-    print(
-      json
-        ? JSON.stringify({ ok: false, stage: 'guard', rule, message, location }, null, 2) + '\n'
-        : `Refused by the allow-list (${rule}): ${message}\n`,
-    )
-    return 1
-  }
-  if (!verdict.allowed) return refused(verdict.rule, verdict.message, verdict.location)
-  return withSigint(async (signal) => {
-    const session = await connectOrExit(settings, { timeouts, signal, json, print })
-    if (typeof session === 'number') return session
-    const outcome = await executeQuery(session, verdict.sql, {
-      ...DEFAULT_EXECUTE,
-      maxRows: parsed.maxRows,
-      maxCellBytes: parsed.maxCellBytes,
-      timeouts: {
-        query: timeouts.query ?? DEFAULT_TIMEOUTS.query,
-        lock: timeouts.lock ?? DEFAULT_TIMEOUTS.lock,
+    const allowFunctions = allowFunctionsFromArgs(values['allow-function'])
+    const maxRows = values['max-rows']
+    const cellBytes = values['max-cell-bytes']
+    const json = Boolean(values.json)
+    const connection = await connectionOrExit(io, values, positionals, { prompt: !json })
+    if (connection === 130) return 130
+    // The app's own request schema bounds the SQL, the row cap and the functions.
+    const request = checkedByContract(
+      REQUESTS.runQuery.pick({ sql: true, maxRows: true, allowFunctions: true }),
+      {
+        sql: values.sql ?? (await readAll(io.stdin)),
+        maxRows: maxRows === undefined ? DEFAULT_MAX_ROWS : wholeNumberArg('--max-rows', maxRows),
+        allowFunctions: values['allow-function'],
       },
-      signal,
-      precheck: verdict.precheck ?? undefined,
-    })
-    if (outcome.ok) await closeSession(session.client)
-    if (!outcome.ok) {
-      if (outcome.reason === 'refused') return refused(outcome.rule, outcome.message, null)
-      if (outcome.reason === 'cancelled') {
-        print(
-          json ? JSON.stringify({ ok: false, stage: 'execute', reason: 'cancelled' }) + '\n' : 'Cancelled.\n',
-        )
-        return 130
-      }
-      print(
-        json
-          ? JSON.stringify({ stage: 'execute', ...outcome }, null, 2) + '\n'
-          : `The query failed (${outcome.sqlstate ?? outcome.reason}): ${outcome.message}\n`,
-      )
-      return 1
+      { sql: '--sql', maxRows: '--max-rows', allowFunctions: '--allow-function' },
+    )
+    return {
+      ...connection,
+      json,
+      input: {
+        sql: request.sql,
+        maxRows: request.maxRows,
+        allowFunctions,
+        maxCellBytes:
+          cellBytes === undefined
+            ? DEFAULT_EXECUTE.maxCellBytes
+            : wholeNumber('--max-cell-bytes', cellBytes, 16, 100 * 1024 * 1024),
+      },
     }
-    const { ok: _ok, ...result } = outcome
-    print(json ? JSON.stringify({ ok: true, ...result }, null, 2) + '\n' : renderRows(outcome))
-    return 0
   })
+  if (typeof parsed === 'number') return parsed
+  const { settings, timeouts, json, input } = parsed
+  const response = await withSigint((signal) => runQuery(settings, input, { timeouts, signal }))
+  printAnswer(io, settings, json, response, queryText)
+  if (response.stage === 'connect') return connectExit(response.check)
+  if (response.stage === 'guard') return 1
+  if (!response.ok) return response.reason === 'cancelled' ? 130 : 1
+  return 0
+}
+
+/** The answer for a terminal: a psql-like table, or one line saying why there is none. */
+function queryText(response: RunQueryResponse): string {
+  if (response.stage === 'guard') return `Refused by the allow-list (${response.rule}): ${response.message}\n`
+  if (response.stage === 'connect') return connectFailureLine(response.check)
+  if (!response.ok)
+    return response.reason === 'cancelled'
+      ? 'Cancelled.\n'
+      : `The query failed (${response.sqlstate ?? response.reason}): ${response.message}\n`
+  return renderRows(response)
 }

@@ -7,7 +7,7 @@ import { ConnectorRecords } from '../core/records/connector-records.js'
 import { memoryVault } from '../core/secrets/vault.js'
 import { startServe } from '../serve/server.js'
 import type { Io } from './io.js'
-import { HELP_OPTION, parseCommand, renderHelp, type CommandSpec } from './command-spec.js'
+import { HELP_OPTION, parseOrExit, type CommandSpec } from './command-spec.js'
 import { wholeNumber } from './parse-args.js'
 import { UsageError } from './usage-error.js'
 
@@ -52,24 +52,15 @@ function rendererDir(env: NodeJS.ProcessEnv): string {
 
 /** `klairr-companion serve`: runs until SIGINT or SIGTERM, then returns 0. */
 export async function serveCommand(io: Io): Promise<number> {
-  let port: number
-  let dataDir: string | undefined
-  try {
-    const { values, positionals } = parseCommand(SERVE, io.argv)
-    if (values.help) {
-      io.stdout.write(renderHelp(SERVE))
-      return 0
-    }
+  const parsed = await parseOrExit(io, SERVE, ({ values, positionals }) => {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
-    port = values.port === undefined ? 0 : wholeNumber('--port', values.port, 0, 65535)
-    dataDir = values['data-dir']
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`klairr-companion serve: ${e.message}\n`)
-      return 2
+    return {
+      port: values.port === undefined ? 0 : wholeNumber('--port', values.port, 0, 65535),
+      dataDir: values['data-dir'],
     }
-    throw e
-  }
+  })
+  if (typeof parsed === 'number') return parsed
+  const { port, dataDir } = parsed
   const root = rendererDir(io.env)
   if (!existsSync(join(root, 'index.html'))) {
     io.stderr.write(

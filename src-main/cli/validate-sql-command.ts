@@ -54,6 +54,10 @@ export const VALIDATE_SQL: CommandSpec<typeof OPTIONS> = {
   exitStatus: '0 allowed (all of them, with --batch), 1 rejected, 2 bad input.',
 }
 
+/** The app's bound on one statement's text, from its own request schema. */
+const SQL_TEXT = REQUESTS.validateSql.shape.sql
+const TOO_LONG = (what: string) => `${what} is longer than ${SQL_TEXT.maxLength} characters, the app's bound`
+
 /** The JSON the command prints for one validation, keys in the contract's order. */
 export function guardJson(r: GuardResult): string {
   return JSON.stringify({
@@ -100,6 +104,10 @@ export async function validateSqlCommand(io: Io): Promise<number> {
   }
   const [input] = await Promise.all([readAll(io.stdin), loadGuard()])
   if (!batch) {
+    if (!SQL_TEXT.safeParse(input).success) {
+      io.stderr.write(`klairr-companion validate-sql: ${TOO_LONG('the SQL on standard input')}\n`)
+      return 2
+    }
     const result = validateSql(input, guardOptions)
     io.stdout.write(guardJson(result) + '\n')
     return result.allowed ? 0 : 1
@@ -115,12 +123,15 @@ export async function validateSqlCommand(io: Io): Promise<number> {
     } catch {
       sql = undefined
     }
-    if (typeof sql !== 'string') {
+    if (typeof sql !== 'string' || !SQL_TEXT.safeParse(sql).success) {
       out.push(
         JSON.stringify({
           allowed: false,
           rule: 'invalid_input',
-          message: `line ${i + 1} is not a JSON object with a string "sql"`,
+          message:
+            typeof sql === 'string'
+              ? TOO_LONG(`line ${i + 1}'s "sql"`)
+              : `line ${i + 1} is not a JSON object with a string "sql"`,
           location: null,
           sql: null,
         }),

@@ -13,7 +13,7 @@ import {
   MAX_ALLOWED_FUNCTIONS,
   parseAllowedFunction,
 } from '../core/sql/allowed-functions.js'
-import type { QueryColumn } from '../core/sql/executor.js'
+import type { QueryOutcome } from '../core/sql/executor.js'
 import type { ConnectorRecord } from '../core/records/connector-records.js'
 import type { VaultBackend, VaultChoice } from '../core/secrets/vault.js'
 
@@ -150,17 +150,8 @@ export type ValidateSqlResponse =
 export type RunQueryResponse =
   | { stage: 'guard'; rule: GuardRule; message: string; location: number | null }
   | { stage: 'connect'; check: CheckWithAdvice }
-  | {
-      stage: 'execute'
-      ok: true
-      columns: QueryColumn[]
-      rows: (string | null)[][]
-      truncated: boolean
-      truncatedBy: 'rows' | 'bytes' | null
-      /** Cells cut to the per-cell byte bound. */
-      cellsCut: number
-      timings: { firstRowMs: number | null; totalMs: number }
-    }
+  /** The rows as the executor read them: columns with types, the cap's and the byte budget's verdict. */
+  | ({ stage: 'execute' } & Extract<QueryOutcome, { ok: true }>)
   | { stage: 'execute'; ok: false; reason: string; message: string; sqlstate: string | null }
 
 /** Why the role is writable or blind, and the smallest fix; or why it could not connect or finish. */

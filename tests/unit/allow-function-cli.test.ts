@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { queryCommand, QUERY_HELP } from '../../src-main/cli/query-command.js'
+import { QUERY, queryCommand } from '../../src-main/cli/query-command.js'
 import { renderHelp } from '../../src-main/cli/command-spec.js'
 import { VALIDATE_SQL, validateSqlCommand } from '../../src-main/cli/validate-sql-command.js'
 import { fakeIo } from '../support/fake-io.js'
@@ -73,7 +73,7 @@ describe('validate-sql --allow-function', () => {
 
   it('--help names the option', async () => {
     expect(renderHelp(VALIDATE_SQL)).toMatch(/--allow-function SCHEMA\.NAME/)
-    expect(QUERY_HELP).toMatch(/--allow-function SCHEMA\.NAME/)
+    expect(renderHelp(QUERY)).toMatch(/--allow-function SCHEMA\.NAME/)
     const r = await validate(['--help'], '')
     expect(r.stdout).toBe(renderHelp(VALIDATE_SQL))
   })
