@@ -171,13 +171,14 @@ function intact(staged: string, entries: Entry[]): boolean {
   }
 }
 
-/** Removes staging folders a killed process left behind (older than ten minutes). */
+/** Removes copies set aside, and staging folders a killed process left behind (older than ten minutes). */
 function sweep(root: string): void {
   for (const name of readdirSync(root)) {
     if (!name.startsWith('.staging-')) continue
     const path = join(root, name)
     try {
-      if (Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { recursive: true, force: true })
+      if (name.startsWith('.staging-stale-') || Date.now() - statSync(path).mtimeMs > 10 * 60_000)
+        rmSync(path, { recursive: true, force: true })
     } catch {
       // another process swept it
     }

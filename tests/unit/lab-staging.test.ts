@@ -118,16 +118,18 @@ describe.skipIf(!isRoot)('PostgreSQL binaries staged out of a folder only root c
 
   it('reuses a complete copy, restages a thinned one, and refuses a cache anyone else could write', () => {
     const first = stageNative(privateNative, cacheRoot)
-    const marker = join(first, 'bin', 'postgres')
-    const before = lstatSync(marker).ino
+    // A file of our own in the copy tells reuse (it stays) from a fresh copy (it is gone).
+    const sentinel = join(first, 'sentinel')
+    writeFileSync(sentinel, '')
     expect(stageNative(privateNative, cacheRoot)).toBe(first)
-    expect(lstatSync(marker).ino).toBe(before)
+    expect(existsSync(sentinel)).toBe(true)
 
     // A temp cleaner removed a file: the copy is set aside and staged afresh.
     rmSync(join(first, 'share', 'postgresql', 'postgres.bki'))
     expect(stageNative(privateNative, cacheRoot)).toBe(first)
     expect(existsSync(join(first, 'share', 'postgresql', 'postgres.bki'))).toBe(true)
-    expect(lstatSync(marker).ino).not.toBe(before)
+    expect(existsSync(sentinel)).toBe(false)
+    expect(readdirSync(cacheRoot)).toEqual([first.slice(cacheRoot.length + 1)])
 
     const open = join(cacheBase, 'open')
     mkdirSync(open)
