@@ -38,10 +38,6 @@ export function commentText(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?')
 }
 
-export function isDuration(value: string): boolean {
-  return /^\d+\s*(ms|s|min|h|d)?$/.test(value.trim())
-}
-
 /** The script to paste into psql as a superuser (or a role with CREATEROLE), connected to the database. */
 export function roleScript(o: RoleScriptOptions): string {
   const role = quoteIdent(o.role)
