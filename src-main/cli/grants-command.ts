@@ -31,10 +31,11 @@ const OPTIONS = [
   },
   { flag: 'password-stdin', type: 'boolean', help: 'read the password from standard input' },
   {
-    flag: 'no-read-only-default',
+    flag: 'read-only-default',
     type: 'boolean',
-    help: 'leave out ALTER ROLE … SET default_transaction_read_only = on (in by default, as in the app)',
+    help: 'ALTER ROLE … SET default_transaction_read_only = on: a seatbelt, on by default as in the app',
   },
+  { flag: 'no-read-only-default', type: 'boolean', help: 'leave that line out' },
   {
     flag: 'statement-timeout',
     type: 'string',
@@ -97,6 +98,8 @@ export async function grantsCommand(io: Io): Promise<number> {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
     if (values['generate-password'] && values['password-stdin'])
       throw new UsageError('give --generate-password or --password-stdin, not both')
+    if (values['read-only-default'] && values['no-read-only-default'])
+      throw new UsageError('give --read-only-default or --no-read-only-default, not both')
     const limit = values['connection-limit']
     const request = checkedByContract(
       REQUESTS.roleScript,

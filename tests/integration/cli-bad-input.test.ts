@@ -84,6 +84,10 @@ const CASES: Record<string, [string, string[], string?, string?][]> = {
     ],
     ['a connection limit of 0', ['--role', 'r', '--database', 'd', '--connection-limit', '0']],
     ['more than 50 schemas', ['--role', 'r', '--database', 'd', ...Array(51).fill('--schema=s')], '50'],
+    [
+      'both read-only settings',
+      ['--role', 'r', '--database', 'd', '--read-only-default', '--no-read-only-default'],
+    ],
     ['both password sources', ['--role', 'r', '--database', 'd', '--generate-password', '--password-stdin']],
     ['a positional argument', ['--role', 'r', '--database', 'd', 'extra']],
   ],
