@@ -2,6 +2,7 @@ import type { ConnectionSettings } from '../core/connection/settings.js'
 import type { CheckReport, CheckResult, CheckStatus } from '../core/checks/types.js'
 import { adviceFor } from '../core/diagnosis/advice.js'
 import { FIELD_LABELS } from '../core/diagnosis/field-labels.js'
+import { printable, printableLines } from '../core/printable.js'
 
 export interface Style {
   color: boolean
@@ -14,15 +15,19 @@ function paint(style: Style, code: string, text: string): string {
   return style.color ? `\u001b[${code}m${text}\u001b[0m` : text
 }
 
+// Names and messages come from the admin and from the server: a terminal escape, a carriage return
+// or a bidirectional control in a table name must not rewrite the screen, so every text is printed
+// through printable(). Line breaks are kept only where the product put them.
+
 export function header(s: Omit<ConnectionSettings, 'password'>): string {
-  return `Klairr setup tests for ${s.username}@${s.host}:${s.port}/${s.database} (schema ${s.schema}, sslmode ${s.sslMode})\n`
+  return `${printable(`Klairr setup tests for ${s.username}@${s.host}:${s.port}/${s.database} (schema ${s.schema}, sslmode ${s.sslMode})`)}\n`
 }
 
 /** One line per check, printed as each finishes. */
 export function checkLine(r: CheckResult, style: Style): string {
   const mark = paint(style, COLOR[r.status], MARK[r.status])
   const time = r.status === 'skip' ? '' : `${r.durationMs} ms`
-  return `  ${mark}  ${r.id.padEnd(13)} ${time.padStart(8)}   ${r.summary}`
+  return `  ${mark}  ${r.id.padEnd(13)} ${time.padStart(8)}   ${printable(r.summary)}`
 }
 
 const VERDICT: Record<CheckReport['verdict'], [string, string]> = {
@@ -48,7 +53,7 @@ export function footer(
   if (report.server) {
     const s = report.server
     out.push(
-      `Server: PostgreSQL ${s.versionString} (${s.versionNumber}), ${s.inRecovery ? 'hot standby' : 'primary'}, ${s.supported ? 'supported' : 'NOT supported (older than 12)'}${s.transactionReadOnly ? ', sessions read-only by default' : ''}`,
+      `Server: PostgreSQL ${printable(s.versionString)} (${s.versionNumber}), ${s.inRecovery ? 'hot standby' : 'primary'}, ${s.supported ? 'supported' : 'NOT supported (older than 12)'}${s.transactionReadOnly ? ', sessions read-only by default' : ''}`,
     )
   }
   if (report.network?.addresses.length) {
@@ -67,16 +72,21 @@ export function footer(
       out.push(
         '',
         `  ${c.id}: ${c.reason}${c.troubleshooting ? ` (troubleshooting: ${c.troubleshooting})` : ''}`,
-        indent(advice.meaning, '    '),
+        indent(printableLines(advice.meaning), '    '),
       )
-      advice.steps.forEach((step, i) => out.push(`    ${i + 1}. ${step}`))
+      advice.steps.forEach((step, i) => out.push(`    ${i + 1}. ${printableLines(step)}`))
       if (advice.field) out.push(`    Field to change: ${FIELD_LABELS[advice.field]}`)
       for (const cmd of advice.commands) {
         if (!cmd.command) continue
         // A terminal command goes out exactly as built: an indent inside a quoted name would change it.
+        // A name with a control character cannot be printed as it is without reaching the terminal:
+        // the command is then shown escaped, with a note, and the admin types that name.
+        const unsafe = printableLines(cmd.command) !== cmd.command
         out.push(
-          `    ${cmd.label}:`,
-          cmd.kind === 'shell' ? `      ${cmd.command}` : indent(cmd.command, '      '),
+          `    ${printable(cmd.label)}:${unsafe ? ' (a name in it holds control characters, shown escaped)' : ''}`,
+          cmd.kind === 'shell'
+            ? `      ${printableLines(cmd.command)}`
+            : indent(printableLines(cmd.command), '      '),
         )
       }
     }

@@ -43,3 +43,8 @@ export function printableShort(text: string, max = 200): string {
   const shown = printable(text)
   return shown.length > max ? `${shown.slice(0, max)}…` : shown
 }
+
+/** The same, line by line: a multi-line text (an SQL script, advice) keeps its line breaks. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n')
+}
