@@ -1,4 +1,5 @@
 import type { AuditResponse } from '../contract/index.js'
+import { printable, printableLines } from '../core/printable.js'
 import { auditRole } from '../core/use-cases/audit-role.js'
 import { connectExit, connectFailureLine, printAnswer } from './answer.js'
 import { HELP_OPTION, type CommandSpec } from './command-spec.js'
@@ -63,7 +64,7 @@ function auditText(response: AuditResponse): string {
   if (!response.ok)
     return response.reason === 'cancelled'
       ? 'Cancelled.\n'
-      : `${response.message.replace(/\s*\n\s*/g, ' ')} (${response.sqlstate ?? response.reason})\n`
+      : `${printable(response.message.replace(/\s*\n\s*/g, ' '))} (${response.sqlstate ?? response.reason})\n`
   const { report } = response
   const lines = [`Audit of role ${report.role}, schema ${report.schema}`]
   if (!report.findings.length)
@@ -74,5 +75,6 @@ function auditText(response: AuditResponse): string {
   }
   if (report.findings.length)
     lines.push('', 'Fix script (review, then run as a superuser):', '', report.fixScript)
-  return lines.join('\n') + '\n'
+  // Role, table and schema names come from the server: nothing in them reaches the terminal raw.
+  return printableLines(lines.join('\n')) + '\n'
 }

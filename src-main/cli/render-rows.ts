@@ -1,17 +1,19 @@
 import type { QueryOutcome } from '../core/sql/executor.js'
+import { printable } from '../core/printable.js'
 
 type Ok = Extract<QueryOutcome, { ok: true }>
 
 const WIDEST = 48
 
+/** One line of a cell or a column name: whitespace folded, control characters shown escaped. */
 function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ')
+  const flat = printable(text.replace(/[ \t\n\r]+/g, ' '))
   return flat.length > WIDEST ? flat.slice(0, WIDEST - 1) + '…' : flat
 }
 
 /** A psql-like aligned table: header, rule, rows; NULL shown empty, long cells clipped for the terminal. */
 export function renderRows(result: Ok): string {
-  const header = result.columns.map((c) => c.name)
+  const header = result.columns.map((c) => printable(c.name))
   const cells = result.rows.map((row) => row.map((v) => (v === null ? '' : clip(v))))
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)))
   const line = (r: string[]) => ' ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')

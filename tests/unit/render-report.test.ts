@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CheckReport, CheckResult } from '../../src-main/core/checks/types.js'
 import { checkLine, footer, header } from '../../src-main/cli/render-report.js'
 import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
+import { renderRows } from '../../src-main/cli/render-rows.js'
 
 // Names reach the CLI's report from the admin and from the server's catalog; a hostile one must not
 // rewrite the terminal: no escape, carriage return or bidirectional control is printed raw.
@@ -62,5 +63,22 @@ describe('the CLI report prints no name raw', () => {
     const out = footer(report, settings('sales'), style)
     expect(out).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA sales TO sales;')
     expect(out).not.toContain('shown escaped')
+  })
+})
+
+describe('query rows in the terminal', () => {
+  it('cells and column names with escapes are shown escaped, on one line each', () => {
+    const out = renderRows({
+      ok: true,
+      columns: [{ name: 'n\u001b]0;title\u0007', type: 'text' }],
+      rows: [['\u001b[31mred\r\nforged'], [null]],
+      truncated: false,
+      truncatedBy: null,
+      cellsCut: 0,
+      timings: { totalMs: 1 },
+    } as unknown as Parameters<typeof renderRows>[0])
+    expect(raw(out)).toEqual([])
+    expect(out.split('\n')).toHaveLength(6)
+    expect(out).toContain('\\u{1B}[31mred forged')
   })
 })
