@@ -52,8 +52,9 @@ afterAll(async () => {
  * Resolves once the audit's session waits on the lock: it has connected and sent its query. It waits at
  * most its lock bound (1 s, the session's lock_timeout), so this looks often.
  */
-async function auditWaiting(): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+async function auditWaiting(exited: () => boolean): Promise<void> {
+  const until = performance.now() + 30_000
+  while (performance.now() < until && !exited()) {
     const r = await watcher.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND usename = 'klairr_reader' AND wait_event_type = 'Lock'`,
       [DB],
@@ -61,7 +62,7 @@ async function auditWaiting(): Promise<void> {
     if (r.rows[0].n > 0) return
     await new Promise((done) => setTimeout(done, 25))
   }
-  throw new Error('the audit never reached its query')
+  throw new Error(exited() ? 'the audit ended before it waited' : 'the audit never reached its query')
 }
 
 describe('klairr-companion audit: a query that cannot finish', () => {
@@ -92,8 +93,11 @@ describe('klairr-companion audit: a query that cannot finish', () => {
     let stderr = ''
     child.stdout.on('data', (b) => (stdout += b))
     child.stderr.on('data', (b) => (stderr += b))
-    const closed = new Promise((resolve) => child.once('close', resolve))
-    await auditWaiting()
+    let exited = false
+    const closed = new Promise((resolve) => child.once('close', resolve)).finally(() => (exited = true))
+    await auditWaiting(() => exited).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify({ stdout, stderr })}`)
+    })
     const signalled = performance.now()
     child.kill('SIGINT')
     expect(await closed).toBe(130)
