@@ -154,27 +154,20 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async runChecks({ jobId, connection }) {
-      const resolved = await settingsFor(connection)
-      if (!resolved.ok) return resolved
-      const { settings, pinnedCertificateSha256 } = resolved
-      const signal = jobs.start(jobId)
-      if (!signal) return busy(jobId)
-      let output: RunOutput
-      try {
-        output = await runChecks(settings, {
-          signal,
-          pinnedCertificateSha256,
-          timeouts: deps.timeouts,
+      const ran = await asJob(jobId, connection, async (settings, env) => ({
+        settings,
+        output: await runChecks(settings, {
+          ...env,
           onProgress: (event) =>
             deps.emit(
               event.type === 'check_finished'
                 ? { jobId, type: 'check_finished', result: withAdvice(event.result, settings) }
                 : { jobId, ...event },
             ),
-        })
-      } finally {
-        jobs.finish(jobId)
-      }
+        }),
+      }))
+      if (!ran.ok) return ran
+      const { settings, output } = ran.value
       runs.add(jobId, { settings, report: output.report, connectorId: connection.connectorId ?? null })
       if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, settings, output)
       const schema = output.snapshot && {
