@@ -12,6 +12,8 @@ import { Lab, type LabSeed } from './lab.js'
 import { LabError, oneLine } from './lab-error.js'
 import { giveToServer } from './server.js'
 import { guideGrants, LAB_DATABASE } from './seed.js'
+import { conninfoString } from '../../src-main/core/sql-ident.js'
+import { quoteWord, shellCommand } from '../../src-main/core/diagnosis/shell-command.js'
 
 const keep = process.argv.includes('--keep')
 const password = randomBytes(18).toString('base64url')
@@ -67,7 +69,7 @@ try {
     '--private-network',
   ]
   say(`Seeded database "${LAB_DATABASE}" and the guide's read-only role klairr_reader.\n`)
-  say(`$ klairr-companion ${args.join(' ')}\n`)
+  say(`$ ${shellCommand(['klairr-companion', ...args])}\n`)
   const env: NodeJS.ProcessEnv = { ...process.env, PGPASSFILE: pgpass }
   delete env.PGPASSWORD
   const run = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env })
@@ -75,15 +77,23 @@ try {
   if (keep) {
     const pid = lab.server(18, 'main').pid
     say(`\nThe server keeps running (pid ${pid}). Connect with:`)
+    const conninfo = conninfoString({
+      host: 'localhost',
+      port,
+      dbname: LAB_DATABASE,
+      user: 'klairr_reader',
+      sslmode: 'verify-full',
+      sslrootcert: lab.certs.caCert,
+    })
+    say(`  PGPASSFILE=${quoteWord(pgpass)} ${shellCommand(['psql', conninfo])}`)
+    say(`  PGPASSFILE=${quoteWord(pgpass)} ${shellCommand(['node', cli, ...args])}`)
     say(
-      `  PGPASSFILE=${pgpass} psql "host=localhost port=${port} dbname=${LAB_DATABASE} user=klairr_reader sslmode=verify-full sslrootcert=${lab.certs.caCert}"`,
-    )
-    say(`  PGPASSFILE=${pgpass} node ${cli} ${args.slice(0, -1).join(' ')} --private-network`)
-    say(
-      `Or walk the app's five steps in a browser (after "npm run build"): node ${cli} serve\n` +
+      `Or walk the app's five steps in a browser (after "npm run build"): ${shellCommand(['node', cli, 'serve'])}\n` +
         `  host localhost, port ${port}, database ${LAB_DATABASE}, username klairr_reader, password: the last field of ${pgpass}`,
     )
-    say(`Stop it with: kill -INT ${pid} && rm -rf ${lab.root}`)
+    say(
+      `Stop it with: ${shellCommand(['kill', '-INT', String(pid)])} && ${shellCommand(['rm', '-rf', lab.root])}`,
+    )
   }
 } catch (e) {
   // One line that says what to do; a stack only on request.
