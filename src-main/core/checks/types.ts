@@ -53,11 +53,17 @@ export const REASON_CODES = [
   'server_version_unsupported',
   'auth_error',
   'weak_password',
+  'client_cert_required',
+  'client_cert_rejected',
+  'external_auth_failed',
+  'auth_method_unsupported',
+  'md5_password',
   // read access
   'schema_not_found',
   'no_schema_usage',
   'no_select_privilege',
   'partial_select',
+  'rls_hides_rows',
   'relation_locked',
   // write probe
   'writable_role',

@@ -436,6 +436,63 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     ],
     field: null,
   }),
+  client_cert_required: (c) => ({
+    meaning:
+      'The server requires a client certificate for this connection (a cert line, or clientcert=verify-ca/verify-full in pg_hba.conf), and none it trusts was sent.',
+    steps: [
+      'Give the connector the client certificate and key issued for this role (sslcert, sslkey; sslpassword if the key is encrypted).',
+      'The certificate must chain to the server’s ssl_ca_file, and for cert authentication its CN must be the role name (or map to it in pg_ident.conf).',
+    ],
+    commands: [reproduce(c)],
+    field: null,
+  }),
+  client_cert_rejected: (c) => ({
+    meaning: `The server accepted the TLS connection but certificate authentication failed for ${c.s.username}: the certificate’s CN does not name this role (or no pg_ident.conf map admits it).`,
+    steps: [
+      'Use the certificate issued for this role, or ask the DBA to add a map line in pg_ident.conf.',
+      'Compare the certificate’s subject with the role name.',
+    ],
+    commands: [inPsql('On the server: the identity maps', 'SELECT * FROM pg_ident_file_mappings;')],
+    field: 'username',
+  }),
+  external_auth_failed: (c) => ({
+    meaning: `The server checks this role’s password with ${typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : 'an external service'} (LDAP, PAM, RADIUS, ident, peer or BSD), and that check failed. pg_hba.conf did admit the connection.`,
+    steps: [
+      'Check the account and its password in that directory or service, not in PostgreSQL.',
+      'If the service is unreachable from the database server (an LDAP or identd port), the server log says so: ask the DBA to look there.',
+    ],
+    commands: [reproduce(c)],
+    field: 'password',
+  }),
+  auth_method_unsupported: (c) => ({
+    meaning: `The server asked for an authentication method (${typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : 'GSSAPI or SSPI'}) that neither this tool nor Klairr can use.`,
+    steps: [
+      'Ask the DBA for a pg_hba.conf line that admits Klairr’s role with scram-sha-256 over TLS (hostssl), above the Kerberos line.',
+    ],
+    commands: [
+      {
+        label: 'pg_hba.conf line',
+        command: `hostssl  ${hbaField(c.s.database, 'database')}  ${hbaField(c.s.username, 'role')}  ${cidr(clientHost(c))}  scram-sha-256`,
+        kind: 'config',
+      },
+    ],
+    field: null,
+  }),
+  md5_password: (c) => ({
+    meaning:
+      'The role logged in with md5, which PostgreSQL has deprecated: an md5 hash taken from the server is as good as the password.',
+    steps: [
+      'On the server, set password_encryption = scram-sha-256 (the default since PostgreSQL 14) and reload.',
+      'Set the role’s password again so it is stored as SCRAM, then change md5 to scram-sha-256 in its pg_hba.conf line.',
+    ],
+    commands: [
+      inPsql(
+        'As a superuser',
+        `SET password_encryption = 'scram-sha-256';\n${backslash('\\password', c.s.username, role(c.s))}`,
+      ),
+    ],
+    field: null,
+  }),
   pg_hba_requires_tls: (c) => ({
     meaning: 'pg_hba.conf admits this role only over TLS (hostssl), and this connection was not encrypted.',
     steps: ['Use SSL mode Require or Verify-full; that is what Klairr uses anyway.'],
@@ -522,6 +579,21 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Grant SELECT on all tables, and default privileges for future ones (for each role that creates tables).',
     ],
     commands: [readGrants(c), checkGrants(c), audit(c)],
+    field: null,
+  }),
+  rls_hides_rows: (c) => ({
+    meaning:
+      'Row-level security is on for some tables the role can read, and no policy lets this role see any row: Klairr would read them as empty, without an error.',
+    steps: [
+      'Add a SELECT policy for the role (or PUBLIC) on each listed table, if Klairr should see those rows.',
+      'Or give the role BYPASSRLS: it then sees every row of every table it can read, whatever the policies say.',
+    ],
+    commands: [
+      inPsql(
+        'A policy that lets the role read every row (narrow USING to what it may see)',
+        `CREATE POLICY klairr_read ON <schema.table> FOR SELECT TO ${role(c.s)} USING (true);`,
+      ),
+    ],
     field: null,
   }),
   relation_locked: () => ({
