@@ -3,7 +3,8 @@
  *  (a) a full healthy check as a whole process vs psql making the same connection and running the same SQL;
  *  (b) introspecting 10,000 tables × 20 columns vs the raw catalog query through psql, and peak memory;
  *  (c) time to fail on a refused and on a hung port with the default bounds, vs psql;
- *  (d) a capped query over 5 million rows vs psql with LIMIT; (e) validate-sql --batch throughput.
+ *  (d) a capped query over 5 million rows vs psql with LIMIT; (e) validate-sql --batch throughput;
+ *  (f) the full check through a 50 and a 100 ms RTT proxy vs psql, as times and round trips.
  */
 import { randomBytes } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
@@ -18,6 +19,7 @@ import { LabError } from '../lab/lab-error.js'
 import { LAB_DATABASE } from '../lab/seed.js'
 import { interleaved, median, percentile, findPsql, runOnce, timeProcess } from './measure.js'
 import { benchQueryCap, benchValidate } from './sql-bench.js'
+import { benchLatency } from './latency-bench.js'
 import { benchSeed, WIDE_COLUMNS, WIDE_TABLES, wideTablesSql } from './seed.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -141,6 +143,19 @@ try {
       'informational',
     ])
   }
+
+  // (f) the same run over a slow link, through the lab's latency proxy.
+  rows.push(
+    ...(await benchLatency({
+      port: Number(port),
+      psql: PSQL,
+      env,
+      cli,
+      sameSql: psqlSame('public', 'public.customers').slice(3),
+      runs: Math.min(RUNS, 5),
+      say,
+    })),
+  )
 
   say('Creating 10,000 tables × 20 columns (about a minute)…')
   await server.sql(wideTablesSql(), LAB_DATABASE)
