@@ -1,3 +1,5 @@
+import { readPaste } from './paste.js'
+
 /** A malformed or contradictory input: one clear sentence, and nothing was changed or connected. */
 export class InputError extends Error {
   override readonly name = 'InputError'
@@ -151,10 +153,22 @@ export function parsePostgresUri(text: string): Conninfo {
 }
 
 /** Either form, told apart as libpq does: a URI starts with its scheme. */
-export function parseConnectionString(text: string): Conninfo {
-  const trimmed = text.trim()
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) return parsePostgresUri(trimmed)
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed))
+function parseLibpqString(text: string): Conninfo {
+  if (/^postgres(ql)?:\/\//i.test(text)) return parsePostgresUri(text)
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
     throw new InputError('connection URI must start with postgresql:// or postgres://')
-  return parseKeywordValue(trimmed)
+  return parseKeywordValue(text)
+}
+
+/**
+ * A pasted connection: a URI or keyword/value pairs, forgiving what admins paste around them (quotes,
+ * a `DATABASE_URL=` prefix, a JDBC URL, a psql command line; see paste.ts). Anything else is refused
+ * in one line that says what it is.
+ */
+export function parseConnectionString(text: string): Conninfo {
+  const paste = readPaste(text)
+  if (paste.kind === 'refused') throw new InputError(paste.message)
+  const out = paste.text ? parseLibpqString(paste.text) : {}
+  for (const [key, value] of paste.keywords) accept(out, key, value)
+  return out
 }
