@@ -9,7 +9,8 @@ export interface PgFailure {
 
 /**
  * Classifies an error from a query: our bound, the server's statement timeout (57014), another SQLSTATE,
- * or a lost connection. Anything else is a bug and returns null, for the caller to rethrow.
+ * or a lost connection (a reset, or a TLS alert). Anything else is a bug and returns null, for the caller
+ * to rethrow.
  */
 export function classifyPgFailure(e: unknown): PgFailure | null {
   if (e instanceof StepTimeoutError) return { kind: 'timeout', sqlstate: null, message: `${e.message}.` }
@@ -18,7 +19,11 @@ export function classifyPgFailure(e: unknown): PgFailure | null {
   const code = typeof err?.code === 'string' ? err.code : null
   if (code === '57014') return { kind: 'timeout', sqlstate: code, message }
   if (code && /^[0-9A-Z]{5}$/.test(code)) return { kind: 'server_error', sqlstate: code, message }
-  if ((code && /^E[A-Z]+$/.test(code)) || /Connection terminated|not queryable/.test(message)) {
+  // A TLS alert mid-session (ERR_SSL_…) ends the connection as surely as a reset does.
+  if (
+    (code && /^(E[A-Z]+|ERR_(SSL|TLS)_[A-Z0-9_]+)$/.test(code)) ||
+    /Connection terminated|not queryable/.test(message)
+  ) {
     return { kind: 'connection_lost', sqlstate: null, message }
   }
   return null

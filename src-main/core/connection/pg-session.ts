@@ -2,9 +2,18 @@ import type pg from 'pg'
 import { pgClientClass } from './lazy-modules.js'
 import pgUtils from 'pg/lib/utils.js'
 import type { Socket } from 'node:net'
-import { bounded } from '../time.js'
+import type { TLSSocket } from 'node:tls'
+import { bounded, CancelledError } from '../time.js'
 import type { Timeouts } from './settings.js'
 import { installGate } from './wire-gate.js'
+import {
+  AuthMethodUnsupportedError,
+  completedMethod,
+  unansweredMethod,
+  watchAuthRequests,
+  type AuthMethod,
+  type AuthRequests,
+} from './auth-request.js'
 import type { Secret } from '../secrets/secret.js'
 
 export type PgClient = pg.Client
@@ -23,6 +32,8 @@ export interface Session {
   parameters: Record<string, string>
   /** Whether the server asked for the password (password, md5 or SCRAM) and got it: false for trust or cert. */
   passwordSent: boolean
+  /** How the login authenticated (see auth-request.ts). */
+  authMethod: AuthMethod
 }
 
 export interface StartupOptions {
@@ -33,6 +44,8 @@ export interface StartupOptions {
   password: Secret | undefined
   timeouts: Timeouts
   signal?: AbortSignal
+  /** Told what the server asked for during startup, whether the login succeeded or not. */
+  onAuthRequests?: (seen: AuthRequests) => void
 }
 
 /**
@@ -75,17 +88,44 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
     parameters[msg.parameterName] = msg.parameterValue
   })
-  // Every byte the server sends passes the wire gate before node-postgres' parser (see wire-gate.ts).
-  await bounded(
-    installGate(client, socket, () => client.connect()),
-    {
-      step: 'startup and authentication',
-      timeoutMs: opts.timeouts.startup,
-      signal: opts.signal,
-      onGiveUp: () => socket.destroy(),
-    },
-  )
-  return { client, parameters, passwordSent }
+  let saslMechanism: string | null = null
+  connection.on('authenticationSASLContinue', () => {
+    saslMechanism =
+      (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism ?? null
+  })
+  // Sees the authentication requests before the gate and the parser, which throws on GSSAPI and SSPI.
+  const watch = watchAuthRequests(socket)
+  try {
+    // Every byte the server sends passes the wire gate before node-postgres' parser (see wire-gate.ts).
+    await bounded(
+      installGate(client, socket, () => client.connect()),
+      {
+        step: 'startup and authentication',
+        timeoutMs: opts.timeouts.startup,
+        signal: opts.signal,
+        onGiveUp: () => socket.destroy(),
+      },
+    )
+  } catch (e) {
+    const unanswered = unansweredMethod(watch.seen)
+    if (unanswered && !(e instanceof CancelledError)) {
+      socket.destroy()
+      throw new AuthMethodUnsupportedError(unanswered)
+    }
+    throw e
+  } finally {
+    watch.stop()
+    opts.onAuthRequests?.(watch.seen)
+  }
+  const certificateSent = 'getCertificate' in socket && hasLocalCertificate(socket as TLSSocket)
+  const authMethod = completedMethod(watch.seen, saslMechanism, certificateSent)
+  return { client, parameters, passwordSent, authMethod }
+}
+
+/** Whether this end of a TLS session presented a certificate (Node gives `{}` or null when not). */
+function hasLocalCertificate(socket: TLSSocket): boolean {
+  const own = socket.getCertificate()
+  return Boolean(own && Object.keys(own).length > 0)
 }
 
 /** Runs one query under the query bound; on timeout or cancel the connection is destroyed, never reused. */
