@@ -28,17 +28,23 @@ const WORD_CHAR = /[\p{L}\p{N}_]/u
 const LETTERS_ONLY = /^\p{L}+$/u
 
 /**
- * The secrets a run's output is swept for: its password, unless that password is the role name.
+ * The secrets a run's output is swept for: its password and its client key's passphrase (sslpassword),
+ * each unless it is the role name.
  * Such a password is printed by design wherever the role name belongs (the report's header, `user=` in
  * every command), so sweeping it hides nothing (the name already gives it away) and breaks every command;
  * it never reaches a string as the password itself (it is a Secret), and the auth check warns about it
  * (weak_password). Compared exactly: the sweep is case-sensitive, so `Postgres` never touches `postgres`.
  */
-export function secretsOf(settings: { username: string; password?: Secret | undefined }): Secret[] {
-  const { password, username } = settings
-  if (!password) return []
-  const text = password.reveal()
-  return text && text !== username ? [password] : []
+export function secretsOf(settings: {
+  username: string
+  password?: Secret | undefined
+  sslPassword?: Secret | undefined
+}): Secret[] {
+  const { password, username, sslPassword } = settings
+  return [password, sslPassword].filter((secret): secret is Secret => {
+    const text = secret?.reveal()
+    return Boolean(text) && text !== username
+  })
 }
 
 /** Replaces each secret (and its URI-encoded form) where the sweep can tell it apart (see above). */

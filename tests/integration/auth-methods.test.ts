@@ -149,6 +149,75 @@ describe('logins that fail name their reason, with advice that fits', () => {
   })
 })
 
+describe('client certificates (sslcert, sslkey, sslpassword)', () => {
+  const PASSPHRASE = 'Kp9-client-KEY-passphrase-never-print!'
+
+  it('cert with a certificate for the role: pass, authMethod cert', async () => {
+    const { cert, key } = lab.clientCert(AUTH_ROLES.cert)
+    const report = await check(
+      settingsFor(lab.port, AUTH_ROLES.cert, { sslCert: cert, sslKey: key }),
+      TIMEOUTS,
+    )
+    expect(statusLine(report), auth(report).summary).toBe('PPPPPP')
+    expect(auth(report).evidence.authMethod).toBe('cert')
+  })
+
+  it('cert with a certificate for another name: client_cert_rejected, from the real server', async () => {
+    const { cert, key } = lab.clientCert('someone_else')
+    const settings = settingsFor(lab.port, AUTH_ROLES.cert, { sslCert: cert, sslKey: key })
+    const report = await check(settings, TIMEOUTS)
+    const a = auth(report)
+    expect(statusLine(report), a.summary).toBe('PPF---')
+    expect(a).toMatchObject({
+      reason: 'client_cert_rejected',
+      troubleshooting: 'authentication_failed',
+      evidence: { authMethod: 'cert' },
+    })
+    expectNoHbaAdvice(a, settings)
+  })
+
+  it('an encrypted key opens with its sslpassword, which appears nowhere', async () => {
+    const { cert, key } = lab.clientCert(AUTH_ROLES.cert, PASSPHRASE)
+    const report = await check(
+      settingsFor(lab.port, AUTH_ROLES.cert, { sslCert: cert, sslKey: key, sslPassword: PASSPHRASE }),
+      TIMEOUTS,
+    )
+    expect(statusLine(report), auth(report).summary).toBe('PPPPPP')
+    expect(JSON.stringify(report)).not.toContain(PASSPHRASE)
+  })
+
+  it.each([
+    ['a wrong sslpassword', 'wrong-passphrase-123', /does not open/],
+    ['no sslpassword', undefined, /encrypted and no sslpassword/],
+  ])('%s: the TLS check fails before anything is sent, naming the key', async (_, sslPassword, said) => {
+    const { cert, key } = lab.clientCert(AUTH_ROLES.cert, PASSPHRASE)
+    const report = await check(
+      settingsFor(lab.port, AUTH_ROLES.cert, {
+        sslCert: cert,
+        sslKey: key,
+        ...(sslPassword ? { sslPassword } : {}),
+      }),
+      TIMEOUTS,
+    )
+    const tls = report.checks.find((c) => c.id === 'tls')!
+    expect(statusLine(report)).toBe('PF----')
+    expect(tls.reason).toBe('client_cert_required')
+    expect(tls.summary).toMatch(said)
+    expect(JSON.stringify(report)).not.toContain(PASSPHRASE)
+  })
+
+  it('an unreadable sslcert: the TLS check fails naming the file', async () => {
+    const { key } = lab.clientCert(AUTH_ROLES.cert)
+    const report = await check(
+      settingsFor(lab.port, AUTH_ROLES.cert, { sslCert: '/nonexistent/client.crt', sslKey: key }),
+      TIMEOUTS,
+    )
+    const tls = report.checks.find((c) => c.id === 'tls')!
+    expect(tls.reason).toBe('client_cert_required')
+    expect(tls.summary).toContain('/nonexistent/client.crt')
+  })
+})
+
 describe('methods the lab’s builds cannot configure, from a fake speaking PostgreSQL’s messages', () => {
   it.each([
     ['gss', [authRequest(7)]],

@@ -39,8 +39,8 @@ export interface AuthMethodsServer {
   server: RunningServer
   port: number
   certs: LabCerts
-  /** A client certificate and key signed by the server's CA, by the CN they carry. */
-  clientCert(cn: string): { cert: string; key: string }
+  /** A client certificate and key signed by the server's CA, for this CN; the key encrypted when given a passphrase. */
+  clientCert(cn: string, passphrase?: string): { cert: string; key: string }
   stop(): Promise<void>
 }
 
@@ -115,7 +115,7 @@ GRANT SELECT ON public.facts TO ${all};`,
       server,
       port: server.port,
       certs,
-      clientCert(cn: string) {
+      clientCert(cn: string, passphrase?: string) {
         const name = `client-${++serial}`
         const openssl = (args: string[]) =>
           execFileSync('openssl', args, { cwd: certs.dir, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -146,7 +146,28 @@ GRANT SELECT ON public.facts TO ${all};`,
           '-out',
           `${name}.crt`,
         ])
-        return { cert: join(certs.dir, `${name}.crt`), key: join(certs.dir, `${name}.key`) }
+        if (passphrase === undefined)
+          return { cert: join(certs.dir, `${name}.crt`), key: join(certs.dir, `${name}.key`) }
+        // The passphrase goes to openssl in its environment, not on a command line `ps` would show.
+        execFileSync(
+          'openssl',
+          [
+            'pkey',
+            '-in',
+            `${name}.key`,
+            '-aes256',
+            '-passout',
+            'env:KLAIRR_KEY_PASSPHRASE',
+            '-out',
+            `${name}.enc.key`,
+          ],
+          {
+            cwd: certs.dir,
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: { ...process.env, KLAIRR_KEY_PASSPHRASE: passphrase },
+          },
+        )
+        return { cert: join(certs.dir, `${name}.crt`), key: join(certs.dir, `${name}.enc.key`) }
       },
       async stop() {
         await server.stop()

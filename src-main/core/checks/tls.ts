@@ -3,7 +3,9 @@ import type { TLSSocket } from 'node:tls'
 import { KLAIRR_SSL_MODES } from '../connection/settings.js'
 import type { SslAnswer } from '../connection/transport.js'
 import {
+  ClientCertError,
   judgeTls,
+  loadClientCertificate,
   loadTrustAnchors,
   PinMismatchError,
   RootCertError,
@@ -93,8 +95,10 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
   }
 
   let anchors
+  let client
   try {
     anchors = await loadTrustAnchors(sslMode, sslRootCert, ctx.signal)
+    client = await loadClientCertificate(ctx.settings, ctx.signal)
   } catch (e) {
     socket.destroy()
     if (e instanceof RootCertError) {
@@ -105,12 +109,23 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
         proceed: false,
       }
     }
+    if (e instanceof ClientCertError) {
+      // Nothing was sent: the certificate the server may require cannot be given as it stands.
+      return {
+        result: fail('client_cert_required', `The client certificate cannot be used: ${e.message}.`, null, {
+          clientCertError: e.message,
+        }),
+        evidence: null,
+        socket: null,
+        proceed: false,
+      }
+    }
     throw e
   }
 
   let tlsSocket: TLSSocket
   try {
-    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal, pinned)
+    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal, pinned, client)
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e

@@ -13,7 +13,18 @@ export class InputError extends Error {
 }
 
 /** libpq keywords this product uses. */
-const USED = ['host', 'port', 'dbname', 'user', 'password', 'sslmode', 'sslrootcert'] as const
+const USED = [
+  'host',
+  'port',
+  'dbname',
+  'user',
+  'password',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslpassword',
+] as const
 export type ConninfoKey = (typeof USED)[number]
 export type Conninfo = Partial<Record<ConninfoKey, string>>
 
@@ -31,9 +42,6 @@ const IGNORED = new Set([
   'tcp_user_timeout',
   'client_encoding',
   'sslcompression',
-  'sslcert',
-  'sslkey',
-  'sslpassword',
   'sslcrl',
   'sslcrldir',
   'sslsni',

@@ -21,6 +21,9 @@ export interface SettingsInput {
   password?: string | Secret
   sslMode?: string
   sslRootCert?: string
+  sslCert?: string
+  sslKey?: string
+  sslPassword?: string | Secret
   privateNetwork?: boolean
   allowWritableRole?: boolean
 }
@@ -36,6 +39,8 @@ export function conninfoFromEnv(env: NodeJS.ProcessEnv): Conninfo {
     ['password', 'PGPASSWORD'],
     ['sslmode', 'PGSSLMODE'],
     ['sslrootcert', 'PGSSLROOTCERT'],
+    ['sslcert', 'PGSSLCERT'],
+    ['sslkey', 'PGSSLKEY'],
   ]
   for (const [key, name] of map) {
     const value = env[name]
@@ -93,6 +98,14 @@ export function resolveSettings(
   if (password !== undefined) settings.password = password instanceof Secret ? password : new Secret(password)
   const sslRootCert = pick(input.sslRootCert, 'sslrootcert')
   if (sslRootCert !== undefined) settings.sslRootCert = sslRootCert
+  const sslCert = pick(input.sslCert, 'sslcert')
+  if (sslCert !== undefined) settings.sslCert = sslCert
+  const sslKey = pick(input.sslKey, 'sslkey')
+  if (sslKey !== undefined) settings.sslKey = sslKey
+  // libpq has no variable for sslpassword: it comes from the input or the connection string only.
+  const sslPassword = input.sslPassword ?? fromString.sslpassword
+  if (sslPassword !== undefined && sslPassword !== '')
+    settings.sslPassword = sslPassword instanceof Secret ? sslPassword : new Secret(sslPassword)
   return settings
 }
 

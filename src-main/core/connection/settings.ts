@@ -19,6 +19,12 @@ export interface ConnectionSettings {
   sslMode: SslMode
   /** PEM text, a path to a PEM file, or `system` for Node's trust store (libpq 16+ semantics). */
   sslRootCert?: string
+  /** The client certificate (libpq sslcert): a path to a PEM file, or PEM text. */
+  sslCert?: string
+  /** Its private key (libpq sslkey): a path to a PEM file, or PEM text. */
+  sslKey?: string
+  /** The key's passphrase (libpq sslpassword), when the key is encrypted. */
+  sslPassword?: Secret
   privateNetwork: boolean
   allowWritableRole: boolean
 }

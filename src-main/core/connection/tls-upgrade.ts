@@ -8,6 +8,8 @@ import { peerChain, type CertificateFacts, type TlsEvidence } from './tls-eviden
 import { bounded } from '../time.js'
 import { readSmallFile, SmallFileError } from '../small-file.js'
 import { looksLikePem } from './root-cert-text.js'
+import type { Secret } from '../secrets/secret.js'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 
 export interface TrustAnchors {
   ca?: string | string[]
@@ -47,6 +49,63 @@ export async function loadTrustAnchors(
   })
   if (fromHome) return { ca: fromHome, trust: 'file' }
   return verifies ? { ca: [...tlsModule().rootCertificates], trust: 'system' } : { trust: 'none' }
+}
+
+/** The client certificate sent in the handshake (libpq sslcert, sslkey, sslpassword). */
+export interface ClientCertificate {
+  cert: string
+  key: string
+  passphrase?: Secret
+}
+
+/** sslcert or sslkey cannot be read, or the key does not open with sslpassword or fit the certificate. */
+export class ClientCertError extends Error {
+  override readonly name = 'ClientCertError'
+}
+
+/**
+ * Reads sslcert and sslkey (PEM files, or PEM text) and proves before any connection that the key opens
+ * with sslpassword and belongs to the certificate: a wrong passphrase is named here, never as a TLS
+ * failure. Null when neither is given. The errors never quote the passphrase or the key.
+ */
+export async function loadClientCertificate(
+  s: { sslCert?: string; sslKey?: string; sslPassword?: Secret },
+  signal?: AbortSignal,
+): Promise<ClientCertificate | null> {
+  if (!s.sslCert && !s.sslKey) return null
+  if (!s.sslCert || !s.sslKey)
+    throw new ClientCertError(
+      s.sslCert ? 'sslcert is given without sslkey' : 'sslkey is given without sslcert',
+    )
+  const read = async (value: string, what: 'sslcert' | 'sslkey') => {
+    if (looksLikePem(value)) return value
+    try {
+      return await readSmallFile(value, { what, ...(signal ? { signal } : {}) })
+    } catch (e) {
+      throw e instanceof SmallFileError ? new ClientCertError(e.message) : e
+    }
+  }
+  const cert = await read(s.sslCert, 'sslcert')
+  const key = await read(s.sslKey, 'sslkey')
+  let certificate: X509Certificate
+  try {
+    certificate = new X509Certificate(cert)
+  } catch {
+    throw new ClientCertError('sslcert is not a PEM certificate')
+  }
+  let privateKey
+  try {
+    privateKey = createPrivateKey({ key, format: 'pem', passphrase: s.sslPassword?.reveal() ?? '' })
+  } catch {
+    throw new ClientCertError(
+      s.sslPassword
+        ? 'sslkey does not open with the sslpassword given (or is not a PEM private key)'
+        : 'sslkey is encrypted and no sslpassword was given (or it is not a PEM private key)',
+    )
+  }
+  if (!certificate.checkPrivateKey(privateKey))
+    throw new ClientCertError('sslkey is not the private key of the certificate in sslcert')
+  return { cert, key, ...(s.sslPassword ? { passphrase: s.sslPassword } : {}) }
 }
 
 export type TlsJudgement =
@@ -91,6 +150,7 @@ export async function upgradeToTls(
   timeoutMs: number,
   signal?: AbortSignal,
   pinnedSha256?: string,
+  client?: ClientCertificate | null,
 ): Promise<TLSSocket> {
   const tlsSocket = tlsModule().connect({
     socket,
@@ -100,6 +160,7 @@ export async function upgradeToTls(
     minVersion: 'TLSv1.2',
     // Judged by judgeTls per sslmode, as libpq does; never by Node's defaults.
     rejectUnauthorized: false,
+    ...(client ? { cert: client.cert, key: client.key, passphrase: client.passphrase?.reveal() ?? '' } : {}),
   })
   const ready = new Promise<TLSSocket>((resolve, reject) => {
     tlsSocket.once('secureConnect', () => {
