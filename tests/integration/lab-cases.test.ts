@@ -101,10 +101,14 @@ const CASES: Case[] = [
     decisive: { id: 'write_probe', reason: 'writable_role', troubleshooting: 'credentials_grant_write' },
   },
   {
-    name: 'writable: BYPASSRLS',
+    // BYPASSRLS lets a role read more, never write: a read-side fact in read_access (issue 15).
+    name: 'BYPASSRLS is not a write path',
     settings: { username: 'r_bypassrls' },
-    statuses: 'PPPPFP',
-    decisive: { id: 'write_probe', reason: 'writable_role', troubleshooting: 'credentials_grant_write' },
+    statuses: createWarnOn12('PPPPPP'),
+    decisive: (major) =>
+      major < 15
+        ? { id: 'write_probe', reason: 'schema_create_privilege', troubleshooting: 'credentials_grant_write' }
+        : { id: 'write_probe', reason: null, troubleshooting: null },
   },
   {
     name: 'writable despite default_transaction_read_only = on',

@@ -61,6 +61,24 @@ export function hbaLines(): string[] {
 
 const pw = `'${LAB_PASSWORD.replace(/'/g, "''")}'`
 
+/**
+ * Roles for what a read shows (issue 15; tests/integration/read-truth.test.ts), each with its own schema:
+ * row-level security with no policy for the role, with one through a group, FORCE'd on its owner;
+ * column grants only; partitions granted through the parent; views and a foreign table that fail when read.
+ * r_rls_bypass (BYPASSRLS) reads schema rls_none too.
+ */
+export const READ_TRUTH_ROLES = [
+  'r_rls_none',
+  'r_rls_policy',
+  'r_rls_force',
+  'r_colgrant',
+  'r_parts',
+  'r_views',
+]
+
+/** postgres_fdw's server back into the lab: seeded with port 1; the test points it at its server's port. */
+export const LOOPBACK_SERVER = 'lab_loopback'
+
 /** Run in database `postgres`: the databases and roles. */
 export function clusterSeedSql(): string {
   return `
@@ -89,6 +107,11 @@ ${[
 ]
   .map((r) => `CREATE ROLE ${r} LOGIN PASSWORD ${pw};`)
   .join('\n')}
+${READ_TRUTH_ROLES.map((r) => `CREATE ROLE ${r} LOGIN PASSWORD ${pw};`).join('\n')}
+CREATE ROLE r_rls_bypass LOGIN BYPASSRLS PASSWORD ${pw};
+CREATE ROLE rls_readers NOLOGIN;
+CREATE ROLE view_owner NOLOGIN;
+GRANT rls_readers TO r_rls_policy;
 CREATE ROLE r_super LOGIN SUPERUSER PASSWORD ${pw};
 CREATE ROLE r_bypassrls LOGIN BYPASSRLS PASSWORD ${pw};
 CREATE ROLE r_nologin NOLOGIN PASSWORD ${pw};
@@ -158,8 +181,74 @@ ALTER TABLE public.owned_by_role OWNER TO r_owner;
 GRANT INSERT ON public.orders TO r_readonly_default;
 GRANT CREATE ON SCHEMA public TO r_create;
 ${major >= 14 ? 'GRANT pg_write_all_data TO r_write_all;' : 'GRANT app_writer TO r_write_all;'}
+${readTruthSeedSql(major)}
 ${tpchSeedSql(['klairr_reader'])}
 ${CURATED_EXTENSIONS.map((e) => `CREATE EXTENSION "${e}";`).join('\n')}
+`
+}
+
+/** The schemas of READ_TRUTH_ROLES, in `analytics`: see there. Valid on 11; security_invoker from 15. */
+function readTruthSeedSql(major: PgMajor): string {
+  return `
+GRANT CONNECT ON DATABASE ${LAB_DATABASE} TO ${READ_TRUTH_ROLES.join(', ')}, r_rls_bypass;
+CREATE SCHEMA rls_none;
+CREATE TABLE rls_none.open (id int);
+CREATE TABLE rls_none.sales (id int, amount numeric);
+INSERT INTO rls_none.sales SELECT g, g FROM generate_series(1, 100) g;
+ALTER TABLE rls_none.sales ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_only ON rls_none.sales FOR SELECT TO lab_owner USING (true);
+CREATE POLICY narrowing ON rls_none.sales AS RESTRICTIVE FOR SELECT USING (amount > 0);
+CREATE POLICY writes ON rls_none.sales FOR INSERT WITH CHECK (true);
+GRANT USAGE ON SCHEMA rls_none TO r_rls_none, r_rls_bypass;
+GRANT SELECT ON ALL TABLES IN SCHEMA rls_none TO r_rls_none, r_rls_bypass;
+CREATE SCHEMA rls_policy;
+CREATE TABLE rls_policy.sales (id int, region text);
+INSERT INTO rls_policy.sales SELECT g, (ARRAY['eu','us'])[1 + g % 2] FROM generate_series(1, 100) g;
+ALTER TABLE rls_policy.sales ENABLE ROW LEVEL SECURITY;
+CREATE POLICY eu_only ON rls_policy.sales FOR SELECT TO rls_readers USING (region = 'eu');
+CREATE TABLE rls_policy.notes (id int);
+ALTER TABLE rls_policy.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON rls_policy.notes USING (true);
+GRANT USAGE ON SCHEMA rls_policy TO r_rls_policy;
+GRANT SELECT ON ALL TABLES IN SCHEMA rls_policy TO r_rls_policy;
+CREATE SCHEMA rls_force;
+CREATE TABLE rls_force.exempt (id int);
+CREATE TABLE rls_force.forced (id int);
+ALTER TABLE rls_force.exempt ENABLE ROW LEVEL SECURITY;
+ALTER TABLE rls_force.forced ENABLE ROW LEVEL SECURITY;
+ALTER TABLE rls_force.forced FORCE ROW LEVEL SECURITY;
+ALTER TABLE rls_force.exempt OWNER TO r_rls_force;
+ALTER TABLE rls_force.forced OWNER TO r_rls_force;
+GRANT USAGE ON SCHEMA rls_force TO r_rls_force;
+CREATE SCHEMA colgrant;
+CREATE TABLE colgrant.people (id int, name text, ssn_secret text);
+INSERT INTO colgrant.people VALUES (1, 'Ada', '000-00-0000');
+GRANT USAGE ON SCHEMA colgrant TO r_colgrant;
+GRANT SELECT (id, name) ON colgrant.people TO r_colgrant;
+CREATE SCHEMA parts;
+CREATE TABLE parts.measurements (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE TABLE parts.measurements_2025 PARTITION OF parts.measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE parts.measurements_2026 PARTITION OF parts.measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO parts.measurements VALUES ('2025-06-01', 1), ('2026-06-01', 2);
+GRANT USAGE ON SCHEMA parts TO r_parts;
+GRANT SELECT ON parts.measurements TO r_parts;
+CREATE SCHEMA hidden;
+CREATE TABLE hidden.base (id int, secret text);
+CREATE SCHEMA views;
+CREATE TABLE views.ok (id int);
+CREATE VIEW views.good AS SELECT id FROM views.ok;
+GRANT SELECT ON hidden.base TO view_owner;
+CREATE VIEW views.lost AS SELECT id FROM hidden.base;
+ALTER VIEW views.lost OWNER TO view_owner;
+REVOKE SELECT ON hidden.base FROM view_owner;
+${major >= 15 ? 'CREATE VIEW views.invoker WITH (security_invoker = true) AS SELECT id FROM hidden.base;' : ''}
+CREATE SCHEMA fdw;
+CREATE EXTENSION postgres_fdw SCHEMA fdw;
+CREATE SERVER ${LOOPBACK_SERVER} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '1', dbname '${LAB_DATABASE}');
+CREATE USER MAPPING FOR r_views SERVER ${LOOPBACK_SERVER} OPTIONS (user 'klairr_reader', password 'not-the-lab-password');
+CREATE FOREIGN TABLE views.remote_orders (id bigint) SERVER ${LOOPBACK_SERVER} OPTIONS (schema_name 'public', table_name 'orders');
+GRANT USAGE ON SCHEMA views TO r_views;
+GRANT SELECT ON ALL TABLES IN SCHEMA views TO r_views;
 `
 }
 

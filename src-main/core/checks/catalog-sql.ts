@@ -7,36 +7,79 @@ import { escapeLiteral } from '../connection/pg-session.js'
 
 const SYSTEM_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'`
 
-/** Server facts, the schema's state and what the role can read in it: one round trip. */
+/** How many views and foreign tables the read probe reads besides its first target: a bound, not a sample. */
+export const MAX_VIEW_PROBES = 20
+
+/**
+ * Server facts, the schema's state and what the role can read in it: one round trip.
+ *
+ * Partitions are folded under their partitioned parent (reading the parent is what Klairr does, and only
+ * the parent's privileges are checked then). A relation counts as readable with SELECT on the table or
+ * on any of its columns. For each readable table with row-level security in force for this role (not a
+ * BYPASSRLS role or superuser; not its owner unless FORCE'd), whether a permissive SELECT or ALL policy
+ * applies to it, directly, through PUBLIC or through a role whose privileges it inherits (as the server
+ * decides). `reads` is the read probe: `[relation, statement, name]` triples, the first target first, then up to
+ * MAX_VIEW_PROBES views and foreign tables, each reading only the columns the role may read.
+ */
 export function factsSql(schema: string): string {
   const s = escapeLiteral(schema)
-  return `SELECT current_setting('server_version') AS version_string,
+  return `WITH me AS (
+  SELECT coalesce((SELECT r.rolbypassrls OR r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false) AS bypass
+),
+ns AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname = ${s}),
+rel AS (
+  SELECT c.oid, c.relname, c.relkind, format('%I.%I', ns.nspname, c.relname) AS qname,
+    has_table_privilege(c.oid, 'SELECT') AS whole,
+    has_any_column_privilege(c.oid, 'SELECT') AS can_select,
+    c.relrowsecurity AND NOT me.bypass AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE')) AS rls
+  FROM ns JOIN pg_class c ON c.relnamespace = ns.oid CROSS JOIN me
+  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
+),
+rls AS (
+  SELECT r.qname, EXISTS (
+    SELECT 1 FROM pg_policy p WHERE p.polrelid = r.oid AND p.polcmd IN ('r', '*') AND p.polpermissive
+      AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role)
+                  WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END)
+  ) AS applies
+  FROM rel r WHERE r.can_select AND r.rls
+),
+ranked AS (
+  SELECT r.*, row_number() OVER (ORDER BY r.relkind NOT IN ('r', 'p'), r.relname) AS rank FROM rel r WHERE r.can_select
+),
+probed AS (
+  SELECT * FROM ranked WHERE rank = 1
+  UNION ALL
+  (SELECT * FROM ranked WHERE rank > 1 AND relkind IN ('v', 'f') ORDER BY relname LIMIT ${MAX_VIEW_PROBES})
+)
+SELECT current_setting('server_version') AS version_string,
   current_setting('server_version_num')::int AS version_number,
   pg_is_in_recovery() AS in_recovery,
   current_setting('transaction_read_only') = 'on' AS transaction_read_only,
   current_user AS role_name,
-  n.oid IS NOT NULL AS schema_exists,
-  coalesce(has_schema_privilege(n.oid, 'USAGE'), false) AS schema_usage,
-  coalesce(r.total, 0)::int AS relations,
-  coalesce(r.readable, 0)::int AS readable,
-  r.unreadable_sample,
-  r.read_target,
-  r.probe_target
-FROM (SELECT 1) AS one
-LEFT JOIN pg_namespace n ON n.nspname = ${s}
-LEFT JOIN LATERAL (
-  SELECT count(*) AS total,
-    count(*) FILTER (WHERE x.can_select) AS readable,
-    (array_agg(x.relname::text ORDER BY x.relname) FILTER (WHERE NOT x.can_select))[1:50] AS unreadable_sample,
-    (array_agg(format('%I.%I', n.nspname, x.relname) ORDER BY x.relkind NOT IN ('r', 'p'), x.relname) FILTER (WHERE x.can_select))[1] AS read_target,
-    (array_agg(format('%I.%I', n.nspname, x.relname) ORDER BY x.relname) FILTER (WHERE x.relkind IN ('r', 'p')))[1] AS probe_target
-  FROM (SELECT c.relname, c.relkind, has_table_privilege(c.oid, 'SELECT') AS can_select
-        FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'v', 'm', 'p', 'f')) AS x
-) AS r ON true`
+  me.bypass AS bypass_rls,
+  ns.oid IS NOT NULL AS schema_exists,
+  coalesce(has_schema_privilege(ns.oid, 'USAGE'), false) AS schema_usage,
+  (SELECT count(*) FROM rel)::int AS relations,
+  (SELECT count(*) FROM rel WHERE can_select)::int AS readable,
+  (SELECT (array_agg(relname::text ORDER BY relname) FILTER (WHERE NOT can_select))[1:50] FROM rel) AS unreadable_sample,
+  (SELECT qname FROM ranked WHERE rank = 1) AS read_target,
+  (SELECT (array_agg(qname ORDER BY relname) FILTER (WHERE relkind IN ('r', 'p')))[1] FROM rel) AS probe_target,
+  (SELECT count(*) FROM ranked WHERE rank > 1 AND relkind IN ('v', 'f'))::int AS views_readable,
+  (SELECT (array_agg(qname ORDER BY qname) FILTER (WHERE NOT applies))[1:50] FROM rls) AS rls_hidden,
+  (SELECT count(*) FILTER (WHERE NOT applies) FROM rls)::int AS rls_hidden_count,
+  (SELECT (array_agg(qname ORDER BY qname) FILTER (WHERE applies))[1:50] FROM rls) AS rls_filtered,
+  (SELECT json_agg(json_build_array(p.qname, format('SELECT %s FROM %s LIMIT 0',
+      CASE WHEN p.whole THEN '*' ELSE (
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+        WHERE a.attrelid = p.oid AND a.attnum > 0 AND NOT a.attisdropped AND has_column_privilege(p.oid, a.attnum, 'SELECT')
+      ) END, p.qname), p.relname) ORDER BY p.rank)
+   FROM probed p) AS reads
+FROM me LEFT JOIN ns ON true`
 }
 
 /**
- * Every path by which the current role could write, database-wide: role attributes, membership in
+ * Every path by which the current role could write, database-wide: role attributes (not BYPASSRLS, which
+ * only lets it read more: read_access reports it), membership in
  * write-capable predefined roles, table and column grants (direct, through PUBLIC, or through any role
  * it belongs to, with the path), ownership, and CREATE on schemas and the database.
  */
@@ -51,7 +94,7 @@ roles AS (SELECT DISTINCT ON (roleid) roleid, path FROM member_of ORDER BY rolei
 grantees AS (SELECT roleid, path FROM roles UNION ALL SELECT 0::oid, ARRAY['PUBLIC'])
 SELECT 'attribute' AS kind, NULL::text AS object, a.attr AS privilege, g.path AS via, NULL::text AS col
 FROM roles g JOIN pg_roles r ON r.oid = g.roleid
-CROSS JOIN LATERAL (VALUES ('SUPERUSER', r.rolsuper), ('BYPASSRLS', r.rolbypassrls), ('CREATEROLE', r.rolcreaterole)) AS a(attr, has)
+CROSS JOIN LATERAL (VALUES ('SUPERUSER', r.rolsuper), ('CREATEROLE', r.rolcreaterole)) AS a(attr, has)
 WHERE a.has
 UNION ALL
 SELECT 'membership', r.rolname::text, NULL, g.path, NULL
@@ -96,27 +139,41 @@ export function catalogSql(schema: string): string {
   return `${factsSql(schema)};\n${WRITE_PATHS_SQL}`
 }
 
-/** Opens the probes' transaction: read only, with its own statement and lock bounds, then proves a real read. */
-export function probeTransactionSql(queryMs: number, lockMs: number, readTarget: string | null): string {
+/**
+ * Opens the probes' read-only transaction, with its own statement and lock bounds, then proves real reads:
+ * `reads` (the catalog's statements, each `SELECT <readable columns> FROM … LIMIT 0`), or else
+ * `SELECT * FROM readTarget LIMIT 0`.
+ */
+export function probeTransactionSql(
+  queryMs: number,
+  lockMs: number,
+  readTarget: string | null,
+  reads?: readonly string[],
+): string {
   const head = `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.round(queryMs)}; SET LOCAL lock_timeout = ${Math.round(lockMs)}`
-  return readTarget ? `${head}; SAVEPOINT klairr_read; SELECT * FROM ${readTarget} LIMIT 0` : head
+  const statements = reads?.length ? reads : readTarget ? [`SELECT * FROM ${readTarget} LIMIT 0`] : []
+  return statements.length ? `${head}; SAVEPOINT klairr_read; ${statements.join('; ')}` : head
 }
 
 /**
- * Tables, views, materialized views, partitioned and foreign tables of the schema with their columns and
- * types, as information_schema shows them (only relations the role holds some privilege on), read from
- * pg_class and pg_attribute directly: the same rows, without information_schema's per-column cost.
- * Columns come as JSON text (`[[name, type, notNull], …]`), parsed only by whoever looks at them.
+ * Tables, views, materialized views, partitioned and foreign tables of the schema with the columns this role
+ * can read and their types (only relations the role holds some privilege on, as information_schema shows
+ * them), read from pg_class and pg_attribute directly: the same rows, without information_schema's
+ * per-column cost. Partitions are folded under their parent, which carries their count. Columns come as
+ * JSON text (`[[name, type, notNull], …]`), parsed only by whoever looks at them.
  */
 export function introspectionSql(schema: string): string {
-  return `SELECT c.relname AS name, c.relkind AS kind, c.relispartition AS partition, cols.n AS column_count, cols.doc AS columns_json
+  return `SELECT c.relname AS name, c.relkind AS kind, c.relispartition AS partition, cols.n AS column_count, cols.doc AS columns_json,
+  CASE WHEN c.relkind = 'p' THEN (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = c.oid) ELSE 0 END::int AS partitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (SELECT has_table_privilege(c.oid, 'SELECT') AS whole) AS t
 CROSS JOIN LATERAL (
   SELECT count(*)::int AS n,
     coalesce(json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull) ORDER BY a.attnum), '[]')::text AS doc
   FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    AND (t.whole OR has_column_privilege(c.oid, a.attnum, 'SELECT'))
 ) AS cols
-WHERE n.nspname = ${escapeLiteral(schema)} AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+WHERE n.nspname = ${escapeLiteral(schema)} AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
   AND (has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
        OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
 ORDER BY c.relname`

@@ -13,8 +13,27 @@ export interface CatalogFacts {
   readable: number
   unreadableSample: string[]
   readTarget: string | null
+  /** The read probe: each relation with its `SELECT <readable columns> … LIMIT 0`, the read target first. */
+  reads: ReadProbe[]
+  /** Readable views and foreign tables besides the read target (at most MAX_VIEW_PROBES are read). */
+  viewsReadable: number
   probeTarget: string | null
+  /** The role sees every row whatever row-level security says: BYPASSRLS, or a superuser. */
+  bypassRls: boolean
+  /** Readable tables whose row-level security lets this role see no row (no permissive SELECT policy applies). */
+  rlsHidden: string[]
+  rlsHiddenCount: number
+  /** Readable tables with row-level security and a policy for this role: what it reads is filtered. */
+  rlsFiltered: string[]
   writePaths: WritePathRow[]
+}
+
+export interface ReadProbe {
+  /** As SQL names it (`schema.table`). */
+  relation: string
+  /** Its name within the schema, as `unreadableSample` lists names. */
+  name: string
+  sql: string
 }
 
 interface FactsRow {
@@ -30,6 +49,12 @@ interface FactsRow {
   unreadable_sample: string[] | null
   read_target: string | null
   probe_target: string | null
+  bypass_rls: boolean
+  views_readable: number
+  rls_hidden: string[] | null
+  rls_hidden_count: number
+  rls_filtered: string[] | null
+  reads: [string, string, string][] | null
 }
 
 export async function readCatalog(
@@ -56,7 +81,13 @@ export async function readCatalog(
     readable: row.readable,
     unreadableSample: row.unreadable_sample ?? [],
     readTarget: row.read_target,
+    reads: (row.reads ?? []).map(([relation, sql, name]) => ({ relation, name, sql })),
+    viewsReadable: row.views_readable,
     probeTarget: row.probe_target,
+    bypassRls: row.bypass_rls,
+    rlsHidden: row.rls_hidden ?? [],
+    rlsHiddenCount: row.rls_hidden_count,
+    rlsFiltered: row.rls_filtered ?? [],
     writePaths: pathsResult.rows as WritePathRow[],
   }
 }

@@ -16,8 +16,10 @@ export interface RelationInfo {
   name: string
   kind: RelationKind
   partition: boolean
+  /** For a partitioned table, how many partitions it has: they are folded under it, never listed. */
+  partitions: number
   columnCount: number
-  /** The columns as the server sent them, `[[name, type, notNull], …]`: read with `columnsOf`. */
+  /** The columns this role can read, as the server sent them, `[[name, type, notNull], …]`: read with `columnsOf`. */
   columnsJson: string
 }
 
@@ -49,11 +51,15 @@ interface Row {
   name: string
   kind: string
   partition: boolean
+  partitions: number
   column_count: number
   columns_json: string
 }
 
-/** Enumerates what Klairr would see in the schema: relations, columns, types. No row data is read. */
+/**
+ * Enumerates what Klairr would see in the schema: relations, the columns the role can read, types;
+ * partitions folded under their parent. No row data is read.
+ */
 export async function runIntrospection(
   ctx: RunContext,
   client: PgClient,
@@ -65,6 +71,7 @@ export async function runIntrospection(
     name: r.name,
     kind: KINDS[r.kind] ?? 'table',
     partition: r.partition,
+    partitions: r.partitions,
     columnCount: r.column_count,
     columnsJson: r.columns_json,
   }))
@@ -76,15 +83,18 @@ export async function runIntrospection(
     foreign_table: 0,
   }
   let columns = 0
+  let partitions = 0
   for (const r of relations) {
     counts[r.kind]++
     columns += r.columnCount
+    partitions += r.partitions
   }
   const evidence = {
     schema,
     relations: relations.length,
     columns,
     ...counts,
+    partitions,
     sample: relations.slice(0, 10).map((r) => r.name),
   }
   const result =
@@ -106,7 +116,7 @@ export async function runIntrospection(
           started,
           ctx.now(),
           'pass',
-          `${plural(relations.length, 'relation')} (${plural(counts.table + counts.partitioned_table, 'table')}, ${plural(counts.view, 'view')}, ${plural(counts.materialized_view, 'materialized view')}, ${plural(counts.foreign_table, 'foreign table')}) with ${plural(columns, 'column')} in "${schema}".`,
+          `${plural(relations.length, 'relation')} (${plural(counts.table + counts.partitioned_table, 'table')}, ${plural(counts.view, 'view')}, ${plural(counts.materialized_view, 'materialized view')}, ${plural(counts.foreign_table, 'foreign table')}) with ${plural(columns, 'readable column')} in "${schema}"${partitions ? ` (${plural(partitions, 'partition')} folded under their parents)` : ''}.`,
 
           { evidence },
         )
