@@ -36,7 +36,6 @@ const FIXABLE: [string, string, { kind: string; cause: string }[]][] = [
   ['r_write_all', 'public', []],
   ['r_create', 'public', [{ kind: 'schema_create', cause: 'direct' }]],
   ['r_readonly_default', 'public', [{ kind: 'relation_privilege', cause: 'direct' }]],
-  ['r_bypassrls', 'public', [{ kind: 'attribute', cause: 'attribute' }]],
   ['r_super', 'public', [{ kind: 'attribute', cause: 'attribute' }]],
 ]
 
@@ -66,6 +65,24 @@ describe.each(SUPPORTED_MAJORS)('audit on PostgreSQL %i', (major) => {
       }),
     )
     expect(report.fixScript).toContain('REVOKE app_writer_group FROM r_member;')
+  })
+
+  it('BYPASSRLS: explained as a read-side note, not a write finding', async () => {
+    const report = await audit(major, 'r_bypassrls')
+    expect(report.findings.filter((f) => f.kind === 'attribute')).toEqual([])
+    expect(report.notes).toEqual([expect.objectContaining({ kind: 'bypass_rls', object: 'r_bypassrls' })])
+    expect(report.notes[0]?.description).toMatch(/reads every row .* It grants no write/)
+    expect(report.fixScript).toContain('-- Note, nothing to fix: r_bypassrls has BYPASSRLS')
+  })
+
+  it('column grants count as readable: no "no select" finding', async () => {
+    const report = await audit(major, 'r_colgrant', 'colgrant')
+    expect(report.findings.filter((f) => f.kind === 'no_select')).toEqual([])
+  })
+
+  it('partitions read through their parent: no "no select" finding for them', async () => {
+    const report = await audit(major, 'r_parts', 'parts')
+    expect(report.findings.filter((f) => f.kind === 'no_select')).toEqual([])
   })
 
   it.each(FIXABLE)(

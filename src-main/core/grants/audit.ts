@@ -26,15 +26,25 @@ export interface AuditFinding {
   instead: string | null
 }
 
+/** A fact worth knowing that is not a problem to fix: BYPASSRLS lets the role read more, never write. */
+export interface AuditNote {
+  kind: 'bypass_rls'
+  object: string
+  description: string
+}
+
 export interface AuditReport {
   role: string
   schema: string
   findings: AuditFinding[]
+  /** Read-side facts, explained; the fix script carries them as comments and changes nothing for them. */
+  notes: AuditNote[]
   /** The smallest script that fixes every finding a statement can fix, for a superuser to run. */
   fixScript: string
 }
 
 interface VisibilityRow {
+  bypass_rls: boolean
   schema_exists: boolean
   usage: boolean
   unreadable: string[] | null
@@ -42,11 +52,17 @@ interface VisibilityRow {
   default_select_for: string[] | null
 }
 
+/**
+ * What the role can see in the schema. A relation counts as readable with SELECT on it or on any of its
+ * columns (Klairr reads the columns it may); partitions are read through their parent and not listed.
+ */
 function visibilitySql(schema: string): string {
-  return `SELECT n.oid IS NOT NULL AS schema_exists,
+  return `SELECT coalesce((SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user), false) AS bypass_rls,
+  n.oid IS NOT NULL AS schema_exists,
   coalesce(has_schema_privilege(n.oid, 'USAGE'), false) AS usage,
   (SELECT array_agg(format('%I.%I', n.nspname, c.relname) ORDER BY c.relname) FROM pg_class c
-    WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT has_table_privilege(c.oid, 'SELECT')) AS unreadable,
+    WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
+      AND NOT has_any_column_privilege(c.oid, 'SELECT')) AS unreadable,
   (SELECT array_agg(DISTINCT pg_get_userbyid(c.relowner)::text) FROM pg_class c
     WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) AS table_owners,
   (SELECT array_agg(DISTINCT pg_get_userbyid(d.defaclrole)::text) FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a
@@ -159,10 +175,19 @@ export async function auditRole(
           : null),
     })
   }
-  return { role, schema, findings, fixScript: fixScriptFor(role, findings) }
+  const notes: AuditNote[] = v.bypass_rls
+    ? [
+        {
+          kind: 'bypass_rls',
+          object: r,
+          description: `${role} has BYPASSRLS: it reads every row of the tables it may read, whatever their row-level security policies say. It grants no write. Keep it if Klairr should see all rows; otherwise ALTER ROLE ${r} NOBYPASSRLS and add SELECT policies for the role`,
+        },
+      ]
+    : []
+  return { role, schema, findings, notes, fixScript: fixScriptFor(role, findings, notes) }
 }
 
-function fixScriptFor(role: string, findings: AuditFinding[]): string {
+function fixScriptFor(role: string, findings: AuditFinding[], notes: AuditNote[]): string {
   const statements = [...new Set(findings.map((f) => f.fix).filter((x): x is string => Boolean(x)))]
   const manual = findings.filter((f) => f.instead && !f.fix)
   const lines = [`-- Fix for ${commentText(role)}: run as a superuser, connected to the same database.`]
@@ -170,5 +195,6 @@ function fixScriptFor(role: string, findings: AuditFinding[]): string {
   lines.push(...statements)
   for (const f of manual)
     lines.push(`-- Not fixable by a statement: ${commentText(f.description)}. ${f.instead}`)
+  for (const n of notes) lines.push(`-- Note, nothing to fix: ${commentText(n.description)}.`)
   return lines.join('\n') + '\n'
 }

@@ -101,15 +101,22 @@ export function roleScript(o: RoleScriptOptions): string {
   return out.join('\n')
 }
 
-/** The query that shows, per relation, what the role can read and whether it can write. */
+/**
+ * The query that shows, per relation, what the role can read and whether it can write. Column grants
+ * count (`can_select` is true, `columns_only` names the case); partitions are read through their parent
+ * and not listed.
+ */
 export function verificationSql(o: Pick<RoleScriptOptions, 'role' | 'schemas'>): string {
+  const role = sqlLiteral(o.role)
   return [
     '-- Verify: every table readable, nothing writable (or in psql: \\dp <schema>.*).',
     `SELECT n.nspname AS schema, c.relname AS relation,`,
-    `       has_table_privilege(${sqlLiteral(o.role)}, c.oid, 'SELECT') AS can_select,`,
-    `       has_table_privilege(${sqlLiteral(o.role)}, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS can_write`,
+    `       has_any_column_privilege(${role}, c.oid, 'SELECT') AS can_select,`,
+    `       NOT has_table_privilege(${role}, c.oid, 'SELECT') AND has_any_column_privilege(${role}, c.oid, 'SELECT') AS columns_only,`,
+    `       has_table_privilege(${role}, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') AS can_write`,
     `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace`,
     `WHERE n.nspname IN (${o.schemas.map(sqlLiteral).join(', ')}) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')`,
+    `  AND NOT c.relispartition`,
     `ORDER BY 1, 2;`,
     '',
   ].join('\n')
