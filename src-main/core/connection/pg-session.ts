@@ -76,11 +76,10 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     },
     ssl: false,
     stream: () => shim,
+    // The startup packet carries user, database and application_name only: poolers (PgBouncer, as
+    // Supabase, Neon, Azure and DigitalOcean run it) refuse any parameter they do not track, so the
+    // session's bounds are not sent here but with each query (see boundedQuery).
     application_name: 'klairr-companion',
-    // Sent in the startup packet: server-side bounds for every statement of this session, no extra round trip.
-    statement_timeout: opts.timeouts.query,
-    lock_timeout: opts.timeouts.lock,
-    idle_in_transaction_session_timeout: opts.timeouts.query * 2,
   } as pg.ClientConfig)
   client.on('error', () => undefined)
   const parameters: Record<string, string> = {}
@@ -88,6 +87,16 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
     parameters[msg.parameterName] = msg.parameterValue
   })
+  const state: SessionState = { boundsSql: boundsSql(opts.timeouts), idle: true, busy: false, waiters: [] }
+  const settle = (idle: boolean) => {
+    state.idle = idle
+    state.busy = false
+    for (const wake of state.waiters.splice(0)) wake()
+  }
+  connection.on('readyForQuery', (msg: { status?: string }) => settle(msg.status === 'I'))
+  // A lost connection answers no more ReadyForQuery: whoever waits sends, and node-postgres refuses.
+  connection.on('end', () => settle(false))
+  sessionStates.set(client, state)
   let saslMechanism: string | null = null
   connection.on('authenticationSASLContinue', () => {
     saslMechanism =
@@ -128,20 +137,65 @@ function hasLocalCertificate(socket: TLSSocket): boolean {
   return Boolean(own && Object.keys(own).length > 0)
 }
 
-/** Runs one query under the query bound; on timeout or cancel the connection is destroyed, never reused. */
+interface SessionState {
+  /** The SET LOCAL statements that bound a transaction (boundsSql). */
+  boundsSql: string
+  /** The server's last ReadyForQuery said idle: no transaction block is open. */
+  idle: boolean
+  /**
+   * A query was sent and its ReadyForQuery has not come: node-postgres rejects on the ErrorResponse,
+   * before it, so `idle` may still describe the time before the failed statement (which may have left
+   * a block aborted). The next query waits for it, as node-postgres' own queue would.
+   */
+  busy: boolean
+  waiters: (() => void)[]
+}
+
+const sessionStates = new WeakMap<PgClient, SessionState>()
+
+/** Statements in boundsSql: their results are dropped from what boundedQuery returns. */
+const BOUNDS_STATEMENTS = 3
+
+/**
+ * Server-side bounds for one transaction. SET LOCAL, never a session-level SET: behind a pooler in
+ * transaction mode the next transaction may run on another server connection, and a session-level
+ * setting would stay on this one for some other client.
+ */
+export function boundsSql(timeouts: Pick<Timeouts, 'query' | 'lock'>): string {
+  const query = Math.round(timeouts.query)
+  return `SET LOCAL statement_timeout = ${query}; SET LOCAL lock_timeout = ${Math.round(timeouts.lock)}; SET LOCAL idle_in_transaction_session_timeout = ${query * 2}`
+}
+
+/**
+ * Runs one query under the query bound; on timeout or cancel the connection is destroyed, never reused.
+ * On a session from startSession, a query sent outside a transaction block carries the session's bounds
+ * in front of it, in the same message: the server runs a multi-statement message as one transaction, so
+ * the bounds hold for exactly that transaction (or, when the text opens one with BEGIN, for the block it
+ * becomes), cost no round trip, and leave nothing on a pooled server connection. Inside a block the
+ * block already has them. Only the text's own results are returned.
+ */
 export async function boundedQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
   client: PgClient,
   text: string,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<pg.QueryResult<R>[]> {
-  const result = await bounded(client.query<R>(text), {
+  const state = sessionStates.get(client)
+  let prefixed = false
+  const send = async () => {
+    if (state?.busy) await new Promise<void>((wake) => state.waiters.push(wake))
+    prefixed = state?.idle ?? false
+    if (state) state.busy = true
+    return client.query<R>(prefixed ? `${state?.boundsSql};\n${text}` : text)
+  }
+  const result = await bounded(send(), {
     step: 'query',
     timeoutMs,
     signal,
     onGiveUp: () => destroyClient(client),
   })
-  return Array.isArray(result) ? (result as pg.QueryResult<R>[]) : [result]
+  const results = Array.isArray(result) ? (result as pg.QueryResult<R>[]) : [result]
+  return prefixed ? results.slice(BOUNDS_STATEMENTS) : results
 }
 
 export function destroyClient(client: PgClient): void {
