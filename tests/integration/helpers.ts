@@ -4,18 +4,23 @@ import type { ConnectionSettings, Timeouts } from '../../src-main/core/connectio
 import { runChecks } from '../../src-main/core/checks/run.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import type { Variant } from '../lab/lab.js'
+import type { PoolerName } from '../lab/pgbouncer.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 
 export const lab = () => inject('lab')
 
-export function portOf(major: number, variant: Variant = 'main'): number {
+export function portOf(major: number, variant: Variant | PoolerName = 'main'): number {
   const port = lab().versions[String(major)]?.ports[variant]
   if (!port) throw new Error(`lab has no ${variant} server for PostgreSQL ${major}`)
   return port
 }
 
 /** Settings for a lab server: loopback, the seeded database, the lab password, private network Yes. */
-export function labSettings(major: number, variant: Variant, over: SettingsInput = {}): ConnectionSettings {
+export function labSettings(
+  major: number,
+  variant: Variant | PoolerName,
+  over: SettingsInput = {},
+): ConnectionSettings {
   return resolveSettings(
     {
       host: '127.0.0.1',

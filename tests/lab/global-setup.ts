@@ -1,7 +1,9 @@
+import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startFakes } from './fakes.js'
 import { Lab, type LabManifest, type Variant } from './lab.js'
 import { LabError } from './lab-error.js'
+import { startPgBouncers, type RunningPooler } from './pgbouncer.js'
 
 export const ALL_VARIANTS: Variant[] = [
   'main',
@@ -27,7 +29,7 @@ declare module 'vitest' {
   }
 }
 
-/** Starts PostgreSQL 12 and 18 in every state the product recognises, plus 11, and the fake peers. */
+/** Starts PostgreSQL 12 and 18 in every state the product recognises, plus 11, PgBouncer in front of 18, and the fake peers. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   try {
     return await startLab(project)
@@ -41,12 +43,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function startLab(project: TestProject): Promise<() => Promise<void>> {
   const lab = Lab.create()
   const fakes = await startFakes()
+  let poolers: RunningPooler[] = []
   try {
     const [v12, v18, v11] = await Promise.all([
       lab.startVersion(12, ALL_VARIANTS),
       lab.startVersion(18, ALL_VARIANTS),
       lab.startVersion(11, ['main']),
     ])
+    poolers = await startPgBouncers(lab.server(18, 'main'), lab.certs, join(lab.root, 'pgbouncer'))
+    for (const p of poolers) v18.ports[p.name] = p.port
     project.provide('lab', {
       versions: { '11': v11, '12': v12, '18': v18 },
       fakes: {
@@ -58,11 +63,13 @@ async function startLab(project: TestProject): Promise<() => Promise<void>> {
       caCert: lab.certs.caCert,
     })
   } catch (e) {
+    await Promise.all(poolers.map((p) => p.stop()))
     await lab.stop()
     await fakes.close()
     throw e
   }
   return async () => {
+    await Promise.all(poolers.map((p) => p.stop()))
     await fakes.close()
     await lab.stop()
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { makeCerts, type LabCerts, type LeafName } from './certs.js'
 import { LabError, oneLine } from './lab-error.js'
+import type { PoolerName } from './pgbouncer.js'
 import {
   appendConf,
   cloneCluster,
@@ -32,7 +33,8 @@ export type Variant =
 export interface LabManifest {
   major: PgMajor
   caCert: string
-  ports: Partial<Record<Variant, number>>
+  /** Each variant's server, and on 18 the PgBouncers in front of `main` (global-setup.ts). */
+  ports: Partial<Record<Variant | PoolerName, number>>
   superPassword: string
 }
 
