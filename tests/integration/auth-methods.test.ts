@@ -176,6 +176,27 @@ describe('client certificates (sslcert, sslkey, sslpassword)', () => {
     expectNoHbaAdvice(a, settings)
   })
 
+  // Without a password request the wire cannot tell trust from cert: a login that sent a certificate is `cert`.
+  it.each([
+    ['scram-sha-256', AUTH_ROLES.scramCert, 'password_invalid'],
+    ['trust', AUTH_ROLES.trustCert, 'client_cert_rejected'],
+  ])('clientcert=verify-full on %s', async (method, role, wrongCn) => {
+    const none = auth(await check(settingsFor(lab.port, role), TIMEOUTS))
+    expect(none).toMatchObject({ reason: 'client_cert_required', evidence: { authMethod: 'cert' } })
+    const own = lab.clientCert(role)
+    const good = await check(settingsFor(lab.port, role, { sslCert: own.cert, sslKey: own.key }), TIMEOUTS)
+    expect(statusLine(good), auth(good).summary).toBe('PPPPPP')
+    expect(auth(good).evidence.authMethod).toBe(method === 'trust' ? 'cert' : method)
+    const other = lab.clientCert('someone_else')
+    const wrong = auth(
+      await check(settingsFor(lab.port, role, { sslCert: other.cert, sslKey: other.key }), TIMEOUTS),
+    )
+    // PostgreSQL reports a CN mismatch under scram-sha-256 as a wrong password (28P01): the summary says both.
+    expect(wrong.reason).toBe(wrongCn)
+    expect(wrong.evidence.clientCertificateSent).toBe(true)
+    if (wrongCn === 'password_invalid') expect(wrong.summary).toMatch(/client certificate/)
+  })
+
   it('an encrypted key opens with its sslpassword, which appears nowhere', async () => {
     const { cert, key } = lab.clientCert(AUTH_ROLES.cert, PASSPHRASE)
     const report = await check(

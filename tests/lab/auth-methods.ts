@@ -33,6 +33,10 @@ export const AUTH_ROLES = {
   ident: 'a_ident',
   cert: 'a_cert',
   trust: 'a_trust',
+  /** scram-sha-256, and a client certificate whose CN is the role (clientcert=verify-full). */
+  scramCert: 'a_scram_cert',
+  /** trust, and a client certificate whose CN is the role (clientcert=verify-full). */
+  trustCert: 'a_trust_cert',
 } as const
 
 export interface AuthMethodsServer {
@@ -65,6 +69,8 @@ export function hbaForAuthMethods(radiusPort: number): string[] {
     `host     all       ${r.ident}       127.0.0.1/32   ident`,
     `hostssl  all       ${r.cert}        127.0.0.1/32   cert`,
     `hostssl  all       ${r.trust}       127.0.0.1/32   trust`,
+    `hostssl  all       ${r.scramCert}   127.0.0.1/32   scram-sha-256 clientcert=verify-full`,
+    `hostssl  all       ${r.trustCert}   127.0.0.1/32   trust clientcert=verify-full`,
     'host     all       all           127.0.0.1/32   scram-sha-256',
   ]
 }
@@ -101,7 +107,7 @@ export async function startAuthMethodsServer(major: PgMajor = 18): Promise<AuthM
     await server.sql(`SET password_encryption = 'md5';
 CREATE ROLE ${r.md5} LOGIN PASSWORD ${pw};
 CREATE ROLE ${r.md5Weak} LOGIN PASSWORD '${r.md5Weak}';`)
-    const others = [r.scram, r.radius, r.ident, r.cert, r.trust]
+    const others = [r.scram, r.radius, r.ident, r.cert, r.trust, r.scramCert, r.trustCert]
     await server.sql(others.map((role) => `CREATE ROLE ${role} LOGIN PASSWORD ${pw};`).join('\n'))
     const all = Object.values(r).join(', ')
     await server.sql(

@@ -209,10 +209,18 @@ export async function runAuth(
     const clientAddress = /host "([^"]+)"/.exec(err.message ?? '')?.[1]
     const reason = authReason(err)
     const authMethod = failedMethod(reason, err.message ?? '', seen)
-    return fail(reason, err.message ?? '', {
+    const certificateSent = Boolean(settings.sslCert) && Boolean(tlsSocket)
+    // Under clientcert=verify-full PostgreSQL reports a certificate whose CN is not the role as the
+    // method's own failure: for a password method, "password authentication failed" (28P01).
+    const orCertificate =
+      certificateSent && reason === 'password_invalid'
+        ? '. If the pg_hba.conf line has clientcert=verify-full, the client certificate’s CN may instead not match the role.'
+        : ''
+    return fail(reason, `${err.message ?? ''}${orCertificate}`, {
       sqlstate: err.code,
       ...(clientAddress ? { clientAddress } : {}),
       ...(authMethod ? { authMethod } : {}),
+      ...(certificateSent ? { clientCertificateSent: true } : {}),
     })
   }
 }
