@@ -339,6 +339,18 @@ describe('the CLI', () => {
     for (const out of [human, json]) expect(out.stdout + out.stderr).not.toContain(LAB_PASSWORD)
   })
 
+  it('a client certificate from the connection string or PGSSLCERT/PGSSLKEY logs in as cert', async () => {
+    const { cert, key } = lab.clientCert(AUTH_ROLES.cert)
+    const conninfo = `host=127.0.0.1 port=${lab.port} dbname=${LAB_DATABASE} user=${AUTH_ROLES.cert} sslcert=${cert} sslkey=${key}`
+    const fromString = await runCli(['check', conninfo, '--private-network', '--json'])
+    expect(fromString.code, fromString.stderr).toBe(0)
+    expect(auth(JSON.parse(fromString.stdout) as CheckReport).evidence.authMethod).toBe('cert')
+    const fromEnv = await runCli([...args(lab.port, AUTH_ROLES.cert), '--json'], {
+      env: { PGSSLCERT: cert, PGSSLKEY: key },
+    })
+    expect(fromEnv.code, fromEnv.stderr).toBe(0)
+  })
+
   it('md5 exits 0 with the md5_password warning; ident exits 1 as external_auth_failed', async () => {
     const md5 = await runCli([...args(lab.port, AUTH_ROLES.md5), '--json'], { env })
     expect(md5.code, md5.stderr).toBe(0)
