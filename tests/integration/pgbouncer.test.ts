@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../../src-main/core/checks/connect.js'
+import { runChecks } from '../../src-main/core/checks/run.js'
 import { boundedQuery, closeSession } from '../../src-main/core/connection/pg-session.js'
 import { executeQuery } from '../../src-main/core/sql/executor.js'
 import { parseExport } from '../../src-main/core/export/validate-export.js'
@@ -12,6 +13,7 @@ import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { startWireSpy, type WireSpy } from '../lab/wire-spy.js'
 import { runCli } from './cli-run.js'
 import { check, FAST, labArgs, labSettings, portOf, statusLine } from './helpers.js'
+import { superuserClient } from './superuser.js'
 
 // PgBouncer as hosted PostgreSQL runs it (tests/lab/pgbouncer.ts): client TLS required, SCRAM, and no
 // `ignore_startup_parameters`, so a startup parameter it does not track fails the login. Transaction
@@ -97,6 +99,26 @@ describe.each(POOLERS)('through PgBouncer in %s pooling mode', (_mode, name) => 
     expect(text).not.toContain(LAB_PASSWORD)
     const parsed = await parseExport(text)
     expect(parsed.ok && parsed.doc.verification.verdict).toBe('ready')
+  })
+
+  it('tables locked by another session: the probes give up at the lock bound inside the pooled transaction', async () => {
+    const holder = superuserClient(18)
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query(
+        'LOCK TABLE public.customers, public.orders, public.events, public.owned_by_role IN ACCESS EXCLUSIVE MODE',
+      )
+      const { report } = await runChecks(labSettings(18, name, { username: 'klairr_reader' }), {
+        timeouts: FAST,
+      })
+      const reasons = Object.fromEntries(report.checks.map((c) => [c.id, c.reason]))
+      expect(reasons).toMatchObject({ read_access: 'relation_locked', write_probe: 'probe_inconclusive' })
+      expect(report.checks.find((c) => c.id === 'introspection')?.status).toBe('pass')
+    } finally {
+      await holder.query('ROLLBACK')
+      await holder.end()
+    }
   })
 
   it('the executor: its read-only transaction, then its type look-up in a transaction of its own', async () => {
