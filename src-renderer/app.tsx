@@ -1,17 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { VaultState } from '../src-main/contract/index.js'
+import type { RoleScriptResponse, VaultState } from '../src-main/contract/index.js'
 import type { ConnectorRecord } from '../src-main/core/records/connector-records.js'
 import { api, newJobId } from './bridge.js'
 import { ConnectorsList } from './components/connectors-list.js'
 import { IDLE_RUN, pendingChecks, type RunState } from './run-state.js'
-import {
-  DEFAULT_ROLE,
-  EMPTY_FORM,
-  STEPS,
-  type ConnectionForm,
-  type RoleOptions,
-  type StepId,
-} from './state.js'
+import { STEPS, type ConnectionForm, type RoleOptions, type StepId } from './state.js'
 import { ConnectionStep } from './steps/connection-step.js'
 import { ExploreStep } from './steps/explore-step.js'
 import { ExportStep } from './steps/export-step.js'
@@ -19,17 +12,45 @@ import { RoleStep } from './steps/role-step.js'
 import { TestStep } from './steps/test-step.js'
 import { applyTheme, initialTheme, type Theme } from './theme.js'
 import { Brand } from './components/brand.js'
+import { ContinueButton } from './components/continue-button.js'
+import { loadDraft, saveDraft } from './lib/draft.js'
+import { STATUS_LABEL, STATUS_MARK, stepStatuses } from './step-status.js'
+
+/** The form as a run tested it, password aside: a run speaks for the form while this stays equal. */
+const formKey = (f: ConnectionForm) => JSON.stringify({ ...f, password: '' })
+const firstName = (list: string) => list.split(/[,\s]+/).find(Boolean) ?? ''
 
 /** The guided flow: five steps one can move between freely, and the saved connectors beside them. */
 export function App() {
-  const [step, setStep] = useState<StepId>('role')
+  const [draft] = useState(loadDraft)
+  const [step, setStep] = useState<StepId>(draft.step)
   const [theme, setTheme] = useState<Theme>(initialTheme)
-  const [role, setRole] = useState<RoleOptions>(DEFAULT_ROLE)
-  const [form, setForm] = useState<ConnectionForm>(EMPTY_FORM)
+  const [role, setRole] = useState<RoleOptions>(draft.role)
+  const [form, setForm] = useState<ConnectionForm>(draft.form)
   /** The connector's functions allowed by name: the query sandbox uses them, the export records them. */
-  const [allowFunctions, setAllowFunctions] = useState<string[]>([])
+  const [allowFunctions, setAllowFunctions] = useState<string[]>(draft.allowFunctions)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
-  const [run, setRun] = useState<RunState>(IDLE_RUN)
+  const [run, setRun] = useState<RunState>(() =>
+    draft.response
+      ? {
+          ...IDLE_RUN,
+          response: draft.response,
+          live: Object.fromEntries(
+            draft.response.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }]),
+          ),
+        }
+      : IDLE_RUN,
+  )
+  /** The form as the last run tested it: "Continue to Test" runs again only when it changed. */
+  const [testedForm, setTestedForm] = useState<string | null>(draft.response ? formKey(draft.form) : null)
+  /** The role script's state, and its generated password: in memory only, never in the draft. */
+  const [script, setScript] = useState<{ result: RoleScriptResponse | null; error: boolean }>({
+    result: null,
+    error: false,
+  })
+  const [carried, setCarried] = useState<string | null>(null)
+  const [visited, setVisited] = useState<ReadonlySet<StepId>>(() => new Set([draft.step]))
+  const [exported, setExported] = useState(false)
   const [connectors, setConnectors] = useState<{ list: ConnectorRecord[] } & VaultState>({
     list: [],
     vaultWarning: null,
@@ -39,6 +60,9 @@ export function App() {
   const jobRef = useRef<string | null>(null)
 
   useEffect(() => applyTheme(theme), [theme])
+  useEffect(() => {
+    if (!run.running) saveDraft({ step, role, form, allowFunctions, response: run.response })
+  }, [step, role, form, allowFunctions, run])
   const refreshConnectors = useCallback(() => {
     void api.listConnectors({}).then((r) => r.ok && setConnectors({ ...r.value, list: r.value.connectors }))
   }, [])
@@ -63,12 +87,18 @@ export function App() {
 
   const go = (id: StepId) => {
     setStep(id)
+    setVisited((v) => (v.has(id) ? v : new Set([...v, id])))
     requestAnimationFrame(() => heading.current?.focus())
   }
 
   const runTests = async () => {
+    // A new run replaces the one in flight: that one is cancelled, not left running beside it.
+    const previous = jobRef.current
+    if (previous && run.running) void api.cancel({ jobId: previous })
     const jobId = newJobId()
     jobRef.current = jobId
+    setExported(false)
+    setTestedForm(formKey(form))
     setFieldErrors({})
     setRun({ jobId, running: true, live: pendingChecks(), response: null, error: null })
     go('test')
@@ -87,6 +117,35 @@ export function App() {
     )
     setRun({ jobId, running: false, live, response: r.value, error: null })
     if (form.connectorId) refreshConnectors()
+  }
+
+  /** Role → Connection: the role's name, database, first schema and generated password carry over. */
+  const continueToConnection = () => {
+    const password = script.result?.generatedPassword ?? null
+    const next = {
+      ...form,
+      username: role.role.trim() || form.username,
+      database: role.database.trim() || form.database,
+      schema: firstName(role.schemas) || form.schema,
+      ...(password ? { password } : {}),
+    }
+    const moved = [
+      next.username !== form.username && 'username',
+      next.database !== form.database && 'database',
+      next.schema !== form.schema && 'schema',
+      password && password !== form.password && 'the generated password (kept in memory only, never saved)',
+    ].filter(Boolean)
+    if (moved.length) {
+      editForm(next)
+      setCarried(`From the Role step: ${moved.join(', ')}.`)
+    }
+    go('connection')
+  }
+
+  /** Connection → Test: runs the tests unless the last run tested exactly this form. */
+  const continueToTest = () => {
+    if (!run.running && testedForm === formKey(form) && run.response) go('test')
+    else void runTests()
   }
 
   // An edited field's error goes with the edit; the others stay until the next run.
@@ -123,6 +182,7 @@ export function App() {
     })
     setAllowFunctions(c.allowFunctions)
     setRun(IDLE_RUN)
+    setCarried(null)
     go('connection')
   }
 
@@ -130,6 +190,15 @@ export function App() {
     ? `${form.username}@${form.host}:${form.port || 5432}/${form.database}`
     : 'the connection'
   const current = STEPS.find((s) => s.id === step)!
+  const statuses = stepStatuses({
+    role: script.error ? 'error' : role.role.trim() && role.database.trim() ? 'ready' : 'incomplete',
+    form,
+    fieldErrors,
+    run,
+    stale: run.response !== null && testedForm !== formKey(form),
+    visited,
+    exported,
+  })
   return (
     <div className="app">
       <header className="topbar">
@@ -150,14 +219,20 @@ export function App() {
               <li key={s.id}>
                 <button
                   type="button"
-                  className={`step-link${s.id === step ? ' current' : ''}`}
+                  className={`step-link ${statuses[s.id]}${s.id === step ? ' current' : ''}`}
                   aria-current={s.id === step ? 'step' : undefined}
                   onClick={() => go(s.id)}
                 >
-                  <span className="step-number">{i + 1}</span>
-                  <span>
+                  <span className="step-number" aria-hidden="true">
+                    {i + 1}
+                  </span>
+                  <span className="step-text">
                     <span className="step-title">{s.title}</span>
                     <span className="step-hint">{s.hint}</span>
+                  </span>
+                  <span className={`step-status ${statuses[s.id]}`} title={STATUS_LABEL[statuses[s.id]]}>
+                    <span aria-hidden="true">{STATUS_MARK[statuses[s.id]]}</span>
+                    <span className="offscreen">, {STATUS_LABEL[statuses[s.id]]}</span>
                   </span>
                 </button>
               </li>
@@ -178,14 +253,35 @@ export function App() {
           <h1 ref={heading} tabIndex={-1}>
             {STEPS.indexOf(current) + 1}. {current.title}
           </h1>
-          {step === 'role' && <RoleStep options={role} onChange={setRole} />}
+          {step === 'role' && (
+            <>
+              <RoleStep
+                options={role}
+                onChange={setRole}
+                onScript={(result, error) => setScript({ result, error })}
+              />
+              <ContinueButton to="Connection" onClick={continueToConnection} />
+            </>
+          )}
           {step === 'connection' && (
-            <ConnectionStep
-              form={form}
-              onChange={editForm}
-              fieldErrors={fieldErrors}
-              onRun={() => void runTests()}
-            />
+            <>
+              <ConnectionStep
+                form={form}
+                onChange={editForm}
+                fieldErrors={fieldErrors}
+                onRun={() => void runTests()}
+                carried={carried}
+              />
+              <ContinueButton
+                to="Test"
+                onClick={continueToTest}
+                hint={
+                  testedForm === formKey(form) && run.response
+                    ? 'These settings were tested already.'
+                    : 'Runs the six tests with these settings.'
+                }
+              />
+            </>
           )}
           {step === 'test' && (
             <TestStep
@@ -195,6 +291,7 @@ export function App() {
               onRun={() => void runTests()}
               onCancel={() => run.jobId && void api.cancel({ jobId: run.jobId })}
               onEditField={editField}
+              onContinue={go}
             />
           )}
           {step === 'explore' && (
@@ -205,12 +302,17 @@ export function App() {
               onAllowFunctionsChange={setAllowFunctions}
             />
           )}
+          {step === 'explore' && <ContinueButton to="Export" onClick={() => go('export')} />}
           {step === 'export' && (
             <ExportStep
               response={run.response}
               connection={form}
               allowFunctions={allowFunctions}
-              onExported={refreshConnectors}
+              onExported={() => {
+                setExported(true)
+                refreshConnectors()
+              }}
+              onBack={go}
             />
           )}
         </main>

@@ -21,8 +21,8 @@ export function AuditPanel({ connection }: { connection: ConnectionForm }) {
     setResult(r.value)
   }
   return (
-    <section className="panel" aria-labelledby="audit-title">
-      <h3 id="audit-title">Why the role can write or cannot read</h3>
+    <section className="audit" aria-labelledby="audit-title">
+      <h4 id="audit-title">In this app: why the role can write or cannot read</h4>
       <p className="muted">
         The audit reads the catalogs as the role itself, names each cause, and writes the smallest script that
         fixes them, for a superuser to review and run. Nothing is changed here.

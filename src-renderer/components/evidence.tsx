@@ -1,4 +1,19 @@
-/** Evidence as the check recorded it: keys and values, nested objects indented, lists one per line. */
+import { printable } from '../../src-main/core/printable.js'
+
+/** `clientAddress` → "Client address", `tls_version` → "Tls version": evidence keys as words. */
+export function keyLabel(key: string): string {
+  const words = key
+    .replace(/_/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/**
+ * Evidence as the check recorded it, readable first: labelled sections (nested objects become their
+ * own headed groups, lists one per line), and the raw JSON behind its own toggle for support.
+ */
 export function Evidence({ data, label }: { data: unknown; label: string }) {
   if (data === null || data === undefined) return null
   if (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0) return null
@@ -6,6 +21,10 @@ export function Evidence({ data, label }: { data: unknown; label: string }) {
     <details className="evidence">
       <summary>{label}</summary>
       <Value value={data} />
+      <details className="evidence-raw">
+        <summary>Raw JSON</summary>
+        <pre>{JSON.stringify(data, null, 2).split('\n').map(printable).join('\n')}</pre>
+      </details>
     </details>
   )
 }
@@ -29,7 +48,7 @@ function Value({ value }: { value: unknown }) {
       <dl className="evidence-grid">
         {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
           <div key={k}>
-            <dt>{k}</dt>
+            <dt title={k}>{keyLabel(k)}</dt>
             <dd>
               <Value value={v} />
             </dd>
@@ -37,5 +56,6 @@ function Value({ value }: { value: unknown }) {
         ))}
       </dl>
     )
-  return <code className="evidence-value">{String(value)}</code>
+  if (typeof value === 'boolean') return <span className="evidence-value">{value ? 'yes' : 'no'}</span>
+  return <code className="evidence-value">{printable(String(value))}</code>
 }

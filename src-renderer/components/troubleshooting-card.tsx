@@ -1,14 +1,29 @@
+import type { ReactNode } from 'react'
 import type { CheckWithAdvice } from '../../src-main/contract/index.js'
+import type { TroubleshootingCode } from '../../src-main/core/checks/types.js'
 import { FIELD_LABELS } from '../../src-main/core/diagnosis/field-labels.js'
 import { CopyButton } from './copy-button.js'
+
+/** The Troubleshooting entries of Klairr's setup guide, by the titles the guide gives them. */
+const GUIDE_TITLES: Record<TroubleshootingCode, string> = {
+  connection_refused: 'Connection refused',
+  tls_handshake_failed: 'TLS handshake failed',
+  authentication_failed: 'Authentication failed',
+  permission_denied: 'Permission denied',
+  credentials_grant_write: '“Credentials grant write access”',
+  schema_introspection_empty: 'Schema introspection returned 0 tables',
+}
 
 /** What a failed or warned check means, what to do, the commands to run, and the field to change. */
 export function TroubleshootingCard({
   check,
   onEditField,
+  children,
 }: {
   check: CheckWithAdvice
   onEditField: (field: string) => void
+  /** What the app can do about it here (the audit), inside the card rather than below the list. */
+  children?: ReactNode
 }) {
   const advice = check.advice
   if (!advice) return null
@@ -40,14 +55,15 @@ export function TroubleshootingCard({
           Change “{FIELD_LABELS[advice.field]}” in Connection
         </button>
       )}
+      {children}
       <p className="muted small">
-        Reason code <code>{check.reason}</code>
         {check.troubleshooting ? (
           <>
-            {' '}
-            · guide: <code>{check.troubleshooting}</code>
+            In Klairr’s setup guide: Troubleshooting, <strong>{GUIDE_TITLES[check.troubleshooting]}</strong>
+            .{' '}
           </>
         ) : null}
+        Reason code <code>{check.reason}</code>
       </p>
     </section>
   )

@@ -20,11 +20,14 @@ export function ConnectionStep({
   onChange,
   fieldErrors,
   onRun,
+  carried,
 }: {
   form: ConnectionForm
   onChange: (form: ConnectionForm) => void
   fieldErrors: Record<string, string>
   onRun: () => void
+  /** What the Role step filled in, said once above the form. */
+  carried: string | null
 }) {
   const [uri, setUri] = useState('')
   const [uriError, setUriError] = useState<string | null>(null)
@@ -52,6 +55,11 @@ export function ConnectionStep({
           onRun()
         }}
       >
+        {carried && (
+          <p className="banner info" role="status">
+            {carried}
+          </p>
+        )}
         <div className="grid-2">
           <Field
             id="host"
@@ -117,7 +125,7 @@ export function ConnectionStep({
             hint={
               form.connectorId && !form.password
                 ? 'Empty: the saved password is used, for this connector’s server and role only.'
-                : undefined
+                : 'Kept in memory only: a reload forgets it, and drafts never hold it.'
             }
           >
             {(p) => (
@@ -174,7 +182,8 @@ export function ConnectionStep({
       <section className="panel" aria-labelledby="uri-title">
         <h3 id="uri-title">Or paste a connection string</h3>
         <p className="muted">
-          A postgresql:// URI or libpq’s key=value form. It fills in the fields; nothing connects yet.
+          A postgresql:// URI, libpq’s key=value form, a JDBC URL, a DATABASE_URL= line or a psql command. It
+          fills in the fields; nothing connects yet.
         </p>
         <Field id="uri" label="Connection string" error={uriError ?? undefined}>
           {(p) => (

@@ -1,9 +1,29 @@
 import { useEffect, useState } from 'react'
 import type { ConnectionForm, ExportResponse, RunChecksResponse } from '../../src-main/contract/index.js'
 import { api } from '../bridge.js'
-import { CodeBlock } from '../components/copy-button.js'
+import { CodeBlock, CopyButton } from '../components/copy-button.js'
 import { Checkbox, ErrorBanner, Field } from '../components/field.js'
 import { printable } from '../../src-main/core/printable.js'
+import { shellPipeline, type ShellDialect } from '../../src-main/core/diagnosis/shell-command.js'
+import type { StepId } from '../state.js'
+
+/** The shell a copied command meets: PowerShell on Windows, a POSIX shell elsewhere. */
+const dialect = (): ShellDialect => (/win/i.test(navigator.platform) ? 'powershell' : 'posix')
+
+/** The command that prints the SHA-256 fingerprint of the certificate the server presents. */
+export function fingerprintCommand(host: string, port: string): string {
+  const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port || 5432}`
+  return shellPipeline(
+    [
+      {
+        argv: ['openssl', 's_client', '-starttls', 'postgres', '-connect', hostPort, '-servername', host],
+        stdinNull: true,
+      },
+      { argv: ['openssl', 'x509', '-noout', '-fingerprint', '-sha256'] },
+    ],
+    { dialect: dialect() },
+  )
+}
 
 const STORED_TEXT: Record<ExportResponse['passwordStored'], string> = {
   'safe-storage': 'The password is stored encrypted by your operating system’s keyring.',
@@ -33,12 +53,14 @@ export function ExportStep({
   connection,
   allowFunctions,
   onExported,
+  onBack,
 }: {
   response: RunChecksResponse | null
   connection: ConnectionForm
   /** Recorded in the file and on the saved connector. */
   allowFunctions: string[]
   onExported: () => void
+  onBack: (step: StepId) => void
 }) {
   const [name, setName] = useState('')
   const [approved, setApproved] = useState(false)
@@ -54,7 +76,16 @@ export function ExportStep({
     setError(null)
   }, [response])
   if (!response || !report)
-    return <div className="panel empty">Run the tests first: only a verified connection can be exported.</div>
+    return (
+      <div className="panel">
+        <p className="empty">Run the tests first: only a verified connection can be exported.</p>
+        <div className="actions">
+          <button type="button" className="button" onClick={() => onBack('test')}>
+            Back to Test
+          </button>
+        </div>
+      </div>
+    )
   if (report.verdict === 'blocked' || report.cancelled)
     return (
       <div className="panel">
@@ -63,9 +94,19 @@ export function ExportStep({
           {report.cancelled ? 'the last run was cancelled' : 'a test failed or did not run'}. Fix what the
           Test step shows, then re-run it.
         </div>
+        <div className="actions">
+          <button type="button" className="button" onClick={() => onBack('test')}>
+            Back to Test
+          </button>
+        </div>
       </div>
     )
   const writable = connection.allowWritableRole
+  const missing = [
+    !leaf && 'the run recorded no server certificate to approve: re-run the tests with TLS',
+    leaf && !approved && 'approve the server certificate’s fingerprint above',
+    writable && !acknowledged && 'accept that this role may be able to change data',
+  ].filter((m): m is string => Boolean(m))
   const save = async () => {
     setError(null)
     if (!leaf) return
@@ -160,6 +201,20 @@ export function ExportStep({
             <div className="muted small">
               Subject {leaf.subject} · valid until {leaf.validTo}
             </div>
+            <div className="command">
+              <div className="command-label">
+                Compare it with what the server presents (run this where the database is reachable):
+              </div>
+              <div className="command-row">
+                <code data-testid="fingerprint-command">
+                  {fingerprintCommand(connection.host, connection.port)}
+                </code>
+                <CopyButton
+                  text={fingerprintCommand(connection.host, connection.port)}
+                  what="fingerprint command"
+                />
+              </div>
+            </div>
             <Checkbox
               id="approve-cert"
               label="I compared this fingerprint with the server’s certificate, and approve it"
@@ -179,10 +234,16 @@ export function ExportStep({
         )}
         <ErrorBanner message={error} />
         <div className="actions">
+          {missing.length > 0 && (
+            <p className="muted small save-reason" id="save-reason">
+              To save: {missing.join('; ')}.
+            </p>
+          )}
           <button
             type="submit"
             className="button primary"
-            disabled={!approved || (writable && !acknowledged)}
+            disabled={missing.length > 0}
+            aria-describedby={missing.length ? 'save-reason' : undefined}
           >
             Save the connector config
           </button>
@@ -195,9 +256,12 @@ export function ExportStep({
               {done.savedTo ? `Saved to ${done.savedTo}.` : `Ready: ${done.fileName}.`}{' '}
               {STORED_TEXT[done.passwordStored]}
             </p>
+            <p>
+              <strong>Next:</strong> upload this file in Klairr’s PostgreSQL connector, and enter the password
+              there. The file holds no password.
+            </p>
             {!done.savedTo && <DownloadLink name={done.fileName} text={done.document} />}
             <CodeBlock code={done.document} what="connector config" label={done.fileName} />
-            <p className="muted">Upload this file in Klairr’s PostgreSQL connector. It holds no password.</p>
           </>
         ) : (
           <p className="empty">

@@ -9,9 +9,12 @@ import { nameList, type RoleOptions } from '../state.js'
 export function RoleStep({
   options,
   onChange,
+  onScript,
 }: {
   options: RoleOptions
   onChange: (o: RoleOptions) => void
+  /** The script as last generated (its generated password carries over to Connection), or an error. */
+  onScript: (result: RoleScriptResponse | null, error: boolean) => void
 }) {
   const [result, setResult] = useState<RoleScriptResponse | null>(null)
   const [error, setError] = useState<{ message: string; fields: Record<string, string> } | null>(null)
@@ -38,13 +41,18 @@ export function RoleStep({
           if (r.ok) {
             setResult(r.value)
             setError(null)
-          } else setError({ message: r.error.message, fields: r.error.fields ?? {} })
+            onScript(r.value, false)
+          } else {
+            setError({ message: r.error.message, fields: r.error.fields ?? {} })
+            onScript(null, true)
+          }
         })
     }, 150)
     return () => {
       current = false
       clearTimeout(timer)
     }
+    // onScript only reports; the script follows the options.
   }, [options])
 
   const fieldError = (key: string) => error?.fields[key]
@@ -149,8 +157,8 @@ export function RoleStep({
             <CodeBlock code={result.script} what="role script" label="Role script (run as a superuser)" />
             {result.generatedPassword && (
               <p className="banner info">
-                The script holds a generated password. Copy it into the Connection step’s password field;
-                Klairr Companion does not keep it.
+                The script holds a generated password. “Continue to Connection” puts it in the password field
+                for this session only: Klairr Companion keeps it in memory, never on disk or in a draft.
               </p>
             )}
             <CodeBlock code={result.verification} what="verification query" label="Verification query" />

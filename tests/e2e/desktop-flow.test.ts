@@ -107,9 +107,14 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await expect(page.locator('.check.running')).toContainText('Running…')
     // The elapsed time counts up while the check waits.
     await expect(page.locator('.check.running .duration')).toHaveText(/^([3-9]\d\d|\d{4,}) ms$/)
+    // It says how long it may wait: the network check's DNS and TCP bounds.
+    await expect(page.locator('.check.running .bound')).toHaveText('· gives up at 10 s')
     await app.shot('03-test-running')
     await page.getByRole('button', { name: 'Cancel' }).click()
     await expect(page.locator('.verdict')).toContainText('Cancelled')
+    // Cancelled reads as its own state, not as a failure, and no empty evidence panel is left.
+    await expect(page.locator('.check.cancelled .badge').first()).toHaveText('Cancelled')
+    await expect(page.getByRole('heading', { name: 'Connection evidence' })).toHaveCount(0)
 
     // A server without TLS: the TLS test fails, with its card and a copyable command.
     await app.fillConnection({ port: String(portOf(18, 'noTls')) })
