@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { columnsOf } from '../../src-main/core/checks/introspection.js'
 import { runChecks, type RunOutput } from '../../src-main/core/checks/run.js'
 import type { CheckResult } from '../../src-main/core/checks/types.js'
+import { verificationSql } from '../../src-main/core/grants/role-script.js'
 import { SUPPORTED_MAJORS } from '../lab/server.js'
 import { LOOPBACK_SERVER } from '../lab/seed.js'
 import { FAST, labSettings, portOf } from './helpers.js'
@@ -132,5 +133,20 @@ describe.each(SUPPORTED_MAJORS)('what a read shows on PostgreSQL %i', (major) =>
     const out = await run(major, 'r_views', 'views')
     const write = checkOf(out, 'write_probe')
     expect(write.evidence).toMatchObject({ probe: expect.objectContaining({ outcome: 'denied' }) })
+  })
+
+  it('the role script’s verification query counts column grants and reads partitions through the parent', async () => {
+    const rows = async (role: string, schema: string) =>
+      asSuperuser(
+        major,
+        'analytics',
+        async (c) => (await c.query(verificationSql({ role, schemas: [schema] }))).rows,
+      )
+    expect(await rows('r_colgrant', 'colgrant')).toEqual([
+      { schema: 'colgrant', relation: 'people', can_select: true, columns_only: true, can_write: false },
+    ])
+    expect(await rows('r_parts', 'parts')).toEqual([
+      { schema: 'parts', relation: 'measurements', can_select: true, columns_only: false, can_write: false },
+    ])
   })
 })
