@@ -75,6 +75,21 @@ describe.each(SUPPORTED_MAJORS)('audit on PostgreSQL %i', (major) => {
     expect(report.fixScript).toContain('-- Note, nothing to fix: r_bypassrls has BYPASSRLS')
   })
 
+  it('row-level security with no policy for the role: named, with what to do instead of a statement', async () => {
+    const hidden = await audit(major, 'r_rls_none', 'rls_none')
+    expect(hidden.findings).toContainEqual(
+      expect.objectContaining({ kind: 'rls_hides_rows', object: 'rls_none', fix: null }),
+    )
+    expect(hidden.findings.find((f) => f.kind === 'rls_hides_rows')?.description).toMatch(/rls_none\.sales/)
+    expect(hidden.fixScript).toMatch(
+      /-- Not fixable by a statement: row-level security lets r_rls_none see no row/,
+    )
+    const filtered = await audit(major, 'r_rls_policy', 'rls_policy')
+    expect(filtered.findings.filter((f) => f.kind === 'rls_hides_rows')).toEqual([])
+    const bypass = await audit(major, 'r_rls_bypass', 'rls_none')
+    expect(bypass.findings.filter((f) => f.kind === 'rls_hides_rows')).toEqual([])
+  })
+
   it('column grants count as readable: no "no select" finding', async () => {
     const report = await audit(major, 'r_colgrant', 'colgrant')
     expect(report.findings.filter((f) => f.kind === 'no_select')).toEqual([])

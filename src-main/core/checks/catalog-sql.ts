@@ -11,6 +11,25 @@ const SYSTEM_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AN
 export const MAX_VIEW_PROBES = 20
 
 /**
+ * Whether row-level security limits the current role on relation `c`: enabled, the role does not bypass
+ * it (`bypass`: BYPASSRLS or superuser), and it is not the owner (through inheritance) unless FORCE'd.
+ */
+export function rlsInForce(c: string, bypass: string): string {
+  return `${c}.relrowsecurity AND NOT ${bypass} AND (${c}.relforcerowsecurity OR NOT pg_has_role(${c}.relowner, 'USAGE'))`
+}
+
+/**
+ * Whether a permissive SELECT (or ALL) policy on relation `oid` applies to the current role: to PUBLIC
+ * or to a role whose privileges it has (as the server decides). Restrictive policies only narrow.
+ */
+export function selectPolicyApplies(oid: string): string {
+  return `EXISTS (
+    SELECT 1 FROM pg_policy p WHERE p.polrelid = ${oid} AND p.polcmd IN ('r', '*') AND p.polpermissive
+      AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role)
+                  WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END))`
+}
+
+/**
  * Server facts, the schema's state and what the role can read in it: one round trip.
  *
  * Partitions are folded under their partitioned parent (reading the parent is what Klairr does, and only
@@ -31,17 +50,12 @@ rel AS (
   SELECT c.oid, c.relname, c.relkind, format('%I.%I', ns.nspname, c.relname) AS qname,
     has_table_privilege(c.oid, 'SELECT') AS whole,
     has_any_column_privilege(c.oid, 'SELECT') AS can_select,
-    c.relrowsecurity AND NOT me.bypass AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE')) AS rls
+    ${rlsInForce('c', 'me.bypass')} AS rls
   FROM ns JOIN pg_class c ON c.relnamespace = ns.oid CROSS JOIN me
   WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
 ),
 rls AS (
-  SELECT r.qname, EXISTS (
-    SELECT 1 FROM pg_policy p WHERE p.polrelid = r.oid AND p.polcmd IN ('r', '*') AND p.polpermissive
-      AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role)
-                  WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END)
-  ) AS applies
-  FROM rel r WHERE r.can_select AND r.rls
+  SELECT r.qname, ${selectPolicyApplies('r.oid')} AS applies FROM rel r WHERE r.can_select AND r.rls
 ),
 ranked AS (
   SELECT r.*, row_number() OVER (ORDER BY r.relkind NOT IN ('r', 'p'), r.relname) AS rank FROM rel r WHERE r.can_select

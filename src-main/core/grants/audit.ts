@@ -1,5 +1,5 @@
 import { boundedQuery, escapeLiteral, type PgClient } from '../connection/pg-session.js'
-import { WRITE_PATHS_SQL } from '../checks/catalog-sql.js'
+import { rlsInForce, selectPolicyApplies, WRITE_PATHS_SQL } from '../checks/catalog-sql.js'
 import { describeFinding, toFindings, type WriteFinding, type WritePathRow } from '../checks/write-paths.js'
 import { fixFor } from '../diagnosis/advice.js'
 import { quoteIdent } from '../sql-ident.js'
@@ -9,6 +9,7 @@ export type VisibilityKind =
   | 'schema_not_found'
   | 'no_schema_usage'
   | 'no_select'
+  | 'rls_hides_rows'
   | 'default_privileges_missing'
   | 'default_privileges_wrong_owner'
 
@@ -48,6 +49,7 @@ interface VisibilityRow {
   schema_exists: boolean
   usage: boolean
   unreadable: string[] | null
+  rls_hidden: string[] | null
   table_owners: string[] | null
   default_select_for: string[] | null
 }
@@ -63,6 +65,11 @@ function visibilitySql(schema: string): string {
   (SELECT array_agg(format('%I.%I', n.nspname, c.relname) ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
       AND NOT has_any_column_privilege(c.oid, 'SELECT')) AS unreadable,
+  (SELECT array_agg(format('%I.%I', n.nspname, c.relname) ORDER BY c.relname) FROM pg_class c
+    WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND has_any_column_privilege(c.oid, 'SELECT')
+      AND ${rlsInForce('c', 'coalesce((SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user), false)')}
+      AND NOT ${selectPolicyApplies('c.oid')}) AS rls_hidden,
   (SELECT array_agg(DISTINCT pg_get_userbyid(c.relowner)::text) FROM pg_class c
     WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) AS table_owners,
   (SELECT array_agg(DISTINCT pg_get_userbyid(d.defaclrole)::text) FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a
@@ -131,6 +138,19 @@ export async function auditRole(
         cause: 'missing',
         description: `no SELECT on ${unreadable.length} relation${unreadable.length === 1 ? '' : 's'} in ${schema}: ${unreadable.slice(0, 5).join(', ')}${unreadable.length > 5 ? ', …' : ''}`,
         fix: `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+      })
+    }
+    const hidden = v.rls_hidden ?? []
+    if (hidden.length) {
+      // No automatic fix: which rows Klairr may see is the data owner's decision, not a grant to repair.
+      add({
+        kind: 'rls_hides_rows',
+        object: s,
+        cause: 'missing',
+        description: `row-level security lets ${role} see no row of ${hidden.length} table${hidden.length === 1 ? '' : 's'} in ${schema}: ${hidden.slice(0, 5).join(', ')}${hidden.length > 5 ? ', …' : ''}`,
+        fix: null,
+        instead:
+          'Add a permissive SELECT policy for the role on each (CREATE POLICY klairr_read ON <table> FOR SELECT TO <role> USING (…)), or give the role BYPASSRLS if it should see every row.',
       })
     }
     const covered = new Set(v.default_select_for ?? [])
