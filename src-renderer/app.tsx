@@ -190,12 +190,13 @@ export function App() {
     ? `${form.username}@${form.host}:${form.port || 5432}/${form.database}`
     : 'the connection'
   const current = STEPS.find((s) => s.id === step)!
+  const stale = run.response !== null && testedForm !== formKey(form)
   const statuses = stepStatuses({
     role: script.error ? 'error' : role.role.trim() && role.database.trim() ? 'ready' : 'incomplete',
     form,
     fieldErrors,
     run,
-    stale: run.response !== null && testedForm !== formKey(form),
+    stale,
     visited,
     exported,
   })
@@ -292,6 +293,7 @@ export function App() {
               onCancel={() => run.jobId && void api.cancel({ jobId: run.jobId })}
               onEditField={editField}
               onContinue={go}
+              stale={stale}
             />
           )}
           {step === 'explore' && (

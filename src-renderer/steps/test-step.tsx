@@ -131,7 +131,10 @@ export function TestStep({
   onContinue,
   target,
   connection,
+  stale,
 }: {
+  /** The form changed since this run: its results speak for the settings as they were. */
+  stale: boolean
   run: RunState
   onRun: () => void
   onCancel: () => void
@@ -166,6 +169,12 @@ export function TestStep({
           </div>
         </div>
         <ErrorBanner message={run.error} />
+        {stale && report && !run.running && (
+          <p className="banner info" role="status">
+            The connection settings changed since this run: these results are for the settings as they were.
+            Re-run the tests to check the new ones.
+          </p>
+        )}
         {report && !run.running && (
           <div className={`verdict-bar ${report.cancelled ? 'cancelled' : report.verdict}`}>
             <div className={`verdict ${report.cancelled ? 'cancelled' : report.verdict}`} role="status">
