@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { Fragment, useState } from 'react'
 
 /** Copies through a hidden textarea: works where the Clipboard API is denied (the app denies every permission). */
 function copyWithSelection(text: string): boolean {
@@ -44,8 +44,34 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
   )
 }
 
+/** The code with each `whole` kept on one line: a generated password must not break at its `-`. */
+function Unbroken({ code, whole }: { code: string; whole?: string | null }) {
+  if (!whole || !code.includes(whole)) return <>{code}</>
+  return (
+    <>
+      {code.split(whole).map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <span className="nowrap">{whole}</span>}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  )
+}
+
 /** A block of SQL or a command, with its copy button. */
-export function CodeBlock({ code, what, label }: { code: string; what: string; label?: string }) {
+export function CodeBlock({
+  code,
+  what,
+  label,
+  unbroken,
+}: {
+  code: string
+  what: string
+  label?: string
+  /** A word that must not wrap across lines (a generated password). */
+  unbroken?: string | null
+}) {
   return (
     <div className="code-block">
       <div className="code-block-bar">
@@ -53,7 +79,9 @@ export function CodeBlock({ code, what, label }: { code: string; what: string; l
         <CopyButton text={code} what={what} />
       </div>
       <pre tabIndex={0} aria-label={what}>
-        <code>{code}</code>
+        <code>
+          <Unbroken code={code} whole={unbroken} />
+        </code>
       </pre>
     </div>
   )

@@ -154,7 +154,12 @@ export function RoleStep({
         <ErrorBanner message={error?.message ?? null} />
         {result && (
           <>
-            <CodeBlock code={result.script} what="role script" label="Role script (run as a superuser)" />
+            <CodeBlock
+              code={result.script}
+              what="role script"
+              label="Role script (run as a superuser)"
+              unbroken={result.generatedPassword}
+            />
             {result.generatedPassword && (
               <p className="banner info">
                 The script holds a generated password. “Continue to Connection” puts it in the password field

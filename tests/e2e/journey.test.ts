@@ -227,4 +227,25 @@ describe.each(SIZES)('the journey at $label', (size) => {
       expect(await stepState(page, 'Test')).toBe('not yet')
     },
   )
+
+  it.runIf(size.label === 'zoom200')(
+    'a generated password carries over whole: one line in the script, in memory only',
+    async () => {
+      await app.step('Role').click()
+      await page.getByLabel('Generate a strong password into the script').focus()
+      await page.keyboard.press('Space')
+      const shown = page.locator('.code-block pre .nowrap').first()
+      await expect(shown).toBeVisible()
+      const password = (await shown.textContent())!
+      expect(password).toMatch(/^[\w-]{20,}$/)
+      expect(await shown.evaluate((el) => el.getClientRects().length)).toBe(1)
+      await app.shot(`journey-${size.label}-1-role-generated`)
+      await continueTo(page, 'Connection')
+      await expect(page.locator('#password')).toHaveValue(password)
+      await expect(page.getByRole('status').filter({ hasText: 'From the Role step' })).toContainText(
+        'generated password',
+      )
+      expect(await storageText(page)).not.toContain(password)
+    },
+  )
 })
