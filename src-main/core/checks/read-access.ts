@@ -86,15 +86,8 @@ export async function runReadAccess(
     // Anything else: one read failed, and a multi-statement message does not say which, so each is
     // read again on its own, until one waits on a lock (the rest then stay unproven).
     let rollback = true
-    const afterRollback = (sql: string) => {
-      const text = rollback ? `ROLLBACK TO SAVEPOINT klairr_read${sql ? `; ${sql}` : ''}` : sql
-      return query(text).catch((err: PgError) => {
-        // A message that opens with ROLLBACK TO cannot meet an aborted transaction (25P02) by itself:
-        // the session sent it before the failed message's ReadyForQuery arrived. Once more, then.
-        if (rollback && err.code === '25P02') return query(text)
-        throw err
-      })
-    }
+    const afterRollback = (sql: string) =>
+      query(rollback ? `ROLLBACK TO SAVEPOINT klairr_read${sql ? `; ${sql}` : ''}` : sql)
     if (isWait(first)) readError = first
     else
       for (const [i, read] of reads.entries()) {
