@@ -455,19 +455,35 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [inPsql('On the server: the identity maps', 'SELECT * FROM pg_ident_file_mappings;')],
     field: 'username',
   }),
-  external_auth_failed: (c) => ({
-    meaning: `The server checks this role’s password with ${typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : 'an external service'} (LDAP, PAM, RADIUS, ident, peer or BSD), and that check failed. pg_hba.conf did admit the connection.`,
-    steps: [
-      'Check the account and its password in that directory or service, not in PostgreSQL.',
-      'If the service is unreachable from the database server (an LDAP or identd port), the server log says so: ask the DBA to look there.',
-    ],
-    commands: [reproduce(c)],
-    field: 'password',
-  }),
+  external_auth_failed: (c) => {
+    const method = typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : null
+    // ident and peer check who runs the client, not a password: the answer is on the client's side.
+    if (method === 'ident' || method === 'peer')
+      return {
+        meaning:
+          method === 'ident'
+            ? 'The server admits this role only if an identd service on the connecting machine vouches for the operating-system user, and none did. Klairr connects from its own network, where no identd answers for it.'
+            : 'The server admits this role only to a local operating-system user of the same name (peer), which Klairr, connecting over the network, can never be.',
+        steps: [
+          'Ask the DBA to admit Klairr’s role with a password method (scram-sha-256 over TLS) instead of ident or peer.',
+        ],
+        commands: [reproduce(c)],
+        field: null,
+      }
+    return {
+      meaning: `The server checks this role’s password with ${method ? method.toUpperCase() : 'an external service'} (LDAP, PAM, RADIUS or BSD), and that check failed.`,
+      steps: [
+        'Check the account and its password in that directory or service, not in PostgreSQL.',
+        'If the service is unreachable from the database server (an LDAP or RADIUS port), the server log says so: ask the DBA to look there.',
+      ],
+      commands: [reproduce(c)],
+      field: 'password',
+    }
+  },
   auth_method_unsupported: (c) => ({
-    meaning: `The server asked for an authentication method (${typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : 'GSSAPI or SSPI'}) that neither this tool nor Klairr can use.`,
+    meaning: `The server asked for an authentication method (${typeof c.evidence.authMethod === 'string' ? c.evidence.authMethod : 'GSSAPI, SSPI or another'}) that neither this tool nor Klairr can use.`,
     steps: [
-      'Ask the DBA for a pg_hba.conf line that admits Klairr’s role with scram-sha-256 over TLS (hostssl), above the Kerberos line.',
+      'Ask the DBA for a pg_hba.conf line that admits Klairr’s role with scram-sha-256 over TLS (hostssl), above the line that asks for this method.',
     ],
     commands: [
       {
@@ -585,7 +601,8 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     meaning:
       'Row-level security is on for some tables the role can read, and no policy lets this role see any row: Klairr would read them as empty, without an error.',
     steps: [
-      'Add a SELECT policy for the role (or PUBLIC) on each listed table, if Klairr should see those rows.',
+      'Add a permissive SELECT policy for the role (or PUBLIC) on each listed table, if Klairr should see those rows (restrictive policies only narrow).',
+      'A table the role owns with FORCE ROW LEVEL SECURITY hides rows from its owner too.',
       'Or give the role BYPASSRLS: it then sees every row of every table it can read, whatever the policies say.',
     ],
     commands: [
