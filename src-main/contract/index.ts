@@ -131,6 +131,8 @@ export interface SchemaRelation {
   columnCount: number
   /** `[[name, type, notNull], …]` as JSON: parsed only when a relation is opened. */
   columnsJson: string
+  /** A partitioned table's partitions, read through it and not listed on their own; 0 otherwise. */
+  partitions: number
 }
 
 export interface CheckWithAdvice extends CheckResult {

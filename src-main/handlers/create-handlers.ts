@@ -177,6 +177,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           kind: r.kind,
           columnCount: r.columnCount,
           columnsJson: r.columnsJson,
+          partitions: r.partitions,
         })),
       }
       return {

@@ -103,6 +103,7 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
                   <span className="relation-name">{r.name}</span>
                   <span className="muted small">
                     {KIND_TEXT[r.kind]} · {r.columnCount} col.
+                    {r.partitions > 0 && ` · ${r.partitions} partition${r.partitions === 1 ? '' : 's'}`}
                   </span>
                 </div>
               )

@@ -237,4 +237,11 @@ describe('handlers over the lab (what the app and serve call)', () => {
     })
     expect(t.records.list()).toEqual([])
   })
+
+  it('a partitioned table reaches the explorer once, with its partition count', async () => {
+    const out = await run(testHandlers(), { username: 'r_parts', schema: 'parts' })
+    expect(out.schema!.relations).toEqual([
+      expect.objectContaining({ name: 'measurements', kind: 'partitioned_table', partitions: 2 }),
+    ])
+  })
 })
