@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { createSocket } from 'node:dgram'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { makeCerts, type LabCerts } from './certs.js'
+import { clientCert, makeCerts, type LabCerts } from './certs.js'
 import {
   appendConf,
   cloneCluster,
@@ -116,65 +115,11 @@ INSERT INTO public.facts VALUES (1, 'one');
 GRANT SELECT ON public.facts TO ${all};`,
       LAB_DATABASE,
     )
-    let serial = 0
     return {
       server,
       port: server.port,
       certs,
-      clientCert(cn: string, passphrase?: string) {
-        const name = `client-${++serial}`
-        const openssl = (args: string[]) =>
-          execFileSync('openssl', args, { cwd: certs.dir, stdio: ['ignore', 'ignore', 'pipe'] })
-        openssl([
-          'req',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          `${name}.key`,
-          '-out',
-          `${name}.csr`,
-          '-subj',
-          `/CN=${cn}`,
-        ])
-        openssl([
-          'x509',
-          '-req',
-          '-in',
-          `${name}.csr`,
-          '-CA',
-          'ca.crt',
-          '-CAkey',
-          'ca.key',
-          '-CAcreateserial',
-          '-days',
-          '30',
-          '-out',
-          `${name}.crt`,
-        ])
-        if (passphrase === undefined)
-          return { cert: join(certs.dir, `${name}.crt`), key: join(certs.dir, `${name}.key`) }
-        // The passphrase goes to openssl in its environment, not on a command line `ps` would show.
-        execFileSync(
-          'openssl',
-          [
-            'pkey',
-            '-in',
-            `${name}.key`,
-            '-aes256',
-            '-passout',
-            'env:KLAIRR_KEY_PASSPHRASE',
-            '-out',
-            `${name}.enc.key`,
-          ],
-          {
-            cwd: certs.dir,
-            stdio: ['ignore', 'ignore', 'pipe'],
-            env: { ...process.env, KLAIRR_KEY_PASSPHRASE: passphrase },
-          },
-        )
-        return { cert: join(certs.dir, `${name}.crt`), key: join(certs.dir, `${name}.enc.key`) }
-      },
+      clientCert: (cn: string, passphrase?: string) => clientCert(certs, cn, passphrase),
       async stop() {
         await server.stop()
         rmSync(root, { recursive: true, force: true })

@@ -34,6 +34,82 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'
 }
 
+/** A key and a certificate for `cn` signed by the lab's CA in `dir`; with `san` for a server. */
+function signLeaf(dir: string, name: string, cn: string, san: string | null, start: Date, end: Date) {
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${cn}`,
+    ...(san ? ['-addext', `subjectAltName=${san}`] : []),
+  ])
+  openssl(dir, [
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.crt',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    `${name}.csr`,
+    '-out',
+    `${name}.crt`,
+    '-notext',
+    '-startdate',
+    stamp(start),
+    '-enddate',
+    stamp(end),
+  ])
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
+}
+
+let clientSerial = 0
+
+/**
+ * A client certificate for `cn` from the lab's CA, valid for a month; with a passphrase, its key is
+ * encrypted (the passphrase reaches openssl through its environment, never a command line).
+ */
+export function clientCert(certs: LabCerts, cn: string, passphrase?: string): { cert: string; key: string } {
+  const name = `client-${process.pid}-${++clientSerial}`
+  const day = 24 * 3600 * 1000
+  const plain = signLeaf(
+    certs.dir,
+    name,
+    cn,
+    null,
+    new Date(Date.now() - day),
+    new Date(Date.now() + 30 * day),
+  )
+  if (passphrase === undefined) return plain
+  execFileSync(
+    'openssl',
+    [
+      'pkey',
+      '-in',
+      `${name}.key`,
+      '-aes256',
+      '-passout',
+      'env:KLAIRR_KEY_PASSPHRASE',
+      '-out',
+      `${name}.enc.key`,
+    ],
+    {
+      cwd: certs.dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, KLAIRR_KEY_PASSPHRASE: passphrase },
+    },
+  )
+  return { cert: plain.cert, key: join(certs.dir, `${name}.enc.key`) }
+}
+
 export function makeCerts(dir: string): LabCerts {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG)
@@ -57,42 +133,8 @@ export function makeCerts(dir: string): LabCerts {
 
   const year = 365 * 24 * 3600 * 1000
   const now = Date.now()
-  const signed = (name: string, cn: string, san: string, start: Date, end: Date) => {
-    openssl(dir, [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=${san}`,
-    ])
-    openssl(dir, [
-      'ca',
-      '-batch',
-      '-config',
-      'ca.cnf',
-      '-cert',
-      'ca.crt',
-      '-keyfile',
-      'ca.key',
-      '-in',
-      `${name}.csr`,
-      '-out',
-      `${name}.crt`,
-      '-notext',
-      '-startdate',
-      stamp(start),
-      '-enddate',
-      stamp(end),
-    ])
-    return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
-  }
+  const signed = (name: string, cn: string, san: string, start: Date, end: Date) =>
+    signLeaf(dir, name, cn, san, start, end)
   const localhostSan = 'DNS:localhost,IP:127.0.0.1'
   const leaves: LabCerts['leaves'] = {
     good: signed('good', 'localhost', localhostSan, new Date(now - year), new Date(now + 5 * year)),
