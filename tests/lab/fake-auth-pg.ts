@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { createSecureContext, TLSSocket } from 'node:tls'
 import { cstring, errorResponse, int32, message } from './pg-wire.js'
+import { listenOnLoopback } from './loopback-server.js'
 
 /** What the fake writes after the startup message: bytes, a wait for the client's PasswordMessage, or the end. */
 export type FakeAuthStep = Buffer | 'password' | 'end'
@@ -45,7 +46,6 @@ export async function startFakeAuthPg(
     key: readFileSync(tls.key),
     ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
   })
-  const sockets = new Set<Socket>()
   const fake: FakeAuthPg = { port: 0, users: [], passwordMessages: 0, close: () => Promise.resolve() }
 
   function speak(stream: Socket): void {
@@ -95,10 +95,7 @@ export async function startFakeAuthPg(
     })
   }
 
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => undefined)
+  const listening = await listenOnLoopback((socket) => {
     let first = Buffer.alloc(0)
     const onFirst = (chunk: Buffer) => {
       first = Buffer.concat([first, chunk])
@@ -127,12 +124,7 @@ export async function startFakeAuthPg(
     }
     socket.on('data', onFirst)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  fake.port = (server.address() as { port: number }).port
-  fake.close = () =>
-    new Promise<void>((resolve) => {
-      sockets.forEach((s) => s.destroy())
-      server.close(() => resolve())
-    })
+  fake.port = listening.port
+  fake.close = listening.close
   return fake
 }

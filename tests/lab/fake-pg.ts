@@ -1,4 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { listenOnLoopback } from './loopback-server.js'
 import { authenticationOk, backendKeyData, parameterStatus, readyForQuery } from './pg-wire.js'
 
 export interface FakePg {
@@ -17,17 +18,13 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4])
  * BackendKeyData, server_version, ReadyForQuery), then answers the first batch ending in Sync with
  * `answer(socket)`, which writes whatever bytes the test needs (and may close the socket or not).
  */
-export function startFakePg(
+export async function startFakePg(
   answer: (socket: Socket) => void,
   /** Answers the startup message instead of a trust-auth start, when given. */
   startup?: (socket: Socket) => void,
 ): Promise<FakePg> {
   const cancels: FakePg['cancels'] = []
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => undefined)
+  const { port, close } = await listenOnLoopback((socket) => {
     let stage: 'first' | 'startup' | 'query' | 'answered' = 'first'
     let received = Buffer.alloc(0)
     socket.on('data', (chunk) => {
@@ -75,17 +72,5 @@ export function startFakePg(
       }
     })
   })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as { port: number }).port,
-        cancels,
-        close: () =>
-          new Promise<void>((r) => {
-            sockets.forEach((s) => s.destroy())
-            server.close(() => r())
-          }),
-      }),
-    ),
-  )
+  return { port, cancels, close }
 }

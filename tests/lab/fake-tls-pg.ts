@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSecureContext, TLSSocket } from 'node:tls'
 import { errorResponse, int32, message } from './pg-wire.js'
+import { listenOnLoopback } from './loopback-server.js'
 
 /** What an impostor saw: every connection, and anything the client sent after the SSLRequest. */
 export interface FakeTlsPg {
@@ -77,7 +78,6 @@ function fields(body: Buffer): Record<string, string> {
 export async function startFakeTlsPg(): Promise<FakeTlsPg> {
   const { key, cert } = selfSigned()
   const secureContext = createSecureContext({ key, cert })
-  const sockets = new Set<Socket>()
   const fake: FakeTlsPg = {
     port: 0,
     fingerprint256: new X509Certificate(cert).fingerprint256,
@@ -131,11 +131,8 @@ export async function startFakeTlsPg(): Promise<FakeTlsPg> {
     if (leftover.length) onData(Buffer.alloc(0))
   }
 
-  const server: Server = createServer((socket) => {
+  const listening = await listenOnLoopback((socket) => {
     fake.connections++
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => undefined)
     let first = Buffer.alloc(0)
     const onFirst = (chunk: Buffer) => {
       first = Buffer.concat([first, chunk])
@@ -161,12 +158,7 @@ export async function startFakeTlsPg(): Promise<FakeTlsPg> {
     }
     socket.on('data', onFirst)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  fake.port = (server.address() as { port: number }).port
-  fake.close = () =>
-    new Promise<void>((resolve) => {
-      sockets.forEach((s) => s.destroy())
-      server.close(() => resolve())
-    })
+  fake.port = listening.port
+  fake.close = listening.close
   return fake
 }
