@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { expect } from '@playwright/test'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { portOf } from '../integration/helpers.js'
+import { lab, portOf } from '../integration/helpers.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { AppPage } from './app-page.js'
 import { launchChromium } from './browser.js'
@@ -182,6 +182,7 @@ describe.each(SIZES)('the journey at $label', (size) => {
   it('100-character names hold the layout', async () => {
     const long = (c: string) => `${c.repeat(48)}.${c.repeat(51)}`
     await app.step('Connection').click()
+    await expect(page.locator('h1')).toBeFocused()
     await type(page, '#host', long('h'))
     await type(page, '#database', 'd'.repeat(100))
     await type(page, '#username', 'u'.repeat(100))
@@ -207,6 +208,8 @@ describe.each(SIZES)('the journey at $label', (size) => {
     'pastes forgive: a quoted DATABASE_URL line and a JDBC URL fill the form',
     async () => {
       await app.step('Connection').click()
+      // Moving to a step focuses its heading on the next frame: type only after that.
+      await expect(page.locator('h1')).toBeFocused()
       await type(
         page,
         '#uri',
@@ -232,6 +235,7 @@ describe.each(SIZES)('the journey at $label', (size) => {
     'a generated password carries over whole: one line in the script, in memory only',
     async () => {
       await app.step('Role').click()
+      await expect(page.locator('h1')).toBeFocused()
       await page.getByLabel('Generate a strong password into the script').focus()
       await page.keyboard.press('Space')
       const shown = page.locator('.code-block pre .nowrap').first()
@@ -248,4 +252,27 @@ describe.each(SIZES)('the journey at $label', (size) => {
       expect(await storageText(page)).not.toContain(password)
     },
   )
+
+  it.runIf(size.label === '1280')('a new run cancels the one in flight, which then never shows', async () => {
+    const calls: { method: string; payload: { jobId?: string } }[] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/invoke')) calls.push(r.postDataJSON() as (typeof calls)[number])
+    })
+    await app.fillConnection({
+      host: '127.0.0.1',
+      port: String(lab().fakes.hungPort),
+      database: LAB_DATABASE,
+      username: 'klairr_reader',
+      password: LAB_PASSWORD,
+    })
+    // The pastes before this left verify-full behind.
+    await page.locator('#sslMode').selectOption('require')
+    await continueTo(page, 'Test')
+    await expect(page.locator('.check.running .bound')).toHaveText('· gives up at 10 s')
+    const first = calls.find((c) => c.method === 'runChecks')!.payload.jobId
+    await app.fillConnection({ port: String(portOf(18)) })
+    await page.getByRole('button', { name: 'Run the tests' }).press('Enter')
+    await expect.poll(() => calls.some((c) => c.method === 'cancel' && c.payload.jobId === first)).toBe(true)
+    await expect(page.locator('.verdict')).toHaveText(/^Ready/, { timeout: 30_000 })
+  })
 })
