@@ -43,6 +43,7 @@ describe('the CLI report prints no name raw', () => {
       },
       tls: null,
       network: null,
+      provider: null,
       cancelled: false,
     }
     const out =
@@ -58,6 +59,7 @@ describe('the CLI report prints no name raw', () => {
       server: null,
       tls: null,
       network: null,
+      provider: null,
       cancelled: false,
     }
     const out = footer(report, settings('sales'), style)

@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../con
 import { redactDeep, secretsOf } from '../redact.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
 import { CancelledError } from '../time.js'
+import { detectProvider } from '../diagnosis/provider.js'
 import { readCatalog } from './catalog.js'
 import { connectChain } from './connect.js'
 import type { RunContext } from './context.js'
@@ -59,6 +60,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     server: null,
     tls: null,
     network: null,
+    provider: null,
     cancelled: false,
   }
   let snapshot: SchemaSnapshot | null = null
@@ -130,6 +132,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     )
     for (const c of report.checks) if (!results.has(c.id)) emit({ type: 'check_finished', result: c })
     report.verdict = verdictOf(report.checks)
+    report.provider = detectProvider(settings.host, report.tls)
     return { report: redactDeep(report, secretsOf(settings)), snapshot }
   }
 }

@@ -1,5 +1,6 @@
 import type { AddressReport } from '../diagnosis/address-class.js'
 import type { TlsEvidence } from '../connection/tls-evidence.js'
+import type { ProviderFinding } from '../diagnosis/provider.js'
 
 export const CHECK_IDS = ['network', 'tls', 'auth', 'read_access', 'write_probe', 'introspection'] as const
 export type CheckId = (typeof CHECK_IDS)[number]
@@ -108,6 +109,8 @@ export interface CheckReport {
   server: ServerFacts | null
   tls: TlsEvidence | null
   network: AddressReport | null
+  /** The managed service the host belongs to, when its name or certificate says so; null otherwise. */
+  provider: ProviderFinding | null
   cancelled: boolean
 }
 
