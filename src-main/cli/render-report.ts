@@ -61,13 +61,17 @@ export function footer(
       `Addresses: ${report.network.addresses.map((a) => `${a.address} (${a.class})`).join(', ')}; private network: ${report.network.privateNetwork ? 'Yes' : 'No'}`,
     )
   }
+  if (report.provider) {
+    const via = report.provider.via === 'host' ? 'from the host name' : 'from the certificate issuer'
+    out.push(printable(`Provider: ${report.provider.name} (${via})`))
+  }
   const [word, color] = VERDICT[report.verdict]
   out.push(`Verdict: ${paint(style, color, word)}${report.cancelled ? ' (cancelled)' : ''}`)
   const todo = report.checks.filter((c) => (c.status === 'fail' || c.status === 'warn') && c.reason)
   if (todo.length) {
     out.push('', 'What to do')
     for (const c of todo) {
-      const advice = adviceFor(c, settings)
+      const advice = adviceFor(c, settings, { provider: report.provider?.id ?? null })
       if (!advice) continue
       out.push(
         '',

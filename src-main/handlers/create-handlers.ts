@@ -184,7 +184,12 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
         ok: true,
         value: {
           runId: jobId,
-          report: { ...output.report, checks: output.report.checks.map((c) => withAdvice(c, settings)) },
+          report: {
+            ...output.report,
+            checks: output.report.checks.map((c) =>
+              withAdvice(c, settings, output.report.provider?.id ?? null),
+            ),
+          },
           schema,
         },
       }

@@ -4,7 +4,14 @@ import type { WriteFinding } from '../checks/write-paths.js'
 import { commentText } from '../grants/role-script.js'
 import { conninfoString, quoteIdent, quoteLiteral } from '../sql-ident.js'
 import type { FormField } from './field-labels.js'
-import { defaultDialect, shellCommand, shellPipeline, type ShellDialect } from './shell-command.js'
+import { providerFromHost, PROVIDER_NAMES, type ProviderId } from './provider.js'
+import {
+  defaultDialect,
+  shellCommand,
+  shellPipeline,
+  type ShellDialect,
+  type ShellWord,
+} from './shell-command.js'
 
 /**
  * Where a command is run: `shell` in a terminal (built by shell-command.ts, quoted for the dialect),
@@ -30,9 +37,15 @@ export interface Advice {
 }
 
 type Settings = Omit<ConnectionSettings, 'password'>
-type AdviceContext = { s: Settings; evidence: Record<string, unknown>; dialect: ShellDialect }
+type AdviceContext = {
+  s: Settings
+  evidence: Record<string, unknown>
+  dialect: ShellDialect
+  /** The managed service the host belongs to, or null for a server the admin runs. */
+  provider: ProviderId | null
+}
 
-const shell = (c: AdviceContext, label: string, argv: string[], stdinNull = false): AdviceCommand => ({
+const shell = (c: AdviceContext, label: string, argv: ShellWord[], stdinNull = false): AdviceCommand => ({
   label,
   command: shellCommand(argv, { dialect: c.dialect, stdinNull }),
   kind: 'shell',
@@ -699,15 +712,282 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
 }
 
 /**
+ * Where a managed service changes the cause or the fix. Nobody edits pg_hba.conf or postgresql.conf on
+ * these services: access is a firewall rule, an allow list or a security group, and the server's CA is
+ * the provider's. Anything not listed here keeps the self-hosted advice.
+ */
+type Specialise = (c: AdviceContext, base: Advice) => Advice
+const on = (c: AdviceContext) => `On ${c.provider ? PROVIDER_NAMES[c.provider] : 'this service'}`
+const addressPlaceholder = { placeholder: 'public ip' }
+const firstLabel = (host: string) => host.split('.')[0] ?? host
+
+const MANAGED: Partial<Record<ReasonCode, Partial<Record<ProviderId, Specialise>>>> = {
+  tcp_timeout: {
+    aws_rds: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, a connection that gets no answer is almost always the instance’s VPC security group (or its network ACL) dropping this address, or an instance that is not publicly accessible.`,
+      steps: [
+        'In the RDS console, open the instance, Connectivity & security: note its VPC security groups and whether it is Publicly accessible.',
+        `Add an inbound rule to that security group: PostgreSQL, TCP ${c.s.port}, from this machine’s address (and Klairr’s egress addresses) as /32.`,
+        'A private instance is reached only from inside its VPC: connect through the VPN or bastion and set “Host is on a private network” to Yes.',
+      ],
+      commands: [
+        reachability(c),
+        shell(c, 'Add the inbound rule (AWS CLI)', [
+          'aws',
+          'ec2',
+          'authorize-security-group-ingress',
+          '--group-id',
+          { placeholder: 'sg-id' },
+          '--protocol',
+          'tcp',
+          '--port',
+          String(c.s.port),
+          '--cidr',
+          { placeholder: 'public ip cidr' },
+        ]),
+      ],
+    }),
+    azure_flexible: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, access is decided by the server’s firewall rules (public access) or its virtual network (private access), not by pg_hba.conf, which the service manages.`,
+      steps: [
+        'In the Azure portal, open the server, Networking: add a firewall rule for this machine’s address (and Klairr’s egress addresses).',
+        'With private access (VNet integration) the server has no public endpoint: connect from inside the virtual network or through its VPN, and set “Host is on a private network” to Yes.',
+      ],
+      commands: [
+        reachability(c),
+        shell(c, 'Add a firewall rule (Azure CLI)', [
+          'az',
+          'postgres',
+          'flexible-server',
+          'firewall-rule',
+          'create',
+          '--resource-group',
+          { placeholder: 'resource group' },
+          '--name',
+          firstLabel(c.s.host),
+          '--rule-name',
+          'klairr-companion',
+          '--start-ip-address',
+          addressPlaceholder,
+          '--end-ip-address',
+          addressPlaceholder,
+        ]),
+      ],
+    }),
+    gcp_cloudsql: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, a public IP accepts connections only from its authorized networks; a private IP only from its VPC.`,
+      steps: [
+        'Add this machine’s address (and Klairr’s egress addresses) to the instance’s Authorized networks (Connections, Networking), or',
+        'connect through the Cloud SQL Auth Proxy, which needs no authorized network, and point the host at the proxy.',
+      ],
+      commands: [
+        reachability(c),
+        shell(c, 'Authorize an address (replaces the list: include the existing ones)', [
+          'gcloud',
+          'sql',
+          'instances',
+          'patch',
+          { placeholder: 'instance' },
+          '--authorized-networks',
+          { placeholder: 'existing networks and public ip cidr' },
+        ]),
+      ],
+    }),
+    supabase: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the direct host db.<project>.supabase.co answers over IPv6 only (unless the IPv4 add-on is on), so an IPv4-only network gets no answer; network restrictions can also drop this address.`,
+      steps: [
+        'From an IPv4-only network use the Supavisor pooler host (aws-…-<region>.pooler.supabase.com): session mode on 5432, transaction mode on 6543, with the user name postgres.<project-ref>.',
+        'If the project has Network Restrictions, add this machine’s address (and Klairr’s egress addresses) in the Database settings.',
+      ],
+    }),
+    neon: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, a compute that was suspended starts on the first connection (a cold start), which can take a few seconds; an IP Allow list can also drop this address.`,
+      steps: [
+        'Run the tests again: a cold start answers on the second try.',
+        'If the project has an IP Allow list, add this machine’s address (and Klairr’s egress addresses).',
+      ],
+    }),
+  },
+  pg_hba_rejected: {
+    aws_rds: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, pg_hba.conf is managed by the service: a rejection means the connection was not encrypted while rds.force_ssl is on, or the role may only sign in with IAM.`,
+      steps: [
+        'Use SSL mode Verify-full with the RDS CA bundle (global-bundle.pem) as the root certificate; rds.force_ssl (on by default from PostgreSQL 15) rejects unencrypted connections.',
+        `If ${c.s.username} is a member of rds_iam it cannot sign in with a password: use a role that is not, or revoke rds_iam from it.`,
+      ],
+      commands: [
+        inPsql(
+          'As the master user: is the role an IAM role?',
+          `SELECT pg_has_role(${quoteLiteral(c.s.username)}, 'rds_iam', 'member');`,
+        ),
+        inPsql('Is TLS forced?', 'SHOW rds.force_ssl;'),
+        reproduce({ ...c, s: { ...c.s, sslMode: 'verify-full' } }),
+      ],
+      field: 'sslMode',
+    }),
+    azure_flexible: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, “no pg_hba.conf entry” is what the server says when its firewall does not allow ${clientHost(c)}: pg_hba.conf follows the firewall rules and cannot be edited.`,
+      steps: [
+        'In the Azure portal, open the server, Networking: add a firewall rule for this address (and Klairr’s egress addresses).',
+        'Connect with TLS (SSL mode Require or Verify-full): the service enforces it unless require_secure_transport was turned off.',
+      ],
+      commands: [
+        shell(c, 'Add a firewall rule (Azure CLI)', [
+          'az',
+          'postgres',
+          'flexible-server',
+          'firewall-rule',
+          'create',
+          '--resource-group',
+          { placeholder: 'resource group' },
+          '--name',
+          firstLabel(c.s.host),
+          '--rule-name',
+          'klairr-companion',
+          '--start-ip-address',
+          typeof c.evidence.clientAddress === 'string' ? c.evidence.clientAddress : addressPlaceholder,
+          '--end-ip-address',
+          typeof c.evidence.clientAddress === 'string' ? c.evidence.clientAddress : addressPlaceholder,
+        ]),
+        reproduce(c),
+      ],
+    }),
+    gcp_cloudsql: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, pg_hba.conf is managed: a rejection means the instance requires TLS, or TLS with a client certificate, and this connection did not offer it.`,
+      steps: [
+        'Check the instance’s SSL mode (Connections, Security). With “Require trusted client certificates”, create a client certificate for Klairr or connect through the Cloud SQL Auth Proxy, which brings its own.',
+        'Otherwise use SSL mode Require or Verify-full.',
+      ],
+      commands: [
+        shell(c, 'Show the instance’s SSL mode', [
+          'gcloud',
+          'sql',
+          'instances',
+          'describe',
+          { placeholder: 'instance' },
+          '--format=value(settings.ipConfiguration.sslMode)',
+        ]),
+        reproduce({ ...c, s: { ...c.s, sslMode: 'require' } }),
+      ],
+    }),
+  },
+  cert_untrusted: {
+    aws_rds: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the server certificate is issued by an Amazon RDS CA, which is not in the system’s trust store.`,
+      steps: [
+        'Download the RDS CA bundle for all regions (global-bundle.pem, from the RDS documentation “Using SSL/TLS to encrypt a connection to a DB instance”) and give it as the root certificate, keeping Verify-full.',
+      ],
+      commands: [
+        shell(c, 'Download the bundle', [
+          'curl',
+          '-fsSLO',
+          'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+        ]),
+        showCert(c),
+      ],
+    }),
+    gcp_cloudsql: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the server certificate is issued by the instance’s own server CA (or the region’s shared CA), not by a public one.`,
+      steps: [
+        'Download the instance’s server CA certificate (server-ca.pem, Connections, Security) and give it as the root certificate.',
+        'A Cloud SQL certificate names the instance, not an IP address: with a bare IP as host, use Verify-ca, or connect through the Cloud SQL Auth Proxy.',
+      ],
+      commands: [
+        shell(c, 'Save the server CA certificate', [
+          'gcloud',
+          'sql',
+          'instances',
+          'describe',
+          { placeholder: 'instance' },
+          '--format=value(serverCaCert.cert)',
+        ]),
+        showCert(c),
+      ],
+    }),
+    supabase: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the server certificate is issued by Supabase’s own CA.`,
+      steps: [
+        'Download the project’s CA certificate (Database settings, SSL Configuration) and give it as the root certificate.',
+      ],
+    }),
+  },
+  password_invalid: {
+    aws_rds: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the password is wrong, no role of this name exists, or the role is a member of rds_iam and may only sign in with an IAM token.`,
+      steps: [
+        `If ${c.s.username} is a member of rds_iam, use a role that is not: Klairr signs in with a password.`,
+        'Reset the password as the master user (rds_superuser), then update the connector.',
+      ],
+      commands: [
+        inPsql(
+          'As the master user: is the role an IAM role?',
+          `SELECT pg_has_role(${quoteLiteral(c.s.username)}, 'rds_iam', 'member');`,
+        ),
+        ...base.commands,
+      ],
+    }),
+    azure_flexible: (c, base) => ({
+      ...base,
+      steps: [
+        'Reset the password as the server admin (a member of azure_pg_admin), then update the connector; the admin’s own password is reset in the portal (Overview, Reset password).',
+        'A Microsoft Entra ID role signs in with a token, not a password: use a PostgreSQL role for Klairr.',
+      ],
+    }),
+    supabase: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the pooler (pooler.supabase.com) knows the project from the user name: it must be <role>.<project-ref>, such as postgres.abcdefghijklmnop. The direct host takes the role name alone.`,
+      steps: [
+        'On a pooler host, write the user name as <role>.<project-ref>; the project ref is in the dashboard’s Connect dialog.',
+        'Port 6543 is transaction mode, 5432 session mode; both take the same user name.',
+        'Reset the password in the Database settings if it is wrong, then update the connector.',
+      ],
+      field: 'username',
+    }),
+    neon: (c, base) => ({
+      ...base,
+      steps: [
+        'Reset the role’s password in the Neon Console (Roles), then update the connector.',
+        'A client without SNI cannot name the endpoint: Neon then says the endpoint ID is not specified; give options=endpoint=<endpoint-id> (the first label of the host, without -pooler).',
+      ],
+    }),
+  },
+}
+
+/**
  * Offline advice for a check's reason: exhaustive over every code (the compiler checks TABLE's keys).
  * Terminal commands are quoted for `dialect`: PowerShell on Windows, a POSIX shell elsewhere.
  */
 export function adviceFor(
   result: Pick<CheckResult, 'reason' | 'evidence'>,
   settings: Settings,
-  { dialect = defaultDialect() }: { dialect?: ShellDialect } = {},
+  opts: {
+    dialect?: ShellDialect
+    /** The provider the run found (the report's `provider`); by default, the host name's suffix. */
+    provider?: ProviderId | null
+  } = {},
 ): Advice | null {
   if (!result.reason) return null
   const { password: _password, ...s } = settings as ConnectionSettings
-  return TABLE[result.reason]({ s, evidence: result.evidence, dialect })
+  const provider = opts.provider !== undefined ? opts.provider : (providerFromHost(s.host)?.id ?? null)
+  const c: AdviceContext = {
+    s,
+    evidence: result.evidence,
+    dialect: opts.dialect ?? defaultDialect(),
+    provider,
+  }
+  const base = TABLE[result.reason](c)
+  const special = provider ? MANAGED[result.reason]?.[provider] : undefined
+  return special ? special(c, base) : base
 }

@@ -4,6 +4,7 @@ import type { CheckResult } from '../checks/types.js'
 import type { Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { adviceFor } from '../diagnosis/advice.js'
+import type { ProviderId } from '../diagnosis/provider.js'
 
 /** What every use case that connects takes from its caller: bounds, cancellation, the connector's pin. */
 export interface UseCaseEnv {
@@ -14,9 +15,13 @@ export interface UseCaseEnv {
 }
 
 /** A check's result with its advice, as every adapter shows it. */
-export const withAdvice = (result: CheckResult, settings: ConnectionSettings): CheckWithAdvice => ({
+export const withAdvice = (
+  result: CheckResult,
+  settings: ConnectionSettings,
+  provider?: ProviderId | null,
+): CheckWithAdvice => ({
   ...result,
-  advice: adviceFor(result, settings),
+  advice: adviceFor(result, settings, { provider }),
 })
 
 export type Opened =
