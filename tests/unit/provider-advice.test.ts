@@ -66,12 +66,27 @@ describe('advice that knows the managed service', () => {
     expect(text('password_invalid', NEON)).toContain('endpoint=<endpoint-id>')
   })
 
+  it('RDS: PAM authentication failed is rds_iam; Neon: no SNI, cold start; Supabase: tenant/user not found', () => {
+    expect(text('external_auth_failed', RDS)).toContain('REVOKE rds_iam FROM klairr_reader;')
+    expect(text('auth_error', NEON)).toMatch(/SNI/)
+    expect(text('startup_timeout', NEON)).toMatch(/cold start/)
+    expect(text('auth_error', SUPABASE_POOLER)).toContain('<role>.<project-ref>')
+  })
+
   it('an explicit null provider means self-hosted advice even for a provider host', () => {
     expect(text('pg_hba_rejected', AZURE, null)).toContain('pg_hba.conf line')
   })
 
   it('no specialised advice carries a command built outside shell-command.ts', () => {
-    for (const reason of ['tcp_timeout', 'pg_hba_rejected', 'cert_untrusted', 'password_invalid'] as const)
+    for (const reason of [
+      'tcp_timeout',
+      'pg_hba_rejected',
+      'cert_untrusted',
+      'password_invalid',
+      'external_auth_failed',
+      'auth_error',
+      'startup_timeout',
+    ] as const)
       for (const id of PROVIDER_IDS) {
         const advice = adviceFor({ reason, evidence: {} }, at('x.example'), {
           dialect: 'posix',

@@ -922,6 +922,58 @@ const MANAGED: Partial<Record<ReasonCode, Partial<Record<ProviderId, Specialise>
       ],
     }),
   },
+  // "PAM authentication failed for user": how RDS answers a password for a member of rds_iam
+  // (https://deverrors.com/errors/postgresql-fatal-iam-authentication-failed), classified as
+  // external_auth_failed with the method pam.
+  external_auth_failed: {
+    aws_rds: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, “PAM authentication failed” means ${c.s.username} is a member of rds_iam: it signs in only with an IAM token, never a password, and Klairr uses a password.`,
+      steps: [
+        'Use a role that is not a member of rds_iam for Klairr (the Role step’s script creates one), or',
+        `revoke rds_iam from ${c.s.username} as the master user, if nothing else signs in with IAM as it.`,
+      ],
+      commands: [
+        inPsql(
+          'As the master user: is the role an IAM role?',
+          `SELECT pg_has_role(${quoteLiteral(c.s.username)}, 'rds_iam', 'member');`,
+        ),
+        inPsql('As the master user: let it sign in with its password', `REVOKE rds_iam FROM ${role(c.s)};`),
+      ],
+      field: 'username',
+    }),
+  },
+  auth_error: {
+    // "The endpoint ID is not specified": https://neon.com/docs/connect/connection-errors
+    neon: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, the proxy finds the database by the endpoint ID in the host name, sent as SNI in the TLS handshake; a client that sends no SNI gets “The endpoint ID is not specified”.`,
+      steps: [
+        'Use the host name exactly as the Neon Console shows it (not an IP address), with TLS.',
+        'A client without SNI can name the endpoint in the options: options=endpoint=<endpoint-id> (the first label of the host, without -pooler).',
+      ],
+    }),
+    // "FATAL: (ENOTFOUND) tenant/user … not found": https://github.com/orgs/supabase/discussions/52261
+    supabase: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, “tenant/user … not found” comes from the Supavisor pooler when the user name does not name the project: on pooler.supabase.com it must be <role>.<project-ref>.`,
+      steps: [
+        'Write the user name as <role>.<project-ref> (the Connect dialog shows it), and use the pooler host of the project’s own region.',
+        'Port 6543 is transaction mode, 5432 session mode.',
+      ],
+      field: 'username',
+    }),
+  },
+  startup_timeout: {
+    neon: (c, base) => ({
+      ...base,
+      meaning: `${on(c)}, a suspended compute starts on the first connection (a cold start); the first login can take a few seconds longer than the tests wait.`,
+      steps: [
+        'Run the tests again: the compute is awake now.',
+        'If it happens every time, check the compute’s scale-to-zero setting in the Neon Console.',
+      ],
+    }),
+  },
   password_invalid: {
     aws_rds: (c, base) => ({
       ...base,
