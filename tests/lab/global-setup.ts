@@ -4,6 +4,7 @@ import { startFakes } from './fakes.js'
 import { Lab, type LabManifest, type Variant } from './lab.js'
 import { LabError } from './lab-error.js'
 import { startPgBouncers, type RunningPooler } from './pgbouncer.js'
+import { MAIN_ONLY_MAJORS, SUPPORTED_MAJORS, UNSUPPORTED_MAJOR } from './server.js'
 
 export const ALL_VARIANTS: Variant[] = [
   'main',
@@ -18,6 +19,7 @@ export const ALL_VARIANTS: Variant[] = [
 ]
 
 export interface LabContext {
+  /** By major: 12 and 18 with every variant, 11 and 13 to 17 with `main` only. */
   versions: Record<string, LabManifest>
   fakes: { hungPort: number; sshPort: number; httpPort: number; closedPort: number }
   caCert: string
@@ -29,7 +31,10 @@ declare module 'vitest' {
   }
 }
 
-/** Starts PostgreSQL 12 and 18 in every state the product recognises, plus 11, PgBouncer in front of 18, and the fake peers. */
+/**
+ * Starts PostgreSQL 12 and 18 in every state the product recognises, 13 to 17 and the unsupported 11 with
+ * `main` only, all at once, plus PgBouncer in front of 18 and the fake peers.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   try {
     return await startLab(project)
@@ -45,15 +50,16 @@ async function startLab(project: TestProject): Promise<() => Promise<void>> {
   const fakes = await startFakes()
   let poolers: RunningPooler[] = []
   try {
-    const [v12, v18, v11] = await Promise.all([
-      lab.startVersion(12, ALL_VARIANTS),
-      lab.startVersion(18, ALL_VARIANTS),
-      lab.startVersion(11, ['main']),
+    const started = await Promise.all([
+      ...SUPPORTED_MAJORS.map((major) => lab.startVersion(major, ALL_VARIANTS)),
+      ...MAIN_ONLY_MAJORS.map((major) => lab.startVersion(major, ['main'])),
+      lab.startVersion(UNSUPPORTED_MAJOR, ['main']),
     ])
+    const versions = Object.fromEntries(started.map((m) => [String(m.major), m]))
     poolers = await startPgBouncers(lab.server(18, 'main'), lab.certs, join(lab.root, 'pgbouncer'))
-    for (const p of poolers) v18.ports[p.name] = p.port
+    for (const p of poolers) versions['18']!.ports[p.name] = p.port
     project.provide('lab', {
-      versions: { '11': v11, '12': v12, '18': v18 },
+      versions,
       fakes: {
         hungPort: fakes.hungPort,
         sshPort: fakes.sshPort,

@@ -18,7 +18,19 @@ import { serverUser } from './os-user.js'
 import { nativeFor, reachableBy } from './pg-binaries.js'
 
 export type PgMajor = 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18
+/**
+ * The supported majors the lab starts in every variant (lab.ts): the tests of each state the product
+ * recognises run on the oldest and the newest.
+ */
 export const SUPPORTED_MAJORS: PgMajor[] = [12, 18]
+/** The supported majors in between, started with the `main` variant only: a healthy run and the guide's role script each (majors.test.ts). */
+export const MAIN_ONLY_MAJORS: PgMajor[] = [13, 14, 15, 16, 17]
+/** Every major the guide supports (12 and newer): each runs in the lab. */
+export const ALL_SUPPORTED_MAJORS: PgMajor[] = [...SUPPORTED_MAJORS, ...MAIN_ONLY_MAJORS].sort(
+  (a, b) => a - b,
+)
+/** Older than the guide supports: started with `main` only, where the checks warn `server_version_unsupported`. */
+export const UNSUPPORTED_MAJOR: PgMajor = 11
 
 const PACKAGES: Record<PgMajor, string> = {
   11: 'pg11',
