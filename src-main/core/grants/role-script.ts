@@ -17,6 +17,11 @@ export interface RoleScriptOptions {
   /** `ALTER ROLE … SET statement_timeout`, as PostgreSQL writes durations (`30s`, `5min`, `500ms`). */
   statementTimeout: string | null
   connectionLimit: number | null
+  /**
+   * A managed cloud (RDS, Azure, Cloud SQL…), where nobody is a superuser: the script is for the
+   * provider's admin role, and each owner named for the default privileges must be a role it belongs to.
+   */
+  managed?: boolean
 }
 
 export const PASSWORD_PLACEHOLDER = '<password>'
@@ -43,7 +48,13 @@ export function roleScript(o: RoleScriptOptions): string {
   const role = quoteIdent(o.role)
   const out: string[] = [
     `-- Klairr read-only role ${commentText(o.role)} for database ${commentText(o.database)}.`,
-    `-- Run as a superuser or a role with CREATEROLE, connected to that database:`,
+    ...(o.managed
+      ? [
+          '-- Managed cloud: no statement here needs a superuser. Run it as the admin role the provider',
+          '-- gives you (a member of rds_superuser, azure_pg_admin or cloudsqlsuperuser), which has CREATEROLE',
+          '-- and owns the tables or belongs to the roles that own them, connected to that database:',
+        ]
+      : [`-- Run as a superuser or a role with CREATEROLE, connected to that database:`]),
     `--   ${shellCommand(['psql', '-v', 'ON_ERROR_STOP=1', '-d', { placeholder: 'database' }, '-f', 'this-file.sql'])}`,
     '-- On a read replica, run it on the primary: roles and grants replicate to the standbys.',
     '',
@@ -71,6 +82,12 @@ export function roleScript(o: RoleScriptOptions): string {
     out.push(
       '-- These cover tables created by the role running this script; name the roles that create tables with --owner.',
     )
+  if (o.managed)
+    for (const owner of o.owners)
+      out.push(
+        `-- The admin role must belong to ${commentText(owner)} for its default privileges (if it does not yet):`,
+        `--   GRANT ${quoteIdent(owner)} TO CURRENT_USER;`,
+      )
   for (const schema of o.schemas) {
     const s = quoteIdent(schema)
     if (o.owners.length)
@@ -123,11 +140,19 @@ export function verificationSql(o: Pick<RoleScriptOptions, 'role' | 'schemas'>):
 }
 
 /** Drops the role safely, even after it was granted things: run in each database it was granted anything in. */
-export function cleanupScript(o: Pick<RoleScriptOptions, 'role' | 'database'>): string {
+export function cleanupScript(o: Pick<RoleScriptOptions, 'role' | 'database' | 'managed'>): string {
   const role = quoteIdent(o.role)
   return [
-    `-- Remove the Klairr role ${commentText(o.role)}. Run as a superuser, connected to database ${commentText(o.database)};`,
+    o.managed
+      ? `-- Remove the Klairr role ${commentText(o.role)}. Run as the provider's admin role (the one that created it), connected to database ${commentText(o.database)};`
+      : `-- Remove the Klairr role ${commentText(o.role)}. Run as a superuser, connected to database ${commentText(o.database)};`,
     '-- if the role was granted anything in other databases, run the first two statements there too.',
+    ...(o.managed
+      ? [
+          '-- Not a superuser, the admin must belong to the role to reassign and drop what it holds:',
+          `GRANT ${role} TO CURRENT_USER;`,
+        ]
+      : []),
     `REASSIGN OWNED BY ${role} TO CURRENT_USER;  -- anything it created (a read-only role should own nothing)`,
     `DROP OWNED BY ${role};                       -- its grants and default privileges in this database`,
     `DROP ROLE ${role};`,
