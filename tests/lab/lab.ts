@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { makeCerts, type LabCerts, type LeafName } from './certs.js'
@@ -130,9 +130,12 @@ export class Lab {
       superPassword: this.superPassword,
     }
     const ordered = [...variants.filter((v) => v !== 'standby'), ...variants.filter((v) => v === 'standby')]
-    for (const variant of ordered) {
+    for (const [i, variant] of ordered.entries()) {
       const dir = join(this.root, `pg${major}`, variant)
-      cloneCluster(template, dir)
+      // The last variant takes the template itself, unless a standby must still copy it: a major started
+      // with `main` only (13 to 17, 11) is seeded and started with no copy of its data directory.
+      if (i === ordered.length - 1 && variant !== 'standby') renameSync(template, dir)
+      else cloneCluster(template, dir)
       const leaf = LEAF_OF[variant]
       const conf: Record<string, string | boolean> = leaf
         ? { ssl: true, ...installCert(dir, this.certs.leaves[leaf].cert, this.certs.leaves[leaf].key) }
