@@ -48,6 +48,11 @@ const OPTIONS = [
     argName: 'N',
     help: `CONNECTION LIMIT for the role (1 to ${LIMITS.connectionLimit})`,
   },
+  {
+    flag: 'managed',
+    type: 'boolean',
+    help: 'for a managed cloud (RDS, Azure, Cloud SQL…): run by its admin role, no superuser statement',
+  },
   { flag: 'cleanup', type: 'boolean', help: 'print the script that drops the role safely instead' },
   {
     flag: 'json',
@@ -112,6 +117,7 @@ export async function grantsCommand(io: Io): Promise<number> {
         statementTimeout: values['statement-timeout'] ?? null,
         connectionLimit: limit === undefined ? null : wholeNumberArg('--connection-limit', limit),
         generatePassword: Boolean(values['generate-password']),
+        managed: Boolean(values.managed),
       },
       FLAG_OF,
     )

@@ -79,6 +79,8 @@ export const REQUESTS = {
     statementTimeout,
     connectionLimit: z.number().int().min(1).max(LIMITS.connectionLimit).nullable(),
     generatePassword: z.boolean(),
+    /** A managed cloud's admin role runs it (no superuser); absent is self-hosted. */
+    managed: z.boolean().optional(),
   }),
   parseConnectionString: z.strictObject({ text: text(4096) }),
   runChecks: z.strictObject({ jobId, connection: connectionForm }),

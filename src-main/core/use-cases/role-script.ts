@@ -26,6 +26,7 @@ export function roleScript(
     readOnlyDefault: request.readOnlyDefault,
     statementTimeout: request.statementTimeout?.trim() || null,
     connectionLimit: request.connectionLimit,
+    managed: request.managed ?? false,
   }
   return {
     script: buildRoleScript(options),
