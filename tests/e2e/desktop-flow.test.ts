@@ -261,6 +261,21 @@ describe('the five steps in Chromium through serve, as a new admin', () => {
     await app.expectAccessible('test (audit)')
   })
 
+  it('row-level security that hides every row: a warning card that names the tables and both ways out', async () => {
+    await app.fillConnection({ username: 'r_rls_none', password: LAB_PASSWORD })
+    await page.locator('#schema').fill('rls_none')
+    await app.runTests()
+    await expect(app.verdict).toContainText('warnings')
+    const read = page.locator('.check.warn').filter({ hasText: 'Read access' })
+    await expect(read).toContainText('row-level security')
+    await expect(read.locator('.card.trouble')).toContainText('permissive SELECT policy')
+    await expect(read.locator('.card.trouble')).toContainText('BYPASSRLS')
+    await app.shot('03-test-rls')
+    await app.expectAccessible('test (row-level security)')
+    await app.fillConnection({})
+    await page.locator('#schema').fill('public')
+  })
+
   it('follows the system’s dark preference on a first visit (where the used link gets no session)', async () => {
     const dark = await browser.newContext({ colorScheme: 'dark' })
     const fresh = await dark.newPage()

@@ -123,3 +123,24 @@ describe('read and write failures point to the audit', () => {
     expect(audit?.kind).toBe('shell')
   })
 })
+
+describe('rls_hides_rows names the tables the server listed, only in the shape it quotes them', () => {
+  const policyFor = (rlsHidden: unknown) =>
+    adviceFor({ reason: 'rls_hides_rows', evidence: { rlsHidden } }, settings)!.commands[0]!.command
+
+  it('one policy per listed table, quoted names kept as the server quoted them', () => {
+    expect(policyFor(['rls_none.sales', '"My Schema"."t""x"']).split('\n')).toEqual([
+      'CREATE POLICY klairr_read ON rls_none.sales FOR SELECT TO klairr_reader USING (true);',
+      'CREATE POLICY klairr_read ON "My Schema"."t""x" FOR SELECT TO klairr_reader USING (true);',
+    ])
+  })
+
+  it.each([['x; DROP TABLE y'], ['a.b; DROP TABLE c'], ['"a".b\nDROP'], [42], [null]])(
+    '%j, not in the %%I.%%I shape: the placeholder stays (the script is pasted as a superuser)',
+    (name) => {
+      expect(policyFor([name])).toBe(
+        'CREATE POLICY klairr_read ON <schema.table> FOR SELECT TO klairr_reader USING (true);',
+      )
+    },
+  )
+})

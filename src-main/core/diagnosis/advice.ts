@@ -78,6 +78,18 @@ const revokeScript = (c: AdviceContext, writableOnly: boolean) =>
       .join('\n'),
   )
 
+/**
+ * The tables rls_hides_rows lists, as the server quoted them (`format('%I.%I')`). They are pasted into
+ * psql as a superuser, so a name is used only if it has exactly the shape %I.%I gives: anything else
+ * (a hostile server's `x; DROP …`) leaves the placeholder instead.
+ */
+const QUOTED_PART = '(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
+const QUALIFIED = new RegExp(`^${QUOTED_PART}\\.${QUOTED_PART}$`)
+const hiddenTables = (c: AdviceContext): string[] =>
+  Array.isArray(c.evidence.rlsHidden)
+    ? c.evidence.rlsHidden.filter((t): t is string => typeof t === 'string' && QUALIFIED.test(t))
+    : []
+
 const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   dns_not_found: (c) => ({
     meaning: `The name ${c.s.host} does not resolve from this machine.`,
@@ -491,7 +503,9 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [
       inPsql(
         'A policy that lets the role read every row (narrow USING to what it may see)',
-        `CREATE POLICY klairr_read ON <schema.table> FOR SELECT TO ${role(c.s)} USING (true);`,
+        (hiddenTables(c).length ? hiddenTables(c) : ['<schema.table>'])
+          .map((t) => `CREATE POLICY klairr_read ON ${t} FOR SELECT TO ${role(c.s)} USING (true);`)
+          .join('\n'),
       ),
     ],
     field: null,
