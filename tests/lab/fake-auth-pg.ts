@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { createSecureContext, TLSSocket } from 'node:tls'
-import { cstring, errorResponse, int32, message } from './pg-wire.js'
+import { cstring, errorResponse, int32, message, startupParameters } from './pg-wire.js'
 import { listenOnLoopback } from './loopback-server.js'
 
 /** What the fake writes after the startup message: bytes, a wait for the client's PasswordMessage, or the end. */
@@ -73,9 +73,8 @@ export async function startFakeAuthPg(
           if (received.length < 8) return
           const length = received.readInt32BE(0)
           if (received.length < length) return
-          const parts = received.subarray(8, length).toString('utf8').split('\0')
+          const user = startupParameters(received.subarray(8, length)).user ?? ''
           received = received.subarray(length)
-          const user = parts[parts.indexOf('user') + 1] ?? ''
           fake.users.push(user)
           steps = script(user)
           play()

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSecureContext, TLSSocket } from 'node:tls'
-import { errorResponse, int32, message } from './pg-wire.js'
+import { errorResponse, int32, message, startupParameters } from './pg-wire.js'
 import { listenOnLoopback } from './loopback-server.js'
 
 /** What an impostor saw: every connection, and anything the client sent after the SSLRequest. */
@@ -63,13 +63,6 @@ function selfSigned(): { key: string; cert: string } {
   }
 }
 
-function fields(body: Buffer): Record<string, string> {
-  const parts = body.toString('utf8').split('\0')
-  const out: Record<string, string> = {}
-  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]) out[parts[i]!] = parts[i + 1]!
-  return out
-}
-
 /**
  * A PostgreSQL impostor: it answers SSLRequest with `S` and then TLS with its own self-signed certificate
  * (or takes a startup in the clear), asks for a cleartext password, and logs whatever arrives. A client
@@ -101,7 +94,7 @@ export async function startFakeTlsPg(): Promise<FakeTlsPg> {
           if (received.length < length) return
           const packet = received.subarray(0, length)
           received = received.subarray(length)
-          const startup = fields(packet.subarray(8))
+          const startup = startupParameters(packet.subarray(8))
           fake.startups.push({ user: startup.user ?? '', database: startup.database ?? '', tls })
           started = true
           stream.write(message('R', int32(3))) // AuthenticationCleartextPassword

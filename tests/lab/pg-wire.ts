@@ -61,3 +61,11 @@ export function header(type: string, length: number): Buffer {
 }
 
 export { int16, int32, cstring }
+
+/** A StartupMessage's parameters (`user`, `database`, …), from the packet without its length and version. */
+export function startupParameters(body: Buffer): Record<string, string> {
+  const parts = body.toString('utf8').split('\0')
+  const out: Record<string, string> = {}
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]) out[parts[i]!] = parts[i + 1]!
+  return out
+}
