@@ -36,6 +36,11 @@ export interface CommandSpec<T extends OptionTable = OptionTable> {
 }
 
 export const HELP_OPTION = { flag: 'help', type: 'boolean', short: 'h', help: 'show this help' } as const
+export const PASSWORD_STDIN_OPTION = {
+  flag: 'password-stdin',
+  type: 'boolean',
+  help: 'read the password from standard input',
+} as const
 
 type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
   ? boolean

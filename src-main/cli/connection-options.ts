@@ -6,7 +6,13 @@ import {
 } from '../core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
-import { parseOrExit, type CommandSpec, type OptionTable, type ValuesOf } from './command-spec.js'
+import {
+  parseOrExit,
+  PASSWORD_STDIN_OPTION,
+  type CommandSpec,
+  type OptionTable,
+  type ValuesOf,
+} from './command-spec.js'
 import { wholeNumber } from './parse-args.js'
 import { Secret } from '../core/secrets/secret.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
@@ -37,7 +43,7 @@ export const CONNECTION_TABLE = [
     type: 'boolean',
     help: 'accept a role that can write (reported as a warning)',
   },
-  { flag: 'password-stdin', type: 'boolean', help: 'read the password from standard input' },
+  PASSWORD_STDIN_OPTION,
   {
     flag: 'timeout-ms',
     type: 'string',

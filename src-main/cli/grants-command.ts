@@ -1,7 +1,7 @@
 import { LIMITS, REQUESTS } from '../contract/index.js'
 import { Secret } from '../core/secrets/secret.js'
 import { roleScript } from '../core/use-cases/role-script.js'
-import { HELP_OPTION, parseOrExit, type CommandSpec } from './command-spec.js'
+import { HELP_OPTION, parseOrExit, PASSWORD_STDIN_OPTION, type CommandSpec } from './command-spec.js'
 import { checkedByContract, wholeNumberArg } from './contract-flags.js'
 import type { Io } from './io.js'
 import { readPasswordFromStream } from './password.js'
@@ -29,7 +29,7 @@ const OPTIONS = [
     type: 'boolean',
     help: 'put a strong random password in the script (shown once)',
   },
-  { flag: 'password-stdin', type: 'boolean', help: 'read the password from standard input' },
+  PASSWORD_STDIN_OPTION,
   {
     flag: 'read-only-default',
     type: 'boolean',
