@@ -1,29 +1,15 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import type { ConnectionForm, ExportResponse, RunChecksResponse } from '../../src-main/contract/index.js'
 import { api } from '../bridge.js'
 import { CodeBlock, CopyButton } from '../components/copy-button.js'
 import { Checkbox, ErrorBanner, Field } from '../components/field.js'
 import { printable } from '../../src-main/core/printable.js'
-import { shellPipeline, type ShellDialect } from '../../src-main/core/diagnosis/shell-command.js'
+import type { ShellDialect } from '../../src-main/core/diagnosis/shell-command.js'
+import { fingerprintCommand } from '../../src-main/core/diagnosis/advice-parts.js'
 import type { StepId } from '../state.js'
 
 /** The shell a copied command meets: PowerShell on Windows, a POSIX shell elsewhere. */
 const dialect = (): ShellDialect => (/win/i.test(navigator.platform) ? 'powershell' : 'posix')
-
-/** The command that prints the SHA-256 fingerprint of the certificate the server presents. */
-export function fingerprintCommand(host: string, port: string): string {
-  const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port || 5432}`
-  return shellPipeline(
-    [
-      {
-        argv: ['openssl', 's_client', '-starttls', 'postgres', '-connect', hostPort, '-servername', host],
-        stdinNull: true,
-      },
-      { argv: ['openssl', 'x509', '-noout', '-fingerprint', '-sha256'] },
-    ],
-    { dialect: dialect() },
-  )
-}
 
 const STORED_TEXT: Record<ExportResponse['passwordStored'], string> = {
   'safe-storage': 'The password is stored encrypted by your operating system’s keyring.',
@@ -75,31 +61,26 @@ export function ExportStep({
     setDone(null)
     setError(null)
   }, [response])
+  /** Why there is nothing to export yet, with the way back to the Test step. */
+  const notYet = (why: ReactNode) => (
+    <div className="panel">
+      {why}
+      <div className="actions">
+        <button type="button" className="button" onClick={() => onBack('test')}>
+          Back to Test
+        </button>
+      </div>
+    </div>
+  )
   if (!response || !report)
-    return (
-      <div className="panel">
-        <p className="empty">Run the tests first: only a verified connection can be exported.</p>
-        <div className="actions">
-          <button type="button" className="button" onClick={() => onBack('test')}>
-            Back to Test
-          </button>
-        </div>
-      </div>
-    )
+    return notYet(<p className="empty">Run the tests first: only a verified connection can be exported.</p>)
   if (report.verdict === 'blocked' || report.cancelled)
-    return (
-      <div className="panel">
-        <div className="verdict blocked" role="status">
-          Export is not possible yet:{' '}
-          {report.cancelled ? 'the last run was cancelled' : 'a test failed or did not run'}. Fix what the
-          Test step shows, then re-run it.
-        </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={() => onBack('test')}>
-            Back to Test
-          </button>
-        </div>
-      </div>
+    return notYet(
+      <div className="verdict blocked" role="status">
+        Export is not possible yet:{' '}
+        {report.cancelled ? 'the last run was cancelled' : 'a test failed or did not run'}. Fix what the Test
+        step shows, then re-run it.
+      </div>,
     )
   const writable = connection.allowWritableRole
   const missing = [
@@ -207,10 +188,16 @@ export function ExportStep({
               </div>
               <div className="command-row">
                 <code data-testid="fingerprint-command">
-                  {fingerprintCommand(connection.host, connection.port)}
+                  {fingerprintCommand(
+                    { host: connection.host, port: Number(connection.port) || 5432 },
+                    dialect(),
+                  )}
                 </code>
                 <CopyButton
-                  text={fingerprintCommand(connection.host, connection.port)}
+                  text={fingerprintCommand(
+                    { host: connection.host, port: Number(connection.port) || 5432 },
+                    dialect(),
+                  )}
                   what="fingerprint command"
                 />
               </div>

@@ -3,7 +3,7 @@ import { commentText } from '../grants/role-script.js'
 import { conninfoString, quoteIdent } from '../sql-ident.js'
 import type { FormField } from './field-labels.js'
 import type { ProviderId } from './provider.js'
-import { shellCommand, type ShellDialect, type ShellWord } from './shell-command.js'
+import { shellCommand, shellPipeline, type ShellDialect, type ShellWord } from './shell-command.js'
 
 // The building blocks of the advice: its types, and the commands and names the tables put together.
 
@@ -81,7 +81,11 @@ export const psqlArgv = (s: Settings, over: Partial<Record<string, string | numb
 ]
 
 /** `openssl s_client` against the server's STARTTLS, with no input so it ends after the handshake. */
-export function opensslArgv(s: Settings, extra: string[] = [], showCerts = true): string[] {
+export function opensslArgv(
+  s: Pick<Settings, 'host' | 'port'>,
+  extra: string[] = [],
+  showCerts = true,
+): string[] {
   const hostPort = `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`
   return [
     'openssl',
@@ -96,6 +100,16 @@ export function opensslArgv(s: Settings, extra: string[] = [], showCerts = true)
     ...extra,
   ]
 }
+
+/** The pipeline that prints the SHA-256 fingerprint of the certificate the server presents. */
+export const fingerprintCommand = (s: Pick<Settings, 'host' | 'port'>, dialect: ShellDialect) =>
+  shellPipeline(
+    [
+      { argv: opensslArgv(s, [], false), stdinNull: true },
+      { argv: ['openssl', 'x509', '-noout', '-fingerprint', '-sha256'] },
+    ],
+    { dialect },
+  )
 
 export const role = (s: Settings) => quoteIdent(s.username)
 const schema = (s: Settings) => quoteIdent(s.schema)

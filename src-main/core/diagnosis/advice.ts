@@ -4,7 +4,6 @@ import type { WriteFinding } from '../checks/write-paths.js'
 import { providerFromHost, type ProviderId } from './provider.js'
 import { defaultDialect, type ShellDialect } from './shell-command.js'
 import { quoteIdent, quoteLiteral } from '../sql-ident.js'
-import { shellPipeline } from './shell-command.js'
 import {
   audit,
   backslash,
@@ -12,6 +11,7 @@ import {
   cidr,
   clientHost,
   db,
+  fingerprintCommand,
   hbaField,
   inPsql,
   lookUp,
@@ -85,10 +85,12 @@ const revokeScript = (c: AdviceContext, writableOnly: boolean) =>
  */
 const QUOTED_PART = '(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
 const QUALIFIED = new RegExp(`^${QUOTED_PART}\\.${QUOTED_PART}$`)
-const hiddenTables = (c: AdviceContext): string[] =>
-  Array.isArray(c.evidence.rlsHidden)
+const hiddenTables = (c: AdviceContext): string[] | null => {
+  const listed = Array.isArray(c.evidence.rlsHidden)
     ? c.evidence.rlsHidden.filter((t): t is string => typeof t === 'string' && QUALIFIED.test(t))
     : []
+  return listed.length ? listed : null
+}
 
 const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   dns_not_found: (c) => ({
@@ -258,13 +260,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [
       {
         label: 'Print the fingerprint of the certificate the server presents',
-        command: shellPipeline(
-          [
-            { argv: opensslArgv(c.s, [], false), stdinNull: true },
-            { argv: ['openssl', 'x509', '-noout', '-fingerprint', '-sha256'] },
-          ],
-          { dialect: c.dialect },
-        ),
+        command: fingerprintCommand(c.s, c.dialect),
         kind: 'shell',
       },
     ],
@@ -503,7 +499,7 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     commands: [
       inPsql(
         'A policy that lets the role read every row (narrow USING to what it may see)',
-        (hiddenTables(c).length ? hiddenTables(c) : ['<schema.table>'])
+        (hiddenTables(c) ?? ['<schema.table>'])
           .map((t) => `CREATE POLICY klairr_read ON ${t} FOR SELECT TO ${role(c.s)} USING (true);`)
           .join('\n'),
       ),
