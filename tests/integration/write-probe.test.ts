@@ -21,7 +21,10 @@ async function traces(client: pg.Client): Promise<unknown> {
     `SELECT count(*) AS n, max(c.oid::bigint) AS newest FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'sales')`,
   )
   const locks = await client.query(
-    `SELECT locktype, mode, relation::regclass::text AS rel FROM pg_locks WHERE pid <> pg_backend_pid() ORDER BY 1, 2, 3`,
+    // Only the probed roles' sessions: other test files share this server and hold their own locks.
+    `SELECT l.locktype, l.mode, l.relation::regclass::text AS rel FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.pid <> pg_backend_pid() AND a.usename = ANY($1) ORDER BY 1, 2, 3`,
+    [ROLES],
   )
   return { stats: stats.rows, rows: rows.rows, objects: objects.rows, locks: locks.rows }
 }
