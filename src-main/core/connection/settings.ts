@@ -27,7 +27,62 @@ export interface ConnectionSettings {
   sslPassword?: Secret
   privateNetwork: boolean
   allowWritableRole: boolean
+  /**
+   * libpq's other connection keywords, each with libpq's meaning and default when absent (see
+   * fields.ts for where each comes from, and which keywords are refused instead).
+   */
+  /** hostaddr: the address dialled; `host` stays the name verified in the certificate and sent as SNI. */
+  hostaddr?: string
+  /** Further hosts of `host=a,b` (with their ports and hostaddrs), tried in order after host/port. */
+  moreHosts?: HostTarget[]
+  /** target_session_attrs (default any): which of the hosts counts as the one to judge. */
+  targetSessionAttrs?: TargetSessionAttrs
+  /** load_balance_hosts=random (PostgreSQL 16's libpq): the hosts are tried in a random order. */
+  loadBalanceHosts?: boolean
+  /** sslcrl: a certificate revocation list (a path to a PEM file, or PEM text). */
+  sslCrl?: string
+  /** sslsni (default on): send the host name as TLS SNI. */
+  sslSni?: boolean
+  /** ssl_min_protocol_version (libpq's default TLSv1.2) and ssl_max_protocol_version. */
+  sslMinProtocolVersion?: TlsVersion
+  sslMaxProtocolVersion?: TlsVersion
+  /** channel_binding (default prefer): `require` means SCRAM-SHA-256-PLUS or fail, as libpq. */
+  channelBinding?: ChannelBinding
+  /** require_auth, as libpq writes it: `scram-sha-256`, `!md5`, `password,md5`, `none`, … */
+  requireAuth?: string
+  /** connect_timeout, in seconds (libpq: at least 2; 0 or absent waits the default bounds). */
+  connectTimeoutSeconds?: number
+  /** application_name (the app's own name when absent) and fallback_application_name. */
+  applicationName?: string
+  /** options: command-line options sent at startup (`-c name=value`, Neon's `endpoint=`). */
+  options?: string
+  /** sslnegotiation=direct (PostgreSQL 17+): TLS at once, without the SSLRequest round trip. */
+  sslNegotiation?: 'postgres' | 'direct'
+  /** The pg_service.conf entry the settings came from (service=), for the report. */
+  service?: string
 }
+
+export interface HostTarget {
+  host: string
+  port: number
+  hostaddr?: string
+}
+
+export const TARGET_SESSION_ATTRS = [
+  'any',
+  'read-write',
+  'read-only',
+  'primary',
+  'standby',
+  'prefer-standby',
+] as const
+export type TargetSessionAttrs = (typeof TARGET_SESSION_ATTRS)[number]
+
+export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const
+export type TlsVersion = (typeof TLS_VERSIONS)[number]
+
+export const CHANNEL_BINDINGS = ['disable', 'prefer', 'require'] as const
+export type ChannelBinding = (typeof CHANNEL_BINDINGS)[number]
 
 export const DEFAULT_PORT = 5432
 export const DEFAULT_SCHEMA = 'public'
