@@ -49,6 +49,9 @@ describe('klairr-companion export and import', () => {
       expect(parsed.doc.verification.verdict).toBe('ready')
       expect(parsed.doc.secret).toBeUndefined()
       expect(parsed.doc.verification.tls.certificateSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
+      // The lab is a loopback server: no managed service recognised, said as null (not left out).
+      expect(parsed.doc.verification.provider).toBeNull()
+      expect(text).toMatch(/"provider": null/)
     }
   })
 

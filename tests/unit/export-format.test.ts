@@ -11,6 +11,7 @@ import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import { detectProvider, PROVIDER_IDS } from '../../src-main/core/diagnosis/provider.js'
 import { fakeIo } from '../support/fake-io.js'
 
 // A loosely typed document: the tests break it on purpose.
@@ -119,6 +120,74 @@ describe('the writer records the functions allowed by name', () => {
 
   it('none given: an empty list, said explicitly', () => {
     expect(buildExport(settings, report, opts).guard).toEqual({ allowFunctions: [] })
+  })
+})
+
+describe('the export records the managed provider the run recognised', () => {
+  const settings: ConnectionSettings = {
+    host: 'db1.abcdefghijkl.us-east-1.rds.amazonaws.com',
+    port: 5432,
+    database: 'analytics',
+    schema: 'public',
+    username: 'klairr_reader',
+    sslMode: 'verify-full',
+    privateNetwork: false,
+    allowWritableRole: false,
+  }
+  const doc = valid()
+  const reportWith = (provider: CheckReport['provider']) =>
+    ({
+      verdict: 'ready',
+      cancelled: false,
+      checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
+      server: doc.verification.server,
+      tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP, issuer: 'CN=x' }] },
+      provider,
+    }) as unknown as CheckReport
+  const opts = {
+    tool: 'klairr-companion/0.1.0',
+    now: new Date('2026-11-24T10:00:00Z'),
+    acknowledgedBy: 'ana',
+  }
+
+  it('a provider found from the host name: its id and how, and the file passes import', async () => {
+    const written = buildExport(settings, reportWith(detectProvider(settings.host, null)), opts)
+    expect(written.verification.provider).toEqual({ id: 'aws_rds', via: 'host' })
+    expect(await parseExport(JSON.stringify(written))).toMatchObject({ ok: true })
+  })
+
+  it('one found from the certificate issuer', async () => {
+    const provider = detectProvider('10.1.2.3', {
+      chain: [{ issuer: 'CN=Google Cloud SQL Server CA' }] as never,
+    })
+    const written = buildExport({ ...settings, host: '10.1.2.3' }, reportWith(provider), opts)
+    expect(written.verification.provider).toEqual({ id: 'gcp_cloudsql', via: 'certificate' })
+    expect(await parseExport(JSON.stringify(written))).toMatchObject({ ok: true })
+  })
+
+  it('none recognised: null, said explicitly; a file without the field (older) still passes', async () => {
+    const written = buildExport({ ...settings, host: 'db.example.com' }, reportWith(null), opts)
+    expect(written.verification.provider).toBeNull()
+    expect(await parseExport(JSON.stringify(written))).toMatchObject({ ok: true })
+    expect(await parseExport(JSON.stringify(valid()))).toMatchObject({ ok: true })
+  })
+
+  it('the schema lists every provider id the detector knows, and refuses others', async () => {
+    const schemaIds = (EXPORT_SCHEMA as Doc).properties.verification.properties.provider.anyOf[1].properties
+      .id.enum
+    expect(schemaIds).toEqual([...PROVIDER_IDS])
+    for (const provider of [
+      { id: 'heroku', via: 'host' },
+      { id: 'aws_rds', via: 'dns' },
+      { id: 'aws_rds' },
+      'aws_rds',
+    ]) {
+      const d = valid()
+      d.verification.provider = provider
+      const r = await parseExport(JSON.stringify(d))
+      expect(r.ok, JSON.stringify(provider)).toBe(false)
+      if (!r.ok) expect(r.errors.join('\n')).toMatch(/\/verification\/provider/)
+    }
   })
 })
 

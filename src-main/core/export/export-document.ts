@@ -1,6 +1,7 @@
 import schema from '../../../resources/klairr-connector.schema.json'
 import type { ConnectionSettings } from '../connection/settings.js'
 import type { CheckReport } from '../checks/types.js'
+import type { ProviderFinding } from '../diagnosis/provider.js'
 import type { SealedSecret } from './seal.js'
 import { formatAllowedFunction, type AllowedFunction } from '../sql/allowed-functions.js'
 
@@ -41,6 +42,12 @@ export interface ExportDocument {
     server: { versionString: string; versionNumber: number; inRecovery: boolean }
     tls: { protocol: 'TLSv1.2' | 'TLSv1.3'; certificateSha256: string }
     introspection: { relations: number; columns: number }
+    /**
+     * The managed service the run recognised (the report's `provider`: host name suffix or certificate
+     * issuer), or null when it recognised none (a self-hosted server, or a service it does not know).
+     * Absent in files written before this field.
+     */
+    provider?: Pick<ProviderFinding, 'id' | 'via'> | null
   }
   secret?: SealedSecret
 }
@@ -55,7 +62,7 @@ export class ExportRefused extends Error {
 /**
  * Builds the export from a finished run. Refused while any check failed or did not run; a writable role
  * passes only when "Allow writable role" was set, and then the acknowledgement (who, when) is recorded.
- * The functions allowed by name are recorded too, none included.
+ * The functions allowed by name are recorded too, none included, and the managed service recognised, if any.
  */
 export function buildExport(
   settings: ConnectionSettings,
@@ -125,6 +132,7 @@ export function buildExport(
       },
       tls: { protocol, certificateSha256: leaf.fingerprint256 },
       introspection: { relations: intro?.relations ?? 0, columns: intro?.columns ?? 0 },
+      provider: report.provider ? { id: report.provider.id, via: report.provider.via } : null,
     },
   }
   if (opts.secret) doc.secret = opts.secret
