@@ -1,18 +1,8 @@
 import type { ReactNode } from 'react'
 import type { CheckWithAdvice } from '../../src-main/contract/index.js'
-import type { TroubleshootingCode } from '../../src-main/core/checks/types.js'
 import { FIELD_LABELS } from '../../src-main/core/diagnosis/field-labels.js'
+import { GUIDE_TITLES } from '../../src-main/core/diagnosis/guide-titles.js'
 import { CopyButton } from './copy-button.js'
-
-/** The Troubleshooting entries of Klairr's setup guide, by the titles the guide gives them. */
-const GUIDE_TITLES: Record<TroubleshootingCode, string> = {
-  connection_refused: 'Connection refused',
-  tls_handshake_failed: 'TLS handshake failed',
-  authentication_failed: 'Authentication failed',
-  permission_denied: 'Permission denied',
-  credentials_grant_write: '“Credentials grant write access”',
-  schema_introspection_empty: 'Schema introspection returned 0 tables',
-}
 
 /** What a failed or warned check means, what to do, the commands to run, and the field to change. */
 export function TroubleshootingCard({
