@@ -113,7 +113,7 @@ const blocked: CheckReport = {
   server: null,
   tls,
   network: null,
-  provider: { id: 'rds', name: 'Amazon RDS', via: 'host' },
+  provider: { id: 'aws_rds', name: 'Amazon RDS', via: 'host' },
   cancelled: false,
 }
 
@@ -152,7 +152,7 @@ describe('the shareable report (Markdown)', () => {
     expect(markdown).toContain('Reason: `password_invalid` (troubleshooting: `authentication_failed`)')
     expect(markdown).toContain('Troubleshooting, **Authentication failed**')
     const auth = blocked.checks[2]!
-    const advice = adviceFor(auth, s, { provider: 'rds' })!
+    const advice = adviceFor(auth, s, { provider: 'aws_rds' })!
     expect(advice.commands.length).toBeGreaterThan(0)
     expect(markdown).toContain(`**What it means:** ${inline(advice.meaning)}`)
     advice.steps.forEach((step, i) => expect(markdown).toContain(`${i + 1}. ${inline(step)}`))
