@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** The lab's certificates, all made here with openssl: a CA and leaves in each state the TLS check must recognise. */
@@ -173,4 +174,28 @@ export function makeCerts(dir: string): LabCerts {
     `subjectAltName=${localhostSan}`,
   ])
   return { dir, caCert: join(dir, 'ca.crt'), leaves }
+}
+
+/**
+ * A PEM certificate revocation list from the CA in `dir` (ca.crt, ca.key) that revokes the certificates
+ * given (none: an empty, valid list). Made in a directory of its own, with its own CA database, so the
+ * lab's index is never touched by tests running beside it.
+ */
+export function revocationList(dir: string, revoked: string[]): string {
+  const work = mkdtempSync(join(tmpdir(), 'klairr-crl-'))
+  try {
+    // The CRL settings belong to the [ lab ] section, before [ any ].
+    writeFileSync(
+      join(work, 'ca.cnf'),
+      CA_CONFIG.replace('[ any ]', 'crlnumber = crlnumber\ndefault_crl_days = 30\n[ any ]'),
+    )
+    writeFileSync(join(work, 'index.txt'), '')
+    writeFileSync(join(work, 'crlnumber'), '01\n')
+    const ca = ['-config', 'ca.cnf', '-cert', join(dir, 'ca.crt'), '-keyfile', join(dir, 'ca.key')]
+    for (const cert of revoked) openssl(work, ['ca', ...ca, '-revoke', cert])
+    openssl(work, ['ca', ...ca, '-gencrl', '-out', 'crl.pem'])
+    return readFileSync(join(work, 'crl.pem'), 'utf8')
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
 }

@@ -21,6 +21,8 @@ export interface FakeTlsPg {
   startups: { user: string; database: string; tls: boolean }[]
   /** The payload of every PasswordMessage received. */
   passwords: string[]
+  /** The SNI host name of each TLS handshake, or null when the client sent none. */
+  serverNames: (string | null)[]
   close(): Promise<void>
 }
 
@@ -78,6 +80,7 @@ export async function startFakeTlsPg(): Promise<FakeTlsPg> {
     sslRequests: 0,
     startups: [],
     passwords: [],
+    serverNames: [],
     close: () => Promise.resolve(),
   }
 
@@ -143,6 +146,9 @@ export async function startFakeTlsPg(): Promise<FakeTlsPg> {
         socket.write('S')
         const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext })
         tlsSocket.on('error', () => undefined)
+        tlsSocket.once('secure', () =>
+          fake.serverNames.push(typeof tlsSocket.servername === 'string' ? tlsSocket.servername : null),
+        )
         speak(tlsSocket, true, Buffer.alloc(0))
         return
       }

@@ -11,4 +11,23 @@ export interface RunContext {
    * before the StartupMessage or any password is sent. Absent when nothing was pinned.
    */
   pinnedCertificateSha256?: string
+  /**
+   * connect_timeout's end for the host being tried (performance.now() time): it bounds TCP, TLS and
+   * startup together in place of their own bounds, as libpq's connect_timeout bounds each attempt.
+   */
+  attemptDeadline?: number
+}
+
+/** The bound for one stage of connection establishment: its own, or what connect_timeout leaves of the attempt. */
+export function stageBound(ctx: RunContext, stage: 'tcp' | 'startup'): number {
+  if (ctx.attemptDeadline === undefined) return ctx.timeouts[stage]
+  return Math.max(1, Math.round(ctx.attemptDeadline - performance.now()))
+}
+
+/** How a stage's bound reads in a summary: `10000 ms`, or `connect_timeout (2 s)`. */
+export function boundText(ctx: RunContext, stage: 'tcp' | 'startup'): string {
+  const seconds = ctx.settings.connectTimeoutSeconds
+  return ctx.attemptDeadline !== undefined && seconds
+    ? `connect_timeout (${Math.max(seconds, 2)} s)`
+    : `${ctx.timeouts[stage]} ms`
 }

@@ -9,7 +9,8 @@ import {
   type SslAnswer,
 } from '../connection/transport.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
-import type { RunContext } from './context.js'
+import { boundText, stageBound, type RunContext } from './context.js'
+import { isIP } from 'node:net'
 import { checkResult } from './result.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
@@ -31,7 +32,7 @@ const TCP_REASONS: Record<string, ReasonCode> = {
 
 /** DNS, then TCP to each address in turn (as libpq does), then the SSLRequest that proves the peer is PostgreSQL. */
 export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
-  const { host, port, privateNetwork } = ctx.settings
+  const { host, port, privateNetwork, hostaddr } = ctx.settings
   const started = ctx.now()
   const report: AddressReport = {
     host,
@@ -56,9 +57,13 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
     sslAnswer: null,
   })
 
+  // hostaddr is dialled without DNS; host stays the name TLS verifies and sends as SNI (libpq's hostaddr).
+  const named = hostaddr ? { hostaddr, verifiedName: host } : {}
+  if (hostaddr && !isIP(hostaddr))
+    return fail('dns_not_found', `hostaddr ${hostaddr} is not a numeric IP address.`, named)
   let addresses: Address[]
   try {
-    addresses = await resolveHost(host, ctx.timeouts.dns, ctx.signal)
+    addresses = await resolveHost(hostaddr ?? host, ctx.timeouts.dns, ctx.signal)
   } catch (e) {
     if (e instanceof CancelledError) throw e
     if (e instanceof StepTimeoutError || (e as NodeJS.ErrnoException).code === 'EAI_AGAIN')
@@ -76,7 +81,7 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
   let lastDetail = ''
   for (const a of addresses) {
     try {
-      socket = await openTcp(a.address, port, ctx.timeouts.tcp, ctx.signal)
+      socket = await openTcp(a.address, port, stageBound(ctx, 'tcp'), ctx.signal)
       report.connectedAddress = a.address
       break
     } catch (e) {
@@ -84,7 +89,7 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
       const code =
         e instanceof StepTimeoutError ? 'ETIMEDOUT' : ((e as NodeJS.ErrnoException).code ?? 'unknown')
       lastReason = TCP_REASONS[code] ?? 'tcp_unreachable'
-      lastDetail = `${a.address}:${port}: ${code === 'ETIMEDOUT' ? `no answer within ${ctx.timeouts.tcp} ms` : code}`
+      lastDetail = `${a.address}:${port}: ${code === 'ETIMEDOUT' ? `no answer within ${boundText(ctx, 'tcp')}` : code}`
     }
   }
   if (!socket) {
@@ -95,35 +100,41 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
           ? 'did not accept within the bound'
           : 'is unreachable'
     return fail(lastReason, `${host}:${port} ${verb} (${lastDetail}).`, {
+      ...named,
       tried: addresses.map((a) => a.address),
     })
   }
 
   let sslAnswer: SslAnswer
   try {
-    sslAnswer = await askForTls(socket, ctx.timeouts.startup, ctx.signal)
+    sslAnswer = await askForTls(socket, stageBound(ctx, 'startup'), ctx.signal)
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e
     if (e instanceof StepTimeoutError)
       return fail(
         'server_timeout',
-        `${host}:${port} accepted the connection but did not answer PostgreSQL's SSLRequest within ${ctx.timeouts.startup} ms.`,
+        `${host}:${port} accepted the connection but did not answer PostgreSQL's SSLRequest within ${boundText(ctx, 'startup')}.`,
+        named,
       )
     const first = e instanceof NotPostgresError ? e.firstBytes : ''
     return fail(
       'not_postgres',
       `${host}:${port} accepted the connection but does not speak PostgreSQL${first ? ` (it answered ${JSON.stringify(first)})` : ' (it closed the connection)'}.`,
-      { answer: first },
+      { ...named, answer: first },
     )
   }
   const status = report.mismatch ? 'warn' : 'pass'
-  const summary = `${host} → ${addresses.map((a) => a.address).join(', ')}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
+  const dialled = hostaddr
+    ? `${host} (hostaddr ${hostaddr}, no DNS)`
+    : `${host} → ${addresses.map((a) => a.address).join(', ')}`
+  const summary = `${dialled}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
   return {
     result: checkResult('network', started, ctx.now(), status, summary, {
       reason: report.mismatch ? 'address_class_mismatch' : null,
       troubleshooting: report.mismatch ? 'connection_refused' : null,
       evidence: {
+        ...named,
         addresses: report.addresses,
         connectedAddress: report.connectedAddress,
         serverOffersTls: sslAnswer === 'S',

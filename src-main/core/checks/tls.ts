@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { KLAIRR_SSL_MODES } from '../connection/settings.js'
+import { KLAIRR_SSL_MODES, type TlsVersion } from '../connection/settings.js'
 import type { SslAnswer } from '../connection/transport.js'
 import {
   ClientCertError,
+  CrlError,
   judgeTls,
   loadClientCertificate,
+  loadCrl,
   loadTrustAnchors,
   PinMismatchError,
   RootCertError,
@@ -13,7 +15,7 @@ import {
 } from '../connection/tls-upgrade.js'
 import type { TlsEvidence } from '../connection/tls-evidence.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
-import type { RunContext } from './context.js'
+import { boundText, stageBound, type RunContext } from './context.js'
 import { checkResult } from './result.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
@@ -28,6 +30,8 @@ export interface TlsOutcome {
 
 const VERSION_ERRORS =
   /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|WRONG_SSL_VERSION|VERSION_TOO_LOW/
+
+const LEGACY_ERRORS = /LEGACY_SIGALG|NO_CIPHERS|NO_SHARED_CIPHER|INSUFFICIENT_SECURITY|HANDSHAKE_FAILURE/
 
 export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer): Promise<TlsOutcome> {
   const { host, sslMode, sslRootCert } = ctx.settings
@@ -46,6 +50,13 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     })
 
   const pinned = ctx.pinnedCertificateSha256
+  const minVersion = ctx.settings.sslMinProtocolVersion ?? 'TLSv1.2'
+  const versionEvidence = {
+    sslMinProtocolVersion: minVersion,
+    ...(ctx.settings.sslMaxProtocolVersion
+      ? { sslMaxProtocolVersion: ctx.settings.sslMaxProtocolVersion }
+      : {}),
+  }
   // Diagnostic modes that never start TLS: the probe socket already said S or N; PostgreSQL expects the
   // handshake after S, so a plain session needs a fresh connection, which auth opens.
   if (sslMode === 'disable' || sslMode === 'allow' || (sslMode === 'prefer' && answer === 'N')) {
@@ -96,11 +107,21 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
 
   let anchors
   let client
+  let crl
   try {
     anchors = await loadTrustAnchors(sslMode, sslRootCert, ctx.signal)
     client = await loadClientCertificate(ctx.settings, ctx.signal)
+    crl = await loadCrl(ctx.settings.sslCrl, ctx.signal)
   } catch (e) {
     socket.destroy()
+    if (e instanceof CrlError) {
+      return {
+        result: fail('cert_crl_unreadable', `The revocation list cannot be used: ${e.message}.`, null),
+        evidence: null,
+        socket: null,
+        proceed: false,
+      }
+    }
     if (e instanceof RootCertError) {
       return {
         result: fail('cert_root_unreadable', e.message, null),
@@ -125,7 +146,21 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
 
   let tlsSocket: TLSSocket
   try {
-    tlsSocket = await upgradeToTls(socket, host, anchors, ctx.timeouts.startup, ctx.signal, pinned, client)
+    tlsSocket = await upgradeToTls(
+      socket,
+      host,
+      anchors,
+      stageBound(ctx, 'startup'),
+      ctx.signal,
+      pinned,
+      client,
+      {
+        sni: ctx.settings.sslSni !== false,
+        minVersion,
+        maxVersion: ctx.settings.sslMaxProtocolVersion,
+        crl,
+      },
+    )
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e
@@ -154,7 +189,7 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
       return {
         result: fail(
           'tls_handshake_error',
-          `The TLS handshake did not finish within ${ctx.timeouts.startup} ms.`,
+          `The TLS handshake did not finish within ${boundText(ctx, 'startup')}.`,
           null,
         ),
         evidence: null,
@@ -164,15 +199,18 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     }
     const err = e as NodeJS.ErrnoException & { reason?: string }
     const text = `${err.code ?? ''} ${err.reason ?? ''} ${err.message}`
-    const tooOld = VERSION_ERRORS.test(text)
+    // With TLSv1 or TLSv1.1 allowed, OpenSSL still refuses what those versions need (SHA-1 signatures,
+    // old ciphers) at its default security level: that too is a version the two sides cannot share.
+    const oldAllowed = minVersion === 'TLSv1' || minVersion === 'TLSv1.1'
+    const tooOld = VERSION_ERRORS.test(text) || (oldAllowed && LEGACY_ERRORS.test(text))
     return {
       result: fail(
         tooOld ? 'tls_version_unsupported' : 'tls_handshake_error',
         tooOld
-          ? 'The server and this client share no TLS version: the server offers only TLS older than 1.2, which Klairr refuses.'
+          ? noSharedVersion(minVersion, ctx.settings.sslMaxProtocolVersion)
           : `The TLS handshake failed: ${err.reason ?? err.message}.`,
         null,
-        { error: err.code ?? err.message },
+        { error: err.code ?? err.message, ...versionEvidence },
       ),
       evidence: null,
       socket: null,
@@ -182,6 +220,21 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
 
   const judged = judgeTls(tlsSocket, host, sslMode, anchors)
   const what = `${judged.evidence.protocol ?? 'TLS'} (${judged.evidence.cipher ?? 'unknown cipher'})`
+  if (!['TLSv1.2', 'TLSv1.3'].includes(judged.evidence.protocol ?? '')) {
+    // Possible only when ssl_min_protocol_version was lowered: Klairr still requires TLS 1.2+.
+    tlsSocket.destroy()
+    return {
+      result: fail(
+        'tls_version_unsupported',
+        `${what} was negotiated; Klairr requires TLS 1.2 or newer.`,
+        judged.evidence,
+        versionEvidence,
+      ),
+      evidence: judged.evidence,
+      socket: null,
+      proceed: false,
+    }
+  }
   if (!judged.ok) {
     tlsSocket.destroy()
     return {
@@ -252,9 +305,21 @@ function certSentence(reason: ReasonCode, detail: string, host: string): string 
       return 'the server certificate has expired.'
     case 'cert_not_yet_valid':
       return 'the server certificate is not valid yet (check the clocks).'
+    case 'cert_revoked':
+      return 'the server certificate is revoked by the revocation list (sslcrl).'
     case 'cert_hostname_mismatch':
       return `the certificate does not name "${host}" (${detail}).`
     default:
       return `the certificate chain is not trusted (${detail}).`
   }
+}
+
+/**
+ * Why no TLS version was agreed, honestly: TLSv1 and TLSv1.1 exist in Node's OpenSSL but are refused at
+ * its default security level, so asking for them here does not make an old server reachable.
+ */
+function noSharedVersion(min: TlsVersion, max: TlsVersion | undefined): string {
+  const range = max ? `${min} to ${max}` : `${min} or newer`
+  const old = min === 'TLSv1' || min === 'TLSv1.1'
+  return `The server and this client share no TLS version: this client offered ${range} (ssl_min_protocol_version${max ? '/ssl_max_protocol_version' : ''})${old ? ', but TLSv1 and TLSv1.1 are refused by this tool’s OpenSSL at its default security level, and Klairr requires TLS 1.2 or newer' : min === 'TLSv1.2' ? ', and the server offers only older TLS, which Klairr refuses' : ''}.`
 }

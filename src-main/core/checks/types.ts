@@ -29,6 +29,8 @@ export const REASON_CODES = [
   'not_postgres',
   'server_timeout',
   'address_class_mismatch',
+  /** Several hosts (or target_session_attrs): none was reachable and matched. */
+  'no_matching_host',
   // tls
   'tls_not_supported',
   'tls_version_unsupported',
@@ -40,6 +42,10 @@ export const REASON_CODES = [
   'cert_root_unreadable',
   'tls_disabled',
   'cert_pin_mismatch',
+  'cert_revoked',
+  'cert_crl_unreadable',
+  /** sslnegotiation=direct to a server before PostgreSQL 17 (or without ALPN). */
+  'direct_tls_unsupported',
   // auth
   'password_invalid',
   'password_missing',
@@ -59,6 +65,12 @@ export const REASON_CODES = [
   'external_auth_failed',
   'auth_method_unsupported',
   'md5_password',
+  /** require_auth does not allow what the server asked for (nothing was sent). */
+  'auth_method_not_allowed',
+  /** channel_binding=require, and the login would not be SCRAM-SHA-256-PLUS. */
+  'channel_binding_required',
+  /** A pooler (PgBouncer) refused a startup parameter such as options. */
+  'startup_parameter_refused',
   // read access
   'schema_not_found',
   'no_schema_usage',

@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls'
 import { isIP, type Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { SslMode } from './settings.js'
+import type { SslMode, TlsVersion } from './settings.js'
 import { tlsModule } from './lazy-modules.js'
 import { peerChain, type CertificateFacts, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
@@ -113,7 +113,8 @@ export type TlsJudgement =
   | {
       ok: false
       evidence: TlsEvidence
-      reason: 'cert_untrusted' | 'cert_hostname_mismatch' | 'cert_expired' | 'cert_not_yet_valid'
+      reason:
+        'cert_untrusted' | 'cert_hostname_mismatch' | 'cert_expired' | 'cert_not_yet_valid' | 'cert_revoked'
       detail: string
     }
 
@@ -137,6 +138,37 @@ export class PinMismatchError extends Error {
   }
 }
 
+/** What libpq's TLS keywords change in the handshake (fe-secure-openssl.c, initialize_SSL and open_client_SSL). */
+export interface TlsDialOptions {
+  /** sslsni (default on): the host name sent as SNI; libpq never sends an IP address. */
+  sni?: boolean
+  /** ssl_min_protocol_version (libpq's default TLSv1.2) and ssl_max_protocol_version (none: the library's). */
+  minVersion?: TlsVersion
+  maxVersion?: TlsVersion
+  /** sslcrl as PEM text: OpenSSL then checks the leaf against it while verifying the chain. */
+  crl?: string
+  /** sslnegotiation=direct: ALPN `postgresql`, which a PostgreSQL 17+ server requires on direct TLS. */
+  alpn?: boolean
+}
+
+/** sslcrl cannot be read, or holds no PEM CRL. */
+export class CrlError extends Error {
+  override readonly name = 'CrlError'
+}
+
+/** PEM text for sslcrl, read from its file when it is a path (libpq: a file of PEM CRLs). */
+export async function loadCrl(sslCrl: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  if (!sslCrl) return undefined
+  if (sslCrl.includes('-----BEGIN X509 CRL-----')) return sslCrl
+  try {
+    const text = await readSmallFile(sslCrl, { what: 'sslcrl', ...(signal ? { signal } : {}) })
+    if (!text.includes('-----BEGIN X509 CRL-----')) throw new CrlError(`sslcrl ${sslCrl} holds no PEM CRL`)
+    return text
+  } catch (e) {
+    throw e instanceof SmallFileError ? new CrlError(e.message) : e
+  }
+}
+
 /**
  * Upgrades a socket that answered `S` to TLS 1.2+, keeping certificate judgement for `judgeTls`. With a
  * pin, the leaf certificate is compared as the handshake completes, before the socket is handed to
@@ -151,13 +183,18 @@ export async function upgradeToTls(
   signal?: AbortSignal,
   pinnedSha256?: string,
   client?: ClientCertificate | null,
+  dial: TlsDialOptions = {},
 ): Promise<TLSSocket> {
   const tlsSocket = tlsModule().connect({
     socket,
-    servername: isIP(host) ? undefined : host,
+    // sslsni=0 sends no SNI; `host` (never hostaddr) is the name sent, as libpq.
+    servername: isIP(host) || dial.sni === false ? undefined : host,
     // No anchors (require without a root): an empty list, so Node does not load its whole CA store for nothing.
     ca: anchors.ca ?? [],
-    minVersion: 'TLSv1.2',
+    minVersion: dial.minVersion ?? 'TLSv1.2',
+    ...(dial.maxVersion ? { maxVersion: dial.maxVersion } : {}),
+    ...(dial.crl ? { crl: dial.crl } : {}),
+    ...(dial.alpn ? { ALPNProtocols: ['postgresql'] } : {}),
     // Judged by judgeTls per sslmode, as libpq does; never by Node's defaults.
     rejectUnauthorized: false,
     ...(client ? { cert: client.cert, key: client.key, passphrase: client.passphrase?.reveal() ?? '' } : {}),
@@ -228,6 +265,8 @@ export function judgeTls(
     if (EXPIRED.has(chainError)) return { ok: false, evidence, reason: 'cert_expired', detail: chainError }
     if (NOT_YET_VALID.has(chainError))
       return { ok: false, evidence, reason: 'cert_not_yet_valid', detail: chainError }
+    if (chainError === 'CERT_REVOKED')
+      return { ok: false, evidence, reason: 'cert_revoked', detail: chainError }
     return { ok: false, evidence, reason: 'cert_untrusted', detail: chainError }
   }
   if (verifyHost) {

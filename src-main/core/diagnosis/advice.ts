@@ -30,6 +30,7 @@ import {
   type Settings,
 } from './advice-parts.js'
 import { MANAGED } from './provider-advice.js'
+import { LIBPQ_ADVICE } from './libpq-advice.js'
 
 export type { Advice, AdviceCommand, CommandKind } from './advice-parts.js'
 
@@ -93,6 +94,7 @@ const hiddenTables = (c: AdviceContext): string[] | null => {
 }
 
 const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
+  ...LIBPQ_ADVICE,
   dns_not_found: (c) => ({
     meaning: `The name ${c.s.host} does not resolve from this machine.`,
     steps: [
@@ -183,7 +185,10 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
     field: null,
   }),
   tls_version_unsupported: (c) => ({
-    meaning: 'The server only speaks TLS older than 1.2.',
+    meaning:
+      typeof c.evidence.sslMinProtocolVersion === 'string' && c.evidence.sslMinProtocolVersion !== 'TLSv1.2'
+        ? `The server and this client share no TLS version in the range asked for (ssl_min_protocol_version=${c.evidence.sslMinProtocolVersion}).`
+        : 'The server only speaks TLS older than 1.2.',
     steps: [
       "Upgrade the server’s OpenSSL or PostgreSQL, or set ssl_min_protocol_version = 'TLSv1.2' (PostgreSQL 12+) and remove any ssl_max_protocol_version below it.",
     ],
