@@ -131,8 +131,9 @@ export async function parseOrExit<T extends OptionTable, R>(
     return await read(parsed)
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputError) {
-      // One line, whatever the flag or value held: control characters are shown escaped.
-      io.stderr.write(`klairr-companion ${spec.name}: ${printable(e.message)}\n`)
+      // One line per problem, whatever the flag or value held: control characters are shown escaped.
+      const lines = e instanceof InputError ? e.problems.map((p) => p.message) : [e.message]
+      for (const line of lines) io.stderr.write(`klairr-companion ${spec.name}: ${printable(line)}\n`)
       return 2
     }
     throw e

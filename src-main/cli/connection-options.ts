@@ -1,8 +1,14 @@
-import { checkSmallFileSync, SmallFileError } from '../core/small-file.js'
+import { statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { checkSmallFileSync, readSmallFile, SmallFileError } from '../core/small-file.js'
+import { InputError } from '../core/connection/conninfo.js'
+import { CONNECTION_FIELDS, type FieldSpec } from '../core/connection/fields.js'
 import {
-  connectionStringHasPassword,
+  connectionStringSecret,
   passwordFromPgpass,
-  resolveSettings,
+  resolveWithService,
+  type SettingsInput,
 } from '../core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import type { Io } from './io.js'
@@ -18,32 +24,35 @@ import { Secret } from '../core/secrets/secret.js'
 import { promptPassword, readPasswordFromStream } from './password.js'
 import { UsageError } from './usage-error.js'
 
-/** The connection flags every command that connects shares, as one table (parser and help). */
+type WithCli = Extract<(typeof CONNECTION_FIELDS)[number], { cli: object }>
+type FlagOption =
+  | {
+      readonly flag: Extract<WithCli['cli'], { type: 'string' }>['flag']
+      readonly type: 'string'
+      readonly argName?: string
+      readonly multiple?: false
+      readonly help: string
+    }
+  | {
+      readonly flag: Extract<WithCli['cli'], { type: 'boolean' }>['flag']
+      readonly type: 'boolean'
+      readonly multiple?: false
+      readonly help: string
+    }
+
+export const SSLPASSWORD_STDIN_OPTION = {
+  flag: 'sslpassword-stdin',
+  type: 'boolean',
+  help: 'read the client key’s passphrase from standard input',
+} as const
+
+/** The connection flags every command that connects shares: the fields table's flags, and the few of the CLI. */
 export const CONNECTION_TABLE = [
-  { flag: 'host', type: 'string', argName: 'HOST', help: 'host name or IP address (default: localhost)' },
-  { flag: 'port', type: 'string', argName: 'PORT', help: 'port (default: 5432)' },
-  { flag: 'dbname', type: 'string', argName: 'NAME', help: 'database (default: the user name)' },
-  { flag: 'schema', type: 'string', argName: 'NAME', help: 'schema Klairr should query (default: public)' },
-  { flag: 'username', type: 'string', argName: 'NAME', help: 'role (default: the OS user)' },
-  {
-    flag: 'sslmode',
-    type: 'string',
-    argName: 'MODE',
-    help: 'require (default), verify-ca, verify-full; disable, allow and prefer only to diagnose',
-  },
-  {
-    flag: 'sslrootcert',
-    type: 'string',
-    argName: 'FILE',
-    help: 'CA certificate (PEM), or "system" for the trust store',
-  },
-  { flag: 'private-network', type: 'boolean', help: 'the host is reached through a private network' },
-  {
-    flag: 'allow-writable-role',
-    type: 'boolean',
-    help: 'accept a role that can write (reported as a warning)',
-  },
+  ...((CONNECTION_FIELDS as readonly FieldSpec[]).flatMap((f) =>
+    f.cli ? [{ ...f.cli, help: f.help }] : [],
+  ) as readonly FlagOption[]),
   PASSWORD_STDIN_OPTION,
+  SSLPASSWORD_STDIN_OPTION,
   {
     flag: 'timeout-ms',
     type: 'string',
@@ -52,52 +61,93 @@ export const CONNECTION_TABLE = [
   },
 ] as const
 
+const variables = (CONNECTION_FIELDS as readonly FieldSpec[])
+  .filter((f) => f.env && !f.refuse && f.keyword !== 'password')
+  .map((f) => f.env)
+
 /** Where CONNECTION comes from, for the help of every command that connects. */
-export const CONNECTION_NOTE =
-  'CONNECTION is a libpq URI (postgresql://user@host:5432/db?sslmode=verify-full) or keyword string ("host=db port=5432 dbname=analytics user=klairr_reader"). Options win over CONNECTION, which wins over PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE and PGSSLROOTCERT.'
+export const CONNECTION_NOTE = `CONNECTION is a libpq URI (postgresql://user@host:5432/db?sslmode=verify-full, several hosts as host1:5432,host2:5433) or keyword string ("host=db port=5432 dbname=analytics user=klairr_reader", or "service=prod" for a section of pg_service.conf). Options win over CONNECTION, which wins over the service file's section, which wins over ${variables.join(', ')}. Every libpq keyword is either used as libpq uses it or refused with a line naming it (GSSAPI, Kerberos, OAuth, replication and Unix-domain sockets are refused).`
 
 export const PASSWORD_NOTE =
-  'There is no password option (other users could read it in the process list). The password comes from --password-stdin, PGPASSWORD, the pgpass file (PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal.'
+  'There is no password option (other users could read it in the process list), and no passphrase option for the client key. The password comes from --password-stdin, PGPASSWORD, the pgpass file (passfile, PGPASSFILE or ~/.pgpass), or a prompt when standard input is a terminal; an encrypted client key’s passphrase from --sslpassword-stdin, the service file, or a prompt.'
 
 type ConnectionValues = ValuesOf<typeof CONNECTION_TABLE>
 
-/** Settings and bounds from the flags, a connection string and the PG* variables, validated; nothing connects. */
-export function connectionFromArgs(
+/** libpq's default client certificate and key (~/.postgresql/postgresql.crt and .key), when they exist. */
+export function defaultClientCert(env: NodeJS.ProcessEnv): { cert?: string; key?: string; keyPath: string } {
+  const dir =
+    process.platform === 'win32'
+      ? join(env.APPDATA ?? homedir(), 'postgresql')
+      : join(homedir(), '.postgresql')
+  const cert = join(dir, 'postgresql.crt')
+  const keyPath = join(dir, 'postgresql.key')
+  const exists = (p: string) => {
+    try {
+      return statSync(p).isFile()
+    } catch {
+      return false
+    }
+  }
+  return { ...(exists(cert) ? { cert } : {}), ...(exists(keyPath) ? { key: keyPath } : {}), keyPath }
+}
+
+/** A certificate, key or CRL given as a path: a small readable regular file (and a key kept private). */
+function checkFile(value: string | undefined, what: string, key = false): string | null {
+  if (!value || value === 'system' || value.includes('-----BEGIN')) return null
+  try {
+    checkSmallFileSync(value, what)
+  } catch (e) {
+    if (e instanceof SmallFileError) return e.message
+    throw e
+  }
+  if (key && process.platform !== 'win32') {
+    // libpq (fe-secure-openssl.c) refuses a key others can read: 0600 when owned by the user, 0640 by root.
+    const st = statSync(value)
+    const loose = st.uid === 0 ? st.mode & 0o037 : st.mode & 0o077
+    if (loose)
+      return `private key file "${value}" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`
+  }
+  return null
+}
+
+/** Settings and bounds from the flags, a connection string, the service file and the PG* variables, validated; nothing connects. */
+export async function connectionFromArgs(
   values: ConnectionValues,
   positionals: string[],
   env: NodeJS.ProcessEnv,
-): { settings: ConnectionSettings; timeouts: Partial<Timeouts> } {
+): Promise<{ settings: ConnectionSettings; timeouts: Partial<Timeouts> }> {
   if (positionals.length > 1)
     throw new UsageError(`expected at most one connection string, got ${positionals.length} arguments`)
   const connectionString = positionals[0]
-  if (connectionString && connectionStringHasPassword(connectionString)) {
+  const secret = connectionString ? connectionStringSecret(connectionString) : null
+  if (secret === 'password')
     throw new UsageError(
       'the connection string contains a password, which other users can read in the process list: remove it and use --password-stdin, PGPASSWORD or ~/.pgpass',
     )
+  if (secret === 'sslpassword')
+    throw new UsageError(
+      'the connection string contains the client key’s passphrase (sslpassword), which other users can read in the process list: remove it and use --sslpassword-stdin or the prompt',
+    )
+  if (values['password-stdin'] && values['sslpassword-stdin'])
+    throw new UsageError(
+      '--password-stdin and --sslpassword-stdin both read standard input: give one, and the other from PGPASSWORD, the pgpass file or the prompt',
+    )
+  const input: SettingsInput = {}
+  if (connectionString !== undefined) input.connectionString = connectionString
+  for (const f of CONNECTION_FIELDS as readonly FieldSpec[]) {
+    const value = f.cli && f.form ? values[f.cli.flag as keyof ConnectionValues] : undefined
+    if (value !== undefined) Object.assign(input, { [f.form!]: value })
   }
-  const settings = resolveSettings(
-    {
-      connectionString,
-      host: values.host,
-      port: values.port,
-      database: values.dbname,
-      schema: values.schema,
-      username: values.username,
-      sslMode: values.sslmode,
-      sslRootCert: values.sslrootcert,
-      privateNetwork: values['private-network'],
-      allowWritableRole: values['allow-writable-role'],
-    },
-    env,
-  )
-  const root = settings.sslRootCert
-  if (root && root !== 'system' && !root.includes('-----BEGIN')) {
-    try {
-      checkSmallFileSync(root, 'the root certificate file')
-    } catch (e) {
-      throw e instanceof SmallFileError ? new UsageError(e.message) : e
-    }
-  }
+  const resolved = await resolveWithService(input, env, { defaultClientCert: defaultClientCert(env) })
+  if (!resolved.ok) throw InputError.of(resolved.problems)
+  const settings = resolved.settings
+  const fileProblems = [
+    checkFile(settings.sslRootCert, 'the root certificate file'),
+    checkFile(settings.sslCert, 'the client certificate file'),
+    checkFile(settings.sslKey, 'the client key file', true),
+    checkFile(settings.sslCrl, 'the certificate revocation list'),
+  ].filter((p): p is string => p !== null)
+  if (fileProblems.length) throw InputError.of(fileProblems.map((message) => ({ field: 'file', message })))
   const timeouts: Partial<Timeouts> = {}
   if (values['timeout-ms'] !== undefined) {
     const ms = wholeNumber('--timeout-ms', values['timeout-ms'], 1, 600000)
@@ -135,6 +185,38 @@ export async function fillPassword(
   return true
 }
 
+/**
+ * The client key's passphrase: --sslpassword-stdin, else (a service file's sslpassword is already in
+ * settings) a prompt on a terminal when the key is encrypted. Never a flag: the process list shows
+ * flags. Returns false when the user gave up at the prompt.
+ */
+export async function fillKeyPassphrase(
+  settings: ConnectionSettings,
+  io: Io,
+  opts: { stdin: boolean; prompt: boolean },
+): Promise<boolean> {
+  if (opts.stdin) {
+    if (io.stdin.isTTY)
+      throw new UsageError('--sslpassword-stdin needs the passphrase piped in, not a terminal')
+    settings.sslPassword = new Secret(await readPasswordFromStream(io.stdin))
+    return true
+  }
+  if (settings.sslPassword !== undefined || !settings.sslKey || !opts.prompt || !io.stdin.isTTY) return true
+  let key = settings.sslKey
+  if (!key.includes('-----BEGIN')) {
+    try {
+      key = await readSmallFile(key, { what: 'the client key file' })
+    } catch (e) {
+      throw e instanceof SmallFileError ? new UsageError(e.message) : e
+    }
+  }
+  if (!/ENCRYPTED/.test(key)) return true
+  const typed = await promptPassword('Passphrase for the client key: ', io.stdin, io.stderr)
+  if (typed === null) return false
+  settings.sslPassword = new Secret(typed)
+  return true
+}
+
 /** Ctrl-C aborts the signal for the duration of `work`. */
 export async function withSigint<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()
@@ -157,11 +239,16 @@ export async function connectionOrExit(
   positionals: string[],
   opts: { prompt: boolean },
 ): Promise<{ settings: ConnectionSettings; timeouts: Partial<Timeouts> } | 130> {
-  const connection = connectionFromArgs(values, positionals, io.env)
-  const filled = await fillPassword(connection.settings, io, {
-    passwordStdin: Boolean(values['password-stdin']),
-    prompt: opts.prompt,
-  })
+  const connection = await connectionFromArgs(values, positionals, io.env)
+  const filled =
+    (await fillPassword(connection.settings, io, {
+      passwordStdin: Boolean(values['password-stdin']),
+      prompt: opts.prompt,
+    })) &&
+    (await fillKeyPassphrase(connection.settings, io, {
+      stdin: Boolean(values['sslpassword-stdin']),
+      prompt: opts.prompt,
+    }))
   return filled ? connection : 130
 }
 

@@ -1,5 +1,5 @@
 import { runChecks } from '../core/checks/run.js'
-import { resolveSettings } from '../core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../core/connection/resolve-settings.js'
 import { SEAL_FORMAT, V1_WARNING } from '../core/export/seal.js'
 import { ExportFileError, parseExport, readExportFile } from '../core/export/validate-export.js'
 import { printable } from '../core/printable.js'
@@ -82,7 +82,7 @@ export async function importCommand(io: Io): Promise<number> {
   if (secret && secret.format !== SEAL_FORMAT)
     io.stderr.write(`klairr-companion import: warning: ${V1_WARNING}\n`)
   // The file names the host: neither PGPASSWORD nor pgpass may hand it a password, only the admin.
-  const settings = resolveSettings({ ...connector, password: undefined }, {})
+  const settings = resolveSettingsOrThrow({ ...connector, password: undefined }, {})
   const passwordStdin = Boolean(values['password-stdin'])
   if (!passwordStdin && !values.recheck) return 0
   if (!(await fillPassword(settings, io, { passwordStdin, prompt: !passwordStdin, pgpass: false })))

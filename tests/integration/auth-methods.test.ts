@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveSettings, type SettingsInput } from '../../src-main/core/connection/resolve-settings.js'
+import {
+  resolveSettingsOrThrow,
+  type SettingsInput,
+} from '../../src-main/core/connection/resolve-settings.js'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 import type { CheckReport, CheckResult } from '../../src-main/core/checks/types.js'
 import { adviceFor } from '../../src-main/core/diagnosis/advice.js'
@@ -39,7 +42,7 @@ afterAll(async () => {
 })
 
 function settingsFor(port: number, username: string, over: SettingsInput = {}): ConnectionSettings {
-  return resolveSettings(
+  return resolveSettingsOrThrow(
     {
       host: '127.0.0.1',
       port,

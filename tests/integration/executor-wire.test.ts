@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect } from '../../src-main/core/checks/connect.js'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import { DEFAULT_EXECUTE, executeQuery, type QueryOutcome } from '../../src-main/core/sql/executor.js'
 import { startFakePg, type FakePg } from '../lab/fake-pg.js'
 import {
@@ -20,7 +20,7 @@ import {
 
 /** The fake server's connection: trust authentication, TLS if it offers it. */
 const fakeSettings = (port: number) =>
-  resolveSettings(
+  resolveSettingsOrThrow(
     {
       host: '127.0.0.1',
       port,

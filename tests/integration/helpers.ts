@@ -1,5 +1,8 @@
 import { inject } from 'vitest'
-import { resolveSettings, type SettingsInput } from '../../src-main/core/connection/resolve-settings.js'
+import {
+  resolveSettingsOrThrow,
+  type SettingsInput,
+} from '../../src-main/core/connection/resolve-settings.js'
 import type { ConnectionSettings, Timeouts } from '../../src-main/core/connection/settings.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
@@ -21,7 +24,7 @@ export function labSettings(
   variant: Variant | PoolerName,
   over: SettingsInput = {},
 ): ConnectionSettings {
-  return resolveSettings(
+  return resolveSettingsOrThrow(
     {
       host: '127.0.0.1',
       port: portOf(major, variant),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
 import { check, FAST, lab, labSettings, statusLine } from './helpers.js'
 
 const at = (host: string, port: number) =>
-  resolveSettings(
+  resolveSettingsOrThrow(
     { host, port, database: 'analytics', username: 'u', password: 'x', privateNetwork: true },
     {},
   )

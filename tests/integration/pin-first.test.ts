@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CheckWithAdvice, RunChecksResponse } from '../../src-main/contract/index.js'
 import { runChecks } from '../../src-main/core/checks/run.js'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import type { SslMode } from '../../src-main/core/connection/settings.js'
 import { VAULT_SERVICE } from '../../src-main/handlers/create-handlers.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
@@ -29,7 +29,7 @@ function nothingReachedTheImpostor() {
 }
 
 const fakeSettings = (sslMode: SslMode = 'require') =>
-  resolveSettings(
+  resolveSettingsOrThrow(
     {
       host: '127.0.0.1',
       port: fake.port,

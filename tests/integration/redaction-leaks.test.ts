@@ -20,7 +20,7 @@ import { runNetwork } from '../../src-main/core/checks/network.js'
 import { runTls } from '../../src-main/core/checks/tls.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import { closeSession, destroyClient } from '../../src-main/core/connection/pg-session.js'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import { DEFAULT_TIMEOUTS } from '../../src-main/core/connection/settings.js'
 import { bindingOf, openSecret } from '../../src-main/core/export/seal.js'
 import { REDACTED } from '../../src-main/core/redact.js'
@@ -130,7 +130,7 @@ describe('no weak_password when no password was sent', () => {
   it('trust authentication (a fake server) logs in without asking: the one-character password is not judged', async () => {
     const fake = await startFakePg((s: Socket) => s.end())
     try {
-      const settings = resolveSettings(
+      const settings = resolveSettingsOrThrow(
         {
           host: '127.0.0.1',
           port: fake.port,

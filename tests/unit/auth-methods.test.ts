@@ -8,7 +8,7 @@ import {
   watchAuthRequests,
 } from '../../src-main/core/connection/auth-request.js'
 import { classifyPgFailure } from '../../src-main/core/connection/pg-failure.js'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import { secretsOf } from '../../src-main/core/redact.js'
 import { authRequest, fatal, saslRequest } from '../lab/fake-auth-pg.js'
 import { authenticationOk, parameterStatus } from '../lab/pg-wire.js'
@@ -124,14 +124,14 @@ describe('a TLS alert mid-query is a lost connection, not a bug', () => {
 
 describe('client certificate settings (sslcert, sslkey, sslpassword)', () => {
   it('come from the connection string and PGSSLCERT/PGSSLKEY; the passphrase is a Secret and swept', () => {
-    const s = resolveSettings(
+    const s = resolveSettingsOrThrow(
       { connectionString: "host=db user=r sslcert=/c.crt sslkey=/c.key sslpassword='Kp9-pass-phrase-77'" },
       {},
     )
     expect(s).toMatchObject({ sslCert: '/c.crt', sslKey: '/c.key' })
     expect(String(s.sslPassword)).not.toContain('Kp9')
     expect(secretsOf(s).map((x) => x.reveal())).toEqual(['Kp9-pass-phrase-77'])
-    const fromEnv = resolveSettings({ host: 'db' }, { PGSSLCERT: '/e.crt', PGSSLKEY: '/e.key' })
+    const fromEnv = resolveSettingsOrThrow({ host: 'db' }, { PGSSLCERT: '/e.crt', PGSSLKEY: '/e.key' })
     expect(fromEnv).toMatchObject({ sslCert: '/e.crt', sslKey: '/e.key' })
   })
 })

@@ -13,7 +13,12 @@ describe('libpq keyword/value strings', () => {
     ["dbname=''", { dbname: '' }],
     [
       'sslmode=verify-full sslrootcert=/etc/ca.pem application_name=x connect_timeout=5',
-      { sslmode: 'verify-full', sslrootcert: '/etc/ca.pem' },
+      {
+        sslmode: 'verify-full',
+        sslrootcert: '/etc/ca.pem',
+        application_name: 'x',
+        connect_timeout: '5',
+      },
     ],
     ['', {}],
   ])('%s', (text, expected) => {
@@ -43,13 +48,22 @@ describe('libpq URIs', () => {
     ],
     ['POSTGRESQL://h/d', { host: 'h', dbname: 'd' }],
     ['postgresql://h/d?sslrootcert=%2Fetc%2Fca.pem', { host: 'h', dbname: 'd', sslrootcert: '/etc/ca.pem' }],
+    ['postgresql://a:1,b:2/db', { host: 'a,b', port: '1,2', dbname: 'db' }],
+    ['postgresql://a,b:6432/db', { host: 'a,b', port: ',6432', dbname: 'db' }],
+    ['postgresql://[::1]:5433,[fe80::2]/db', { host: '::1,fe80::2', port: '5433,', dbname: 'db' }],
+    ['postgresql://u@/db?host=h1,h2&port=5432', { user: 'u', dbname: 'db', host: 'h1,h2', port: '5432' }],
+    ['postgresql://h/d?ssl=true', { host: 'h', dbname: 'd', sslmode: 'require' }],
+    ['postgresql:///d', { dbname: 'd' }],
   ])('%s', (text, expected) => {
     expect(parseConnectionString(text)).toEqual(expected)
   })
 
   it.each([
     ['postgresql://[::1', /malformed connection URI/],
-    ['postgresql://a:1,b:2/db', /several hosts/],
+    ['postgresql://a:x,b:2/db', /port must be a whole number/],
+    ['postgresql://h/d?sslmode', /missing "="/],
+    ['postgresql://h/d?sslmode=a=b', /extra "="/],
+    ['postgresql://h/%zz', /malformed percent-encoding/],
     ['mysql://h/d', /must start with postgresql:\/\//],
     ['postgresql://h/d?bogus=1', /unknown connection option "bogus"/],
     ['postgresql://u:secret@h:99999/d', /port must be a whole number from 1 to 65535, not "99999"/],

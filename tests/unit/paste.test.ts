@@ -42,7 +42,7 @@ describe('forgiving pastes', () => {
     [
       'JDBC parameters libpq knows by another name',
       'jdbc:postgresql://db/a?ApplicationName=x&connectTimeout=5',
-      { host: 'db', dbname: 'a' },
+      { host: 'db', dbname: 'a', application_name: 'x', connect_timeout: '5' },
     ],
     ['a JDBC URL in a .env line', 'JDBC_URL="jdbc:postgresql://db/a"', { host: 'db', dbname: 'a' }],
     [

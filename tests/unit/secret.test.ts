@@ -1,13 +1,13 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { resolveSettings } from '../../src-main/core/connection/resolve-settings.js'
+import { resolveSettingsOrThrow } from '../../src-main/core/connection/resolve-settings.js'
 import { passwordWeakness, REDACTED, Secret } from '../../src-main/core/secrets/secret.js'
 
 const CLEAR = 'Zq7-never-in-a-string-41'
 
 describe('Secret', () => {
   const secret = new Secret(CLEAR)
-  const settings = resolveSettings({ host: 'db', username: 'klairr_reader', password: CLEAR }, {})
+  const settings = resolveSettingsOrThrow({ host: 'db', username: 'klairr_reader', password: CLEAR }, {})
 
   it.each([
     ['a template literal', () => `pw=${secret}`],
@@ -37,13 +37,13 @@ describe('Secret', () => {
     expect(settings.password?.reveal()).toBe(CLEAR)
   })
 
-  it('resolveSettings keeps a Secret it is given as it is', () => {
+  it('resolveSettingsOrThrow keeps a Secret it is given as it is', () => {
     const given = new Secret('another-password-value')
-    expect(resolveSettings({ host: 'db', username: 'u', password: given }, {}).password).toBe(given)
+    expect(resolveSettingsOrThrow({ host: 'db', username: 'u', password: given }, {}).password).toBe(given)
   })
 
   it('comes from PGPASSWORD as a Secret too', () => {
-    const s = resolveSettings({ host: 'db', username: 'u' }, { PGPASSWORD: CLEAR })
+    const s = resolveSettingsOrThrow({ host: 'db', username: 'u' }, { PGPASSWORD: CLEAR })
     expect(s.password).toBeInstanceOf(Secret)
     expect(JSON.stringify(s)).not.toContain(CLEAR)
   })

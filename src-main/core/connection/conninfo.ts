@@ -1,72 +1,42 @@
+import { FIELD_BY_KEYWORD, type LibpqKeyword } from './fields.js'
 import { readPaste } from './paste.js'
 
-/** A malformed or contradictory input: one clear sentence, and nothing was changed or connected. */
+/** One problem with one field: the form's field name (or the libpq keyword), and one line. */
+export interface FieldProblem {
+  field: string
+  message: string
+}
+
+/** A malformed or contradictory input: one clear sentence per problem, and nothing was changed or connected. */
 export class InputError extends Error {
   override readonly name = 'InputError'
+  /** Every problem, each one line (the CLI prints one line each). */
+  readonly problems: FieldProblem[]
   /** The connector form field it concerns, when it is one (`host`, `port`, …), for the app's field errors. */
   constructor(
     message: string,
-    readonly field?: 'host' | 'port' | 'sslMode' | 'schema',
+    readonly field?: string,
+    problems?: FieldProblem[],
   ) {
     super(message)
+    this.problems = problems ?? [{ field: field ?? 'connectionString', message }]
+  }
+
+  /** All of them at once: the message is the first; `problems` holds every one. */
+  static of(problems: FieldProblem[]): InputError {
+    const first = problems[0] ?? { field: 'connectionString', message: 'invalid connection settings' }
+    return new InputError(first.message, first.field, problems)
   }
 }
 
-/** libpq keywords this product uses. */
-const USED = [
-  'host',
-  'port',
-  'dbname',
-  'user',
-  'password',
-  'sslmode',
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
-  'sslpassword',
-] as const
-export type ConninfoKey = (typeof USED)[number]
-export type Conninfo = Partial<Record<ConninfoKey, string>>
+/** What a connection string sets: libpq keyword to value, as written. */
+export type Conninfo = Partial<Record<LibpqKeyword, string>>
+export type ConninfoKey = keyof Conninfo
 
-/** libpq keywords that are valid but mean nothing to Klairr's connector: accepted and ignored. */
-const IGNORED = new Set([
-  'hostaddr',
-  'connect_timeout',
-  'application_name',
-  'fallback_application_name',
-  'options',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'client_encoding',
-  'sslcompression',
-  'sslcrl',
-  'sslcrldir',
-  'sslsni',
-  'requirepeer',
-  'ssl_min_protocol_version',
-  'ssl_max_protocol_version',
-  'gssencmode',
-  'krbsrvname',
-  'gsslib',
-  'target_session_attrs',
-  'load_balance_hosts',
-  'passfile',
-  'channel_binding',
-  'service',
-  'replication',
-  'require_auth',
-  'sslnegotiation',
-  'sslcertmode',
-  'gssdelegation',
-  'service',
-])
-
+/** libpq's keywords (fields.ts): known ones are kept (resolveSettings reads or refuses them), others refused. */
 function accept(out: Conninfo, key: string, value: string): void {
-  if ((USED as readonly string[]).includes(key)) out[key as ConninfoKey] = value
-  else if (!IGNORED.has(key)) throw new InputError(`unknown connection option "${key}"`)
+  if (!FIELD_BY_KEYWORD.has(key)) throw new InputError(`unknown connection option "${key}"`)
+  out[key as ConninfoKey] = value
 }
 
 /**
@@ -121,42 +91,91 @@ export function parseKeywordValue(text: string): Conninfo {
   }
 }
 
+/** libpq's conninfo_uri_decode: %XX escapes, and no NUL. */
+function uriDecode(part: string, what: string): string {
+  if (/%(?![0-9a-f]{2})/i.test(part) || /%00/.test(part))
+    throw new InputError(`malformed percent-encoding in the connection URI's ${what}`)
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new InputError(`malformed percent-encoding in the connection URI's ${what}`)
+  }
+}
+
 /**
- * Parses a `postgres://` / `postgresql://` URI with the WHATWG URL parser, by libpq's URI rules
- * (percent-decoded parts, query parameters as keywords). pg-connection-string is not used: it reads
- * the files that ssl* parameters name as a side effect of parsing.
+ * Parses a `postgres://` / `postgresql://` URI by libpq's rules (conninfo_uri_parse_options):
+ * `user:password@`, then hosts `host[:port]` separated by commas (IPv6 in brackets), `/dbname`, and
+ * `?keyword=value&…`. Several hosts become `host=a,b port=p1,p2`, as libpq makes them. Written out
+ * rather than given to the WHATWG URL parser, which refuses host lists; pg-connection-string is not
+ * used: it reads the files that ssl* parameters name as a side effect of parsing. Never echoes the
+ * input: it may hold a password.
  */
 export function parsePostgresUri(text: string): Conninfo {
-  // libpq allows host lists and ports the URL parser rejects; say what is wrong instead of "malformed".
-  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(text)?.[1] ?? ''
-  const hostPart = authority.slice(authority.lastIndexOf('@') + 1)
-  if (hostPart.includes(',')) throw new InputError('connection URI names several hosts: give exactly one')
-  const port = /:(\d+)$/.exec(hostPart)?.[1]
-  if (port && (Number(port) < 1 || Number(port) > 65535))
-    throw new InputError(`port must be a whole number from 1 to 65535, not "${port}"`)
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    // Never echo the input: it may hold a password.
-    throw new InputError('malformed connection URI')
-  }
+  const rest = text.replace(/^postgres(ql)?:\/\//i, '')
+  if (/[#]/.test(rest)) throw new InputError('malformed connection URI')
+  const queryAt = rest.indexOf('?')
+  const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt)
+  const query = queryAt < 0 ? '' : rest.slice(queryAt + 1)
+  const slash = beforeQuery.indexOf('/')
+  const authority = slash < 0 ? beforeQuery : beforeQuery.slice(0, slash)
+  const path = slash < 0 ? undefined : beforeQuery.slice(slash + 1)
   const out: Conninfo = {}
-  const decode = (part: string, what: string) => {
-    try {
-      return decodeURIComponent(part)
-    } catch {
-      throw new InputError(`malformed percent-encoding in the connection URI's ${what}`)
+  const at = authority.lastIndexOf('@')
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at)
+    const colon = userinfo.indexOf(':')
+    const user = colon < 0 ? userinfo : userinfo.slice(0, colon)
+    if (user) out.user = uriDecode(user, 'user name')
+    if (colon >= 0) {
+      const password = userinfo.slice(colon + 1)
+      if (password) out.password = uriDecode(password, 'password')
     }
   }
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-  if (host) out.host = decode(host, 'host')
-  if (url.port) out.port = url.port
-  const dbname = url.pathname.replace(/^\//, '')
-  if (dbname) out.dbname = decode(dbname, 'database name')
-  if (url.username) out.user = decode(url.username, 'user name')
-  if (url.password) out.password = decode(url.password, 'password')
-  for (const [key, value] of url.searchParams) accept(out, key, value)
+  const hosts: string[] = []
+  const ports: string[] = []
+  const netloc = authority.slice(at + 1)
+  if (netloc !== '') {
+    for (const item of netloc.split(/,(?![^[]*\])/)) {
+      let host: string
+      let port: string
+      if (item.startsWith('[')) {
+        const close = item.indexOf(']')
+        if (close < 0) throw new InputError('malformed connection URI: no "]" after the IPv6 address')
+        host = item.slice(1, close)
+        const after = item.slice(close + 1)
+        if (after !== '' && !after.startsWith(':'))
+          throw new InputError('malformed connection URI: unexpected text after the IPv6 address')
+        port = after.slice(1)
+      } else {
+        const colon = item.indexOf(':')
+        host = colon < 0 ? item : item.slice(0, colon)
+        port = colon < 0 ? '' : item.slice(colon + 1)
+      }
+      if (/[[\]]/.test(host)) throw new InputError('malformed connection URI')
+      if (port !== '' && !/^\d+$/.test(port))
+        throw new InputError(`port must be a whole number from 1 to 65535, not "${port}"`)
+      if (port !== '' && (Number(port) < 1 || Number(port) > 65535))
+        throw new InputError(`port must be a whole number from 1 to 65535, not "${port}"`)
+      hosts.push(uriDecode(host, 'host'))
+      ports.push(port)
+    }
+  }
+  if (hosts.some((h) => h !== '')) out.host = hosts.join(',')
+  if (ports.some((p) => p !== '')) out.port = ports.join(',')
+  if (path) out.dbname = uriDecode(path, 'database name')
+  if (query !== '') {
+    for (const pair of query.split('&')) {
+      const eq = pair.indexOf('=')
+      if (eq < 0) throw new InputError('missing "=" in a connection URI query parameter')
+      if (pair.indexOf('=', eq + 1) >= 0)
+        throw new InputError('extra "=" in a connection URI query parameter')
+      const key = uriDecode(pair.slice(0, eq), 'query')
+      const value = uriDecode(pair.slice(eq + 1), 'query')
+      // libpq: ssl=true is read as sslmode=require, for JDBC's sake.
+      if (key === 'ssl' && value === 'true') accept(out, 'sslmode', 'require')
+      else accept(out, key, value)
+    }
+  }
   return out
 }
 

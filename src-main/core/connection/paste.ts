@@ -5,6 +5,7 @@
  * taken when it names a connection, and otherwise refused in one line that says what it is. Nothing
  * here echoes the text: it may hold a password.
  */
+import { FIELD_BY_ENV, FIELD_BY_KEYWORD } from './fields.js'
 
 /** Either one libpq string (a URI or keyword/value pairs), plus keywords a psql line or its environment set. */
 export type Paste =
@@ -122,17 +123,6 @@ export function shellWords(line: string): string[] | null {
   return words
 }
 
-/** libpq's environment variables, as a `PGPASSWORD=… psql …` line sets them. */
-const PG_ENV: Record<string, string> = {
-  PGHOST: 'host',
-  PGPORT: 'port',
-  PGDATABASE: 'dbname',
-  PGUSER: 'user',
-  PGPASSWORD: 'password',
-  PGSSLMODE: 'sslmode',
-  PGSSLROOTCERT: 'sslrootcert',
-}
-
 const PSQL_OPTIONS: Record<string, string> = {
   '-h': 'host',
   '--host': 'host',
@@ -164,7 +154,8 @@ export function fromPsqlLine(line: string): Paste {
   let i = 0
   for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i++) {
     const [name = '', ...rest] = words[i]!.split('=')
-    const key = PG_ENV[name]
+    // libpq's environment variables (the fields table), as a `PGPASSWORD=… psql …` line sets them.
+    const key = FIELD_BY_ENV.get(name)?.keyword
     if (!key)
       return refuse(`the environment variable ${name} is not a connection setting (in a psql command line)`)
     keywords.push([key, rest.join('=')])
@@ -204,8 +195,10 @@ export function readPaste(raw: string): Paste {
   // An .env or shell line: `DATABASE_URL=…`, `export PG_URL="…"`. Taken only when the value is a URI,
   // so libpq's own `host=db` is never mistaken for it.
   // (libpq's `dbname=postgresql://…` means the URI too.) YAML's `KEY: value` has a space after the colon.
-  const env = /^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:\s*=|:\s)\s*(.*)$/s.exec(text)
-  if (env && /^[a-z][a-z0-9+.-]*:/i.test(unquote(env[1]!))) text = unquote(env[1]!)
+  // A libpq keyword other than dbname whose value looks like a URI (oauth_issuer=https://…) is libpq's.
+  const env = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)(?:\s*=|:\s)\s*(.*)$/s.exec(text)
+  const libpqKeyword = env && env[1] !== 'dbname' && FIELD_BY_KEYWORD.has(env[1]!)
+  if (env && !libpqKeyword && /^[a-z][a-z0-9+.-]*:/i.test(unquote(env[2]!))) text = unquote(env[2]!)
   if (/^jdbc:/i.test(text)) {
     if (!/^jdbc:postgresql:/i.test(text))
       return refuse(

@@ -60,6 +60,15 @@ export interface ConnectionSettings {
   sslNegotiation?: 'postgres' | 'direct'
   /** The pg_service.conf entry the settings came from (service=), for the report. */
   service?: string
+  /** servicefile (libpq 18; PGSERVICEFILE): the per-user service file that entry was read from. */
+  serviceFile?: string
+  /** passfile (PGPASSFILE): the password file passwordFromPgpass reads instead of ~/.pgpass. */
+  passFile?: string
+  /**
+   * keepalives and keepalives_idle, as libpq: TCP keepalives are on unless keepalives=0; idleSeconds
+   * (absent: the system's default) is the idle time before the first probe (net.Socket.setKeepAlive).
+   */
+  keepalives?: { enabled: boolean; idleSeconds?: number }
 }
 
 export interface HostTarget {

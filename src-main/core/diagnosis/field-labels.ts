@@ -1,28 +1,8 @@
-/* The connector form's fields and their labels: shared by the advice and the renderer (no other imports). */
+/* The connector form's fields and their labels, as the fields table (connection/fields.ts) names them:
+   shared by the advice and the renderer. */
+import { FORM_LABELS, type FormField } from '../connection/fields.js'
 
-/** A form field of the connector (the guide's Step 3), for "change this field" advice. */
-export type FormField =
-  | 'host'
-  | 'port'
-  | 'database'
-  | 'schema'
-  | 'username'
-  | 'password'
-  | 'sslMode'
-  | 'sslRootCert'
-  | 'privateNetwork'
-  | 'allowWritableRole'
+export type { FormField }
 
 /** The labels the guide's connector form uses. */
-export const FIELD_LABELS: Record<FormField, string> = {
-  host: 'Host',
-  port: 'Port',
-  database: 'Database',
-  schema: 'Schema',
-  username: 'Username',
-  password: 'Password',
-  sslMode: 'SSL mode',
-  sslRootCert: 'Root certificate',
-  privateNetwork: 'Host is on a private network',
-  allowWritableRole: 'Allow writable role',
-}
+export const FIELD_LABELS: Record<FormField, string> = FORM_LABELS
