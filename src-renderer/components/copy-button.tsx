@@ -22,13 +22,24 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; what: string }) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  what,
+  name,
+}: {
+  text: string
+  label?: string
+  what: string
+  /** The accessible name, when "label what" does not read well; it must begin with the label. */
+  name?: string
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle')
   return (
     <button
       type="button"
       className="button small"
-      aria-label={`${label} ${what}`}
+      aria-label={name ?? `${label} ${what}`}
       onClick={() => {
         void copyText(text).then((ok) => {
           setState(ok ? 'copied' : 'failed')

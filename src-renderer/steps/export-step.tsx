@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react'
 import type { ConnectionForm, ExportResponse, RunChecksResponse } from '../../src-main/contract/index.js'
 import { api } from '../bridge.js'
 import { CodeBlock, CopyButton } from '../components/copy-button.js'
+import { DownloadLink } from '../components/download-link.js'
 import { Checkbox, ErrorBanner, Field } from '../components/field.js'
 import { printable } from '../../src-main/core/printable.js'
 import type { ShellDialect } from '../../src-main/core/diagnosis/shell-command.js'
@@ -16,21 +17,6 @@ const STORED_TEXT: Record<ExportResponse['passwordStored'], string> = {
   keytar: 'The password is stored in your operating system’s keyring.',
   memory: 'The password is kept in memory only, until klairr-companion serve stops.',
   none: 'No password was stored.',
-}
-
-/** Offers the file to the browser (the desktop app saved it with a dialog already). */
-function DownloadLink({ name, text }: { name: string; text: string }) {
-  const [href, setHref] = useState<string | null>(null)
-  useEffect(() => {
-    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }))
-    setHref(url)
-    return () => URL.revokeObjectURL(url)
-  }, [text])
-  return href ? (
-    <a className="button primary" href={href} download={name}>
-      Download {name}
-    </a>
-  ) : null
 }
 
 /** Step 5: review, acknowledge, approve the certificate, save. */
@@ -247,7 +233,16 @@ export function ExportStep({
               <strong>Next:</strong> upload this file in Klairr’s PostgreSQL connector, and enter the password
               there. The file holds no password.
             </p>
-            {!done.savedTo && <DownloadLink name={done.fileName} text={done.document} />}
+            {!done.savedTo && (
+              <DownloadLink
+                name={done.fileName}
+                text={done.document}
+                type="application/json"
+                className="button primary"
+              >
+                Download {done.fileName}
+              </DownloadLink>
+            )}
             <CodeBlock code={done.document} what="connector config" label={done.fileName} />
           </>
         ) : (
