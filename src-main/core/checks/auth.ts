@@ -9,7 +9,7 @@ import {
 } from '../connection/auth-request.js'
 import { passwordWeakness } from '../secrets/secret.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
-import type { RunContext } from './context.js'
+import { boundText, stageBound, type RunContext } from './context.js'
 import { checkResult } from './result.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
@@ -56,6 +56,9 @@ export function authReason(e: PgServerError): ReasonCode {
       // Only pg_hba.conf's own refusals are blamed on it; any other 28000 is shown as the server said it.
       if (/pg_hba\.conf|host rejected/.test(message)) return 'pg_hba_rejected'
       return 'auth_error'
+    case '08P01':
+      // PgBouncer: "unsupported startup parameter: options" (a parameter it does not track).
+      return /unsupported startup parameter/.test(message) ? 'startup_parameter_refused' : 'auth_error'
     case '3D000':
       return 'database_not_found'
     case '42501':
@@ -86,6 +89,7 @@ const SENTENCES: Partial<Record<ReasonCode, string>> = {
   external_auth_failed:
     'The server’s external authentication (LDAP, PAM, RADIUS, ident, peer or BSD) failed.',
   auth_method_unsupported: 'The server asked for an authentication method this tool and Klairr cannot use.',
+  startup_parameter_refused: 'The server (a connection pooler) refused a startup parameter.',
 }
 
 function sentence(reason: ReasonCode, evidence: Record<string, unknown>): string {
@@ -140,7 +144,7 @@ export async function runAuth(
   try {
     if (!socket) {
       if (!plainAddress) return fail('connection_lost', '')
-      socket = await openTcp(plainAddress, settings.port, timeouts.tcp, ctx.signal)
+      socket = await openTcp(plainAddress, settings.port, stageBound(ctx, 'tcp'), ctx.signal)
     }
     const session = await startSession(socket, {
       host: settings.host,
@@ -148,9 +152,11 @@ export async function runAuth(
       database: settings.database,
       user: settings.username,
       password: settings.password,
-      timeouts,
+      timeouts: { ...timeouts, startup: stageBound(ctx, 'startup') },
       signal: ctx.signal,
       onAuthRequests: (requests) => (seen = requests),
+      applicationName: settings.applicationName,
+      options: settings.options,
     })
     const versionString = session.parameters.server_version ?? ''
     const major = Number.parseInt(versionString, 10)
@@ -202,7 +208,8 @@ export async function runAuth(
     if (e instanceof AuthMethodUnsupportedError)
       return fail('auth_method_unsupported', '', { authMethod: e.method })
     if (e instanceof PasswordMissingError) return fail('password_missing', '')
-    if (e instanceof StepTimeoutError) return fail('startup_timeout', '', { timeoutMs: timeouts.startup })
+    if (e instanceof StepTimeoutError)
+      return fail('startup_timeout', '', { timeoutMs: timeouts.startup, bound: boundText(ctx, 'startup') })
     const err = e as PgServerError
     if (!err.code) return fail('connection_lost', err.message ?? '')
     // pg_hba messages name the client address as the server sees it: the address a pg_hba line must admit.
@@ -216,8 +223,10 @@ export async function runAuth(
       certificateSent && reason === 'password_invalid'
         ? '. If the pg_hba.conf line has clientcert=verify-full, the client certificate’s CN may instead not match the role.'
         : ''
+    const parameter = /unsupported startup parameter: (\S+)/.exec(err.message ?? '')?.[1]
     return fail(reason, `${err.message ?? ''}${orCertificate}`, {
       sqlstate: err.code,
+      ...(reason === 'startup_parameter_refused' && parameter ? { parameter } : {}),
       ...(clientAddress ? { clientAddress } : {}),
       ...(authMethod ? { authMethod } : {}),
       ...(certificateSent ? { clientCertificateSent: true } : {}),

@@ -28,7 +28,8 @@ export interface ChainOutcome {
  * (the pin verified in the upgrade), then the login. The setup tests report every step; commands that
  * only need a session take the session or the check that failed.
  */
-export async function connectChain(ctx: RunContext, hooks: ChainHooks = {}): Promise<ChainOutcome> {
+export async function connectChain(outer: RunContext, hooks: ChainHooks = {}): Promise<ChainOutcome> {
+  const ctx = withConnectTimeout(outer)
   hooks.start?.('network')
   // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
   setImmediate(warmUp)
@@ -47,6 +48,17 @@ export async function connectChain(ctx: RunContext, hooks: ChainHooks = {}): Pro
   const auth = await runAuth(ctx, tls.socket, net.report.connectedAddress)
   hooks.finish?.(auth.result)
   return { session: auth.session, last: auth.result }
+}
+
+/**
+ * connect_timeout as libpq reads it (fe-connect.c, pqConnectDBComplete): whole seconds, 0 or absent for
+ * none, and 1 taken as 2 (a shorter bound could end an attempt that is about to succeed). It bounds one
+ * host's attempt, TCP to the end of authentication, in place of those stages' own bounds.
+ */
+export function withConnectTimeout(ctx: RunContext): RunContext {
+  const seconds = ctx.settings.connectTimeoutSeconds
+  if (!seconds || seconds <= 0) return ctx
+  return { ...ctx, attemptDeadline: performance.now() + Math.max(seconds, 2) * 1000 }
 }
 
 export type Connected = { ok: true; session: Session } | { ok: false; failure: CheckResult }

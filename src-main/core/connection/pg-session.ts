@@ -46,7 +46,14 @@ export interface StartupOptions {
   signal?: AbortSignal
   /** Told what the server asked for during startup, whether the login succeeded or not. */
   onAuthRequests?: (seen: AuthRequests) => void
+  /** libpq's application_name (this tool's own name when absent). */
+  applicationName?: string
+  /** libpq's options, sent in the startup packet as libpq sends it (Neon's `endpoint=…`). */
+  options?: string
 }
+
+/** The application_name the startup packet carries when the settings give none. */
+export const DEFAULT_APPLICATION_NAME = 'klairr-companion'
 
 /**
  * Starts a PostgreSQL session on a socket that is already connected (and, if TLS, already upgraded and
@@ -76,11 +83,15 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     },
     ssl: false,
     stream: () => shim,
-    // The startup packet carries user, database and application_name only: poolers (PgBouncer, as
-    // Supabase, Neon, Azure and DigitalOcean run it) refuse any parameter they do not track, so the
-    // session's bounds are not sent here but with each query (see boundedQuery).
-    application_name: 'klairr-companion',
+    // The startup packet carries user, database and application_name, and options only when the settings
+    // give it (as libpq): poolers (PgBouncer, as Supabase, Neon, Azure and DigitalOcean run it) refuse any
+    // parameter they do not track, so the session's bounds are not sent here but with each query (see
+    // boundedQuery).
+    application_name: opts.applicationName || DEFAULT_APPLICATION_NAME,
   } as pg.ClientConfig)
+  // node-postgres would read PGOPTIONS itself when options is not given: the settings alone decide.
+  ;(client as unknown as { connectionParameters: { options?: string } }).connectionParameters.options =
+    opts.options || undefined
   client.on('error', () => undefined)
   const parameters: Record<string, string> = {}
   const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection
