@@ -11,23 +11,52 @@ const SYSTEM_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AN
 export const MAX_VIEW_PROBES = 20
 
 /**
- * Whether row-level security limits the current role on relation `c`: enabled, the role does not bypass
- * it (`bypass`: BYPASSRLS or superuser), and it is not the owner (through inheritance) unless FORCE'd.
+ * Whether row-level security limits a role on relation `c`: enabled, the role does not bypass it
+ * (`bypass`: BYPASSRLS or superuser), and it is not the owner (through inheritance) unless FORCE'd.
+ * `who` is the role as SQL (an oid expression); by default the current role.
  */
-export function rlsInForce(c: string, bypass: string): string {
-  return `${c}.relrowsecurity AND NOT ${bypass} AND (${c}.relforcerowsecurity OR NOT pg_has_role(${c}.relowner, 'USAGE'))`
+export function rlsInForce(c: string, bypass: string, who?: string): string {
+  const owns = who ? `pg_has_role(${who}, ${c}.relowner, 'USAGE')` : `pg_has_role(${c}.relowner, 'USAGE')`
+  return `${c}.relrowsecurity AND NOT ${bypass} AND (${c}.relforcerowsecurity OR NOT ${owns})`
 }
 
 /**
- * Whether a permissive SELECT (or ALL) policy on relation `oid` applies to the current role: to PUBLIC
- * or to a role whose privileges it has (as the server decides). Restrictive policies only narrow.
+ * Whether a permissive SELECT (or ALL) policy on relation `oid` applies to a role (`who`, an oid
+ * expression; by default the current role): to PUBLIC or to a role whose privileges it has (as the
+ * server decides). Restrictive policies only narrow.
  */
-export function selectPolicyApplies(oid: string): string {
+export function selectPolicyApplies(oid: string, who?: string): string {
+  const has = who ? `pg_has_role(${who}, pr.role, 'USAGE')` : `pg_has_role(pr.role, 'USAGE')`
   return `EXISTS (
     SELECT 1 FROM pg_policy p WHERE p.polrelid = ${oid} AND p.polcmd IN ('r', '*') AND p.polpermissive
       AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role)
-                  WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END))`
+                  WHERE CASE WHEN pr.role = 0 THEN true ELSE ${has} END))`
 }
+
+/**
+ * A view reads its tables with its owner's rights, and row-level security is then the owner's, unless it
+ * is a `security_invoker` view (PostgreSQL 15+), whose tables are read, and filtered, as the caller.
+ * For each readable view (`rel` rows) and each table with row-level security it reads directly: the role
+ * whose rights apply (`checker`), and whether a SELECT policy applies to it. Tables that role cannot
+ * read are left out: the view's read then fails, and the read probe names it.
+ */
+const VIEW_RLS_SQL = `view_rls AS (
+  SELECT DISTINCT r.qname AS view, format('%I.%I', tn.nspname, t.relname) AS tbl, ck.rolname::text AS checker,
+    ck.invoker, ${selectPolicyApplies('t.oid', 'ck.oid')} AS applies
+  FROM rel r
+  CROSS JOIN LATERAL (
+    SELECT o.oid, o.rolname, o.rolbypassrls OR o.rolsuper AS bypass, v.invoker FROM pg_roles o
+    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_options_to_table(r.reloptions) x
+      WHERE x.option_name = 'security_invoker' AND lower(x.option_value) IN ('true', 'on', 'yes', '1')) AS invoker) v
+    WHERE o.oid = CASE WHEN v.invoker THEN (SELECT oid FROM pg_roles WHERE rolname = current_user) ELSE r.relowner END
+  ) AS ck
+  JOIN pg_rewrite rw ON rw.ev_class = r.oid
+  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+  JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> r.oid AND t.relkind IN ('r', 'p')
+  JOIN pg_namespace tn ON tn.oid = t.relnamespace
+  WHERE r.relkind = 'v' AND r.can_select AND ${rlsInForce('t', 'ck.bypass', 'ck.oid')}
+    AND has_any_column_privilege(ck.oid, t.oid, 'SELECT')
+)`
 
 /**
  * Server facts, the schema's state and what the role can read in it: one round trip.
@@ -37,8 +66,10 @@ export function selectPolicyApplies(oid: string): string {
  * on any of its columns. For each readable table with row-level security in force for this role (not a
  * BYPASSRLS role or superuser; not its owner unless FORCE'd), whether a permissive SELECT or ALL policy
  * applies to it, directly, through PUBLIC or through a role whose privileges it inherits (as the server
- * decides). `reads` is the read probe: `[relation, statement, name]` triples, the first target first, then up to
- * MAX_VIEW_PROBES views and foreign tables, each reading only the columns the role may read.
+ * decides), and the same for the tables each readable view reads, as the role whose rights the view uses
+ * (`view_rls`). `reads` is the read probe: `[relation, statement, name, foreign server]`, the first target
+ * first, then up to MAX_VIEW_PROBES views and foreign tables, each reading only the columns the role may
+ * read; a foreign table comes with its server's name, wrapper, `connect_timeout` and `host` options.
  */
 export function factsSql(schema: string): string {
   const s = escapeLiteral(schema)
@@ -47,7 +78,7 @@ export function factsSql(schema: string): string {
 ),
 ns AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname = ${s}),
 rel AS (
-  SELECT c.oid, c.relname, c.relkind, format('%I.%I', ns.nspname, c.relname) AS qname,
+  SELECT c.oid, c.relname, c.relkind, c.relowner, c.reloptions, format('%I.%I', ns.nspname, c.relname) AS qname,
     has_table_privilege(c.oid, 'SELECT') AS whole,
     has_any_column_privilege(c.oid, 'SELECT') AS can_select,
     ${rlsInForce('c', 'me.bypass')} AS rls
@@ -57,6 +88,7 @@ rel AS (
 rls AS (
   SELECT r.qname, ${selectPolicyApplies('r.oid')} AS applies FROM rel r WHERE r.can_select AND r.rls
 ),
+${VIEW_RLS_SQL},
 ranked AS (
   SELECT r.*, row_number() OVER (ORDER BY r.relkind NOT IN ('r', 'p'), r.relname) AS rank FROM rel r WHERE r.can_select
 ),
@@ -82,11 +114,18 @@ SELECT current_setting('server_version') AS version_string,
   (SELECT (array_agg(qname ORDER BY qname) FILTER (WHERE NOT applies))[1:50] FROM rls) AS rls_hidden,
   (SELECT count(*) FILTER (WHERE NOT applies) FROM rls)::int AS rls_hidden_count,
   (SELECT (array_agg(qname ORDER BY qname) FILTER (WHERE applies))[1:50] FROM rls) AS rls_filtered,
+  (SELECT json_agg(json_build_array(view, tbl, checker, invoker, applies) ORDER BY view, tbl) FROM (SELECT * FROM view_rls LIMIT 200) v) AS view_rls,
   (SELECT json_agg(json_build_array(p.qname, format('SELECT %s FROM %s LIMIT 0',
       CASE WHEN p.whole THEN '*' ELSE (
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
         WHERE a.attrelid = p.oid AND a.attnum > 0 AND NOT a.attisdropped AND has_column_privilege(p.oid, a.attnum, 'SELECT')
-      ) END, p.qname), p.relname) ORDER BY p.rank)
+      ) END, p.qname), p.relname,
+      CASE WHEN p.relkind = 'f' THEN (
+        SELECT json_build_object('server', fs.srvname, 'wrapper', w.fdwname,
+          'connectTimeout', (SELECT o.option_value FROM pg_options_to_table(fs.srvoptions) o WHERE o.option_name = 'connect_timeout'),
+          'host', (SELECT o.option_value FROM pg_options_to_table(fs.srvoptions) o WHERE o.option_name = 'host'))
+        FROM pg_foreign_table ft JOIN pg_foreign_server fs ON fs.oid = ft.ftserver
+        JOIN pg_foreign_data_wrapper w ON w.oid = fs.srvfdw WHERE ft.ftrelid = p.oid) END) ORDER BY p.rank)
    FROM probed p) AS reads
 FROM me LEFT JOIN ns ON true`
 }
@@ -191,4 +230,13 @@ WHERE n.nspname = ${escapeLiteral(schema)} AND c.relkind IN ('r', 'v', 'm', 'p',
   AND (has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
        OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
 ORDER BY c.relname`
+}
+
+/**
+ * One foreign table's read with its own statement bound, the transaction's restored after it (a failed
+ * read's bound goes with its savepoint). PostgreSQL 13+ applies statement_timeout to each statement of a
+ * message; 16+ interrupts postgres_fdw's connect with it.
+ */
+export function boundedForeignReadSql(sql: string, foreignMs: number, queryMs: number): string {
+  return `SET LOCAL statement_timeout = ${Math.round(foreignMs)}; ${sql}; SET LOCAL statement_timeout = ${Math.round(queryMs)}`
 }

@@ -25,6 +25,8 @@ export interface CatalogFacts {
   rlsHiddenCount: number
   /** Readable tables with row-level security and a policy for this role: what it reads is filtered. */
   rlsFiltered: string[]
+  /** Readable views over tables with row-level security in force for the role the view reads them as. */
+  viewRls: ViewRls[]
   writePaths: WritePathRow[]
 }
 
@@ -34,6 +36,29 @@ export interface ReadProbe {
   /** Its name within the schema, as `unreadableSample` lists names. */
   name: string
   sql: string
+  /** A foreign table's server, as its options say (null for anything else). */
+  foreign: ForeignServer | null
+}
+
+export interface ForeignServer {
+  server: string
+  /** The foreign-data wrapper's name (`postgres_fdw`, `file_fdw`, …). */
+  wrapper: string
+  /** The server's `connect_timeout` option (libpq's, in seconds), as written; null when not set. */
+  connectTimeout: string | null
+  /** The server's `host` option (possibly several, comma-separated); null when not set. */
+  host: string | null
+}
+
+/** A readable view over a table with row-level security, and the role whose policies decide what it shows. */
+export interface ViewRls {
+  view: string
+  table: string
+  /** The view's owner, or, for a security_invoker view, the role being checked. */
+  checkedAs: string
+  invoker: boolean
+  /** A SELECT policy applies to `checkedAs`: rows are filtered. False: the view shows no row. */
+  policyApplies: boolean
 }
 
 interface FactsRow {
@@ -54,7 +79,8 @@ interface FactsRow {
   rls_hidden: string[] | null
   rls_hidden_count: number
   rls_filtered: string[] | null
-  reads: [string, string, string][] | null
+  view_rls: [string, string, string, boolean, boolean][] | null
+  reads: [string, string, string, ForeignServer | null][] | null
 }
 
 export async function readCatalog(
@@ -81,13 +107,20 @@ export async function readCatalog(
     readable: row.readable,
     unreadableSample: row.unreadable_sample ?? [],
     readTarget: row.read_target,
-    reads: (row.reads ?? []).map(([relation, sql, name]) => ({ relation, name, sql })),
+    reads: (row.reads ?? []).map(([relation, sql, name, foreign]) => ({ relation, name, sql, foreign })),
     viewsReadable: row.views_readable,
     probeTarget: row.probe_target,
     bypassRls: row.bypass_rls,
     rlsHidden: row.rls_hidden ?? [],
     rlsHiddenCount: row.rls_hidden_count,
     rlsFiltered: row.rls_filtered ?? [],
+    viewRls: (row.view_rls ?? []).map(([view, table, checkedAs, invoker, policyApplies]) => ({
+      view,
+      table,
+      checkedAs,
+      invoker,
+      policyApplies,
+    })),
     writePaths: pathsResult.rows as WritePathRow[],
   }
 }

@@ -1,7 +1,8 @@
 import { boundedQuery, type PgClient } from '../connection/pg-session.js'
-import { probeTransactionSql } from './catalog-sql.js'
-import type { CatalogFacts } from './catalog.js'
+import { boundedForeignReadSql, probeTransactionSql } from './catalog-sql.js'
+import type { CatalogFacts, ReadProbe } from './catalog.js'
 import type { RunContext } from './context.js'
+import { foreignReadBlocker, foreignReadBoundMs, type NotProbed } from './foreign-probe.js'
 import { checkResult } from './result.js'
 import type { CheckResult } from './types.js'
 
@@ -22,6 +23,18 @@ export interface FailedRead {
 
 /** The read waited on a lock or hit its statement bound. */
 const isWait = (e: PgError) => e.code === '55P03' || e.code === '57014'
+const isTimeout = (e: PgError) => e.code === '57014'
+
+/** What the summary says of foreign tables left unread: how many, which, and the first one's reason. */
+const notProbedNote = (notProbed: NotProbed[]) =>
+  notProbed.length
+    ? ` ${notProbed.length} foreign table${notProbed.length === 1 ? ' was' : 's were'} not read, so not proven: ${list(
+        notProbed.map((n) => n.relation),
+        notProbed.length,
+      )} (${notProbed[0]!.reason.replace(/^not probed: /, '')}).`
+    : ''
+
+const unique = (xs: string[]) => [...new Set(xs)]
 
 const list = (names: string[], total: number) =>
   `${names.slice(0, 5).join(', ')}${total > 5 ? ` and ${total - 5} more` : ''}`
@@ -40,13 +53,20 @@ export async function runReadAccess(
 ): Promise<CheckResult> {
   const { schema } = ctx.settings
   const { timeouts } = ctx
-  const target = facts.readTarget
+  // Views over tables with row-level security: what they show is decided by the role they read as.
+  const hiddenViews = unique(facts.viewRls.filter((v) => !v.policyApplies).map((v) => v.view))
+  const filteredViews = unique(facts.viewRls.filter((v) => v.policyApplies).map((v) => v.view)).filter(
+    (v) => !hiddenViews.includes(v),
+  )
+  const rlsHiddenCount = facts.rlsHiddenCount + hiddenViews.length
+  const rlsFiltered = [...facts.rlsFiltered, ...filteredViews]
   const base = {
     schema,
     relations: facts.relations,
     readable: facts.readable,
     bypassRls: facts.bypassRls,
-    rlsFiltered: facts.rlsFiltered,
+    rlsFiltered,
+    ...(facts.viewRls.length ? { rlsViews: facts.viewRls } : {}),
   }
   const done = (
     status: CheckResult['status'],
@@ -58,11 +78,35 @@ export async function runReadAccess(
       evidence: { ...base, ...opts.evidence },
     })
   const query = (sql: string) => boundedQuery(client, sql, timeouts.query, ctx.signal)
-  const reads = facts.reads.length
+  // Foreign tables whose connection cannot be bounded are not read (and said so); the others are read
+  // with a bound of their own, so that one whose server never answers is named, not waited on.
+  const notProbed: NotProbed[] = []
+  const foreignMs = foreignReadBoundMs(timeouts.query)
+  const candidates: ReadProbe[] = facts.reads.length
     ? facts.reads
-    : target
-      ? [{ relation: target, name: target, sql: `SELECT * FROM ${target} LIMIT 0` }]
+    : facts.readTarget
+      ? [
+          {
+            relation: facts.readTarget,
+            name: facts.readTarget,
+            sql: `SELECT * FROM ${facts.readTarget} LIMIT 0`,
+            foreign: null,
+          },
+        ]
       : []
+  const reads: ReadProbe[] = []
+  for (const read of candidates) {
+    const why = read.foreign && foreignReadBlocker(read.foreign, facts.server.versionNumber, timeouts.query)
+    if (why && read.foreign)
+      notProbed.push({ relation: read.relation, name: read.name, server: read.foreign.server, reason: why })
+    else
+      reads.push(
+        read.foreign ? { ...read, sql: boundedForeignReadSql(read.sql, foreignMs, timeouts.query) } : read,
+      )
+  }
+  // The first read is the one the check stands on: the catalog's target unless it could not be read.
+  const target = reads[0]?.relation ?? null
+  const hasForeign = reads.some((r) => r.foreign)
 
   let readError: PgError | null = null
   const failedReads: FailedRead[] = []
@@ -82,15 +126,27 @@ export async function runReadAccess(
       await query('ROLLBACK')
       throw e
     }
-    // A lock or a timeout is waited out once, never again per read: the target is reported locked.
+    // A lock is waited out once, never again per read: the target is reported locked; so is a timeout
+    // when no foreign table was read (a foreign server that never answers times out on its own bound).
     // Anything else: one read failed, and a multi-statement message does not say which, so each is
-    // read again on its own, until one waits on a lock (the rest then stay unproven).
+    // read again on its own, until one waits on a lock (the rest then stay unproven). A foreign server
+    // that timed out is not tried again for its other tables.
     let rollback = true
     const afterRollback = (sql: string) =>
       query(rollback ? `ROLLBACK TO SAVEPOINT klairr_read${sql ? `; ${sql}` : ''}` : sql)
-    if (isWait(first)) readError = first
+    const silent = new Set<string>()
+    if (isWait(first) && !(isTimeout(first) && hasForeign)) readError = first
     else
       for (const [i, read] of reads.entries()) {
+        if (read.foreign && silent.has(read.foreign.server)) {
+          notProbed.push({
+            relation: read.relation,
+            name: read.name,
+            server: read.foreign.server,
+            reason: `not probed: server ${read.foreign.server} did not answer within ${foreignMs} ms for another table`,
+          })
+          continue
+        }
         try {
           await afterRollback(read.sql)
           rollback = false
@@ -104,10 +160,14 @@ export async function runReadAccess(
               relation: read.relation,
               name: read.name,
               sqlstate: err.code,
-              message: err.message ?? '',
+              message:
+                read.foreign && isTimeout(err)
+                  ? `server ${read.foreign.server} did not answer within ${foreignMs} ms (${err.message ?? 'statement timeout'})`
+                  : (err.message ?? ''),
               detail: err.detail ?? null,
             })
-          if (isWait(err)) break
+          if (read.foreign && isTimeout(err) && i > 0) silent.add(read.foreign.server)
+          else if (isWait(err)) break
         }
       }
     if (rollback) await afterRollback('')
@@ -142,6 +202,13 @@ export async function runReadAccess(
       },
     )
   }
+  if (!target) {
+    return done(
+      'warn',
+      `SELECT is granted on ${facts.readable} of ${facts.relations} tables and views in "${schema}", but none could be read within the bound.${notProbedNote(notProbed)}`,
+      { reason: 'partial_select', troubleshooting: 'permission_denied', evidence: { target, notProbed } },
+    )
+  }
   if (readError && isWait(readError)) {
     return done(
       'warn',
@@ -168,6 +235,7 @@ export async function runReadAccess(
     viewsRead: Math.min(facts.viewsReadable, reads.length - 1),
     viewsNotRead: Math.max(0, facts.viewsReadable - (reads.length - 1)),
     failedReads,
+    ...(notProbed.length ? { notProbed } : {}),
   }
   const unreadableNote =
     missing > 0
@@ -180,37 +248,57 @@ export async function runReadAccess(
             : ''
         }.`
       : ''
-  if (facts.rlsHiddenCount > 0) {
+  if (rlsHiddenCount > 0) {
+    const plural = rlsHiddenCount === 1 ? '' : 's'
+    const noun = !hiddenViews.length
+      ? `table${plural}`
+      : facts.rlsHiddenCount
+        ? 'tables and views'
+        : `view${plural}`
+    const viewNote = hiddenViews.length
+      ? ` A view reads its tables as its owner (or, security_invoker, as this role), whose row-level security policies then apply: ${list(
+          facts.viewRls
+            .filter((v) => !v.policyApplies)
+            .map((v) => `${v.view} reads ${v.table} as ${v.checkedAs}`),
+          facts.viewRls.filter((v) => !v.policyApplies).length,
+        )}.`
+      : ''
     return done(
       'warn',
-      `SELECT works (proven on ${target}), but row-level security lets this role see no row of ${facts.rlsHiddenCount} table${facts.rlsHiddenCount === 1 ? '' : 's'}: ${list(facts.rlsHidden, facts.rlsHiddenCount)}. Klairr would read them as empty.${unreadableNote}`,
+      `SELECT works (proven on ${target}), but row-level security lets this role see no row of ${rlsHiddenCount} ${noun}: ${list([...facts.rlsHidden, ...hiddenViews], rlsHiddenCount)}. Klairr would read them as empty.${viewNote}${unreadableNote}${notProbedNote(notProbed)}`,
       {
         reason: 'rls_hides_rows',
         troubleshooting: 'permission_denied',
         evidence: {
           ...probe,
+          // Tables (where a policy goes), then views apart: a view's policy goes on the table it reads.
           rlsHidden: facts.rlsHidden,
           rlsHiddenCount: facts.rlsHiddenCount,
+          ...(hiddenViews.length ? { rlsHiddenViews: hiddenViews } : {}),
           ...(missing > 0 ? { unreadable, unreadableCount: missing } : {}),
         },
       },
     )
   }
-  const rlsNote = facts.rlsFiltered.length
-    ? ` Row-level security filters the rows it sees in ${list(facts.rlsFiltered, facts.rlsFiltered.length)}.`
+  const rlsNote = rlsFiltered.length
+    ? ` Row-level security filters the rows it sees in ${list(rlsFiltered, rlsFiltered.length)}.`
     : facts.bypassRls
       ? ' The role bypasses row-level security: it sees every row.'
       : ''
   if (missing > 0) {
-    return done('warn', `SELECT works (proven on ${target}), but${unreadableNote}${rlsNote}`, {
-      reason: 'partial_select',
-      troubleshooting: 'permission_denied',
-      evidence: { ...probe, unreadable, unreadableCount: missing },
-    })
+    return done(
+      'warn',
+      `SELECT works (proven on ${target}), but${unreadableNote}${rlsNote}${notProbedNote(notProbed)}`,
+      {
+        reason: 'partial_select',
+        troubleshooting: 'permission_denied',
+        evidence: { ...probe, unreadable, unreadableCount: missing },
+      },
+    )
   }
   return done(
     'pass',
-    `SELECT works on all ${facts.relations} tables and views in "${schema}" (proven on ${target}${probe.viewsRead ? ` and ${probe.viewsRead} view${probe.viewsRead === 1 ? '' : 's'} or foreign table${probe.viewsRead === 1 ? '' : 's'}` : ''}).${rlsNote}`,
+    `SELECT works on all ${facts.relations} tables and views in "${schema}" (proven on ${target}${probe.viewsRead ? ` and ${probe.viewsRead} view${probe.viewsRead === 1 ? '' : 's'} or foreign table${probe.viewsRead === 1 ? '' : 's'}` : ''}).${rlsNote}${notProbedNote(notProbed)}`,
     { evidence: probe },
   )
 }
