@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { importCommand } from '../../src-main/cli/import-command.js'
 import { bindingOf, openSecret, sealSecret } from '../../src-main/core/export/seal.js'
+import { Secret } from '../../src-main/core/secrets/secret.js'
 import { EXPORT_MAX_BYTES, parseExport } from '../../src-main/core/export/validate-export.js'
 import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
@@ -672,5 +673,46 @@ describe('oversized fields and files are refused in one line', () => {
     expect(missing.out.stderr).toMatch(
       /^klairr-companion import: cannot read [^\n]*missing\\u\{1B\}\[2J\.json\n$/,
     )
+  })
+})
+
+describe('the export records that a client certificate is needed, never the key', () => {
+  const doc = valid()
+  const settings: ConnectionSettings = {
+    host: 'db.example.com',
+    port: 5432,
+    database: 'analytics',
+    schema: 'public',
+    username: 'klairr_reader',
+    sslMode: 'verify-full',
+    privateNetwork: false,
+    allowWritableRole: false,
+    sslCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    sslKey: '-----BEGIN PRIVATE KEY-----\nKEY-never-exported\n-----END PRIVATE KEY-----',
+    sslPassword: new Secret('passphrase-never-exported'),
+  }
+  const report = {
+    verdict: 'ready',
+    cancelled: false,
+    checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
+    server: doc.verification.server,
+    tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP }] },
+  } as unknown as CheckReport
+  const opts = {
+    tool: 'klairr-companion/0.1.0',
+    now: new Date('2026-11-24T10:00:00Z'),
+    acknowledgedBy: 'ana',
+  }
+
+  it('clientCertificate: true, and the file passes import; without one the field is absent', async () => {
+    const written = buildExport(settings, report, opts)
+    expect(written.connector.clientCertificate).toBe(true)
+    const text = JSON.stringify(written)
+    expect(text).not.toContain('KEY-never-exported')
+    expect(text).not.toContain('passphrase-never-exported')
+    expect(text).not.toContain('BEGIN')
+    expect(await parseExport(text)).toMatchObject({ ok: true })
+    const { sslCert: _c, sslKey: _k, sslPassword: _p, ...plain } = settings
+    expect(buildExport(plain, report, opts).connector).not.toHaveProperty('clientCertificate')
   })
 })

@@ -20,6 +20,8 @@ export interface ExportDocument {
     sslMode: 'require' | 'verify-ca' | 'verify-full'
     privateNetwork: boolean
     allowWritableRole: boolean
+    /** The run presented a client certificate: the connector needs one (never the key or its passphrase). */
+    clientCertificate?: true
     writableRoleAcknowledgement?: { by: string; at: string }
   }
   /**
@@ -107,6 +109,7 @@ export function buildExport(
     privateNetwork: settings.privateNetwork,
     allowWritableRole: settings.allowWritableRole,
   }
+  if (settings.sslCert !== undefined) connector.clientCertificate = true
   if (settings.allowWritableRole)
     connector.writableRoleAcknowledgement = { by: opts.acknowledgedBy, at: opts.now.toISOString() }
   const doc: ExportDocument = {
