@@ -84,7 +84,8 @@ describe('logins that succeed name their method', () => {
   it('scram-sha-256: pass', async () => {
     const report = await check(settingsFor(lab.port, AUTH_ROLES.scram), TIMEOUTS)
     expect(statusLine(report)).toBe('PPPPPP')
-    expect(auth(report).evidence.authMethod).toBe('scram-sha-256')
+    // Over TLS with channel_binding=prefer (libpq's default), the login binds to the TLS session.
+    expect(auth(report).evidence.authMethod).toBe('scram-sha-256-plus')
     expect(report.verdict).toBe('ready')
   })
 
@@ -181,7 +182,7 @@ describe('client certificates (sslcert, sslkey, sslpassword)', () => {
 
   // Without a password request the wire cannot tell trust from cert: a login that sent a certificate is `cert`.
   it.each([
-    ['scram-sha-256', AUTH_ROLES.scramCert, 'password_invalid'],
+    ['scram-sha-256-plus', AUTH_ROLES.scramCert, 'password_invalid'],
     ['trust', AUTH_ROLES.trustCert, 'client_cert_rejected'],
   ])('clientcert=verify-full on %s', async (method, role, wrongCn) => {
     const none = auth(await check(settingsFor(lab.port, role), TIMEOUTS))

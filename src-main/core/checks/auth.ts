@@ -8,6 +8,7 @@ import {
   type AuthRequests,
 } from '../connection/auth-request.js'
 import { passwordWeakness } from '../secrets/secret.js'
+import { AuthPolicyError } from '../connection/auth-policy.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
 import { boundText, stageBound, type RunContext } from './context.js'
 import { checkResult } from './result.js'
@@ -93,6 +94,8 @@ const SENTENCES: Partial<Record<ReasonCode, string>> = {
 }
 
 function sentence(reason: ReasonCode, evidence: Record<string, unknown>): string {
+  if ((reason === 'auth_method_not_allowed' || reason === 'channel_binding_required') && evidence.refusal)
+    return `The login was stopped before any password was sent: ${String(evidence.refusal)}.`
   if (reason === 'auth_method_unsupported' && typeof evidence.authMethod === 'string')
     return `The server asked for ${evidence.authMethod} authentication, which this tool and Klairr cannot use.`
   return SENTENCES[reason] ?? 'Login failed.'
@@ -107,13 +110,19 @@ const WEAK_SENTENCE = {
 const MD5_SENTENCE = 'It authenticated with md5, which PostgreSQL has deprecated.'
 
 /** The method a failed login named: the external service in the server's message, else what the server asked for. */
-function failedMethod(reason: ReasonCode, message: string, seen: AuthRequests | null): AuthMethod | null {
+function failedMethod(
+  reason: ReasonCode,
+  message: string,
+  seen: AuthRequests | null,
+  channelBound: boolean,
+): AuthMethod | null {
   const external = externalAuthMethod(message)
   if (external) return external
   if (reason === 'client_cert_required' || reason === 'client_cert_rejected') return 'cert'
   if (!seen || !seen.codes.some((c) => c === 3 || c === 5 || c === 10)) return null
-  // No SASL mechanism is known on failure: node-postgres' choice is SCRAM-SHA-256 unless channel binding is on.
-  return completedMethod(seen, null, false)
+  // No SASL mechanism is known on failure: node-postgres chose -PLUS when offered, unless binding is off.
+  const plus = channelBound && seen.mechanisms.includes('SCRAM-SHA-256-PLUS')
+  return completedMethod(seen, plus ? 'SCRAM-SHA-256-PLUS' : null, false)
 }
 
 /** Logs in on the socket TLS left (or, for diagnostic sslmodes, a fresh plain one). */
@@ -157,6 +166,7 @@ export async function runAuth(
       onAuthRequests: (requests) => (seen = requests),
       applicationName: settings.applicationName,
       options: settings.options,
+      policy: { requireAuth: settings.requireAuth, channelBinding: settings.channelBinding },
     })
     const versionString = session.parameters.server_version ?? ''
     const major = Number.parseInt(versionString, 10)
@@ -207,6 +217,13 @@ export async function runAuth(
     if (e instanceof CancelledError) throw e
     if (e instanceof AuthMethodUnsupportedError)
       return fail('auth_method_unsupported', '', { authMethod: e.method })
+    if (e instanceof AuthPolicyError)
+      return fail(e.reason, '', {
+        refusal: e.message,
+        authMethod: e.requested,
+        ...(settings.requireAuth ? { requireAuth: settings.requireAuth } : {}),
+        channelBinding: settings.channelBinding ?? 'prefer',
+      })
     if (e instanceof PasswordMissingError) return fail('password_missing', '')
     if (e instanceof StepTimeoutError)
       return fail('startup_timeout', '', { timeoutMs: timeouts.startup, bound: boundText(ctx, 'startup') })
@@ -215,7 +232,12 @@ export async function runAuth(
     // pg_hba messages name the client address as the server sees it: the address a pg_hba line must admit.
     const clientAddress = /host "([^"]+)"/.exec(err.message ?? '')?.[1]
     const reason = authReason(err)
-    const authMethod = failedMethod(reason, err.message ?? '', seen)
+    const authMethod = failedMethod(
+      reason,
+      err.message ?? '',
+      seen,
+      Boolean(tlsSocket) && settings.channelBinding !== 'disable',
+    )
     const certificateSent = Boolean(settings.sslCert) && Boolean(tlsSocket)
     // Under clientcert=verify-full PostgreSQL reports a certificate whose CN is not the role as the
     // method's own failure: for a password method, "password authentication failed" (28P01).

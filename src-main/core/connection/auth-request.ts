@@ -90,7 +90,11 @@ const ERROR = 0x45
  * never alters or withholds a byte. This is how a GSSAPI request is named even though node-postgres
  * throws on it ("Unknown authenticationOk message type 7").
  */
-export function watchAuthRequests(stream: Socket): { seen: AuthRequests; stop(): void } {
+export function watchAuthRequests(
+  stream: Socket,
+  /** Called for each request as it is read, before node-postgres sees it (so before any answer). */
+  onRequest?: (code: number, seen: AuthRequests) => void,
+): { seen: AuthRequests; stop(): void } {
   const seen: AuthRequests = { codes: [], mechanisms: [] }
   let buffered: Buffer = Buffer.alloc(0)
   const stop = () => {
@@ -114,6 +118,7 @@ export function watchAuthRequests(stream: Socket): { seen: AuthRequests; stop():
       const code = body.readInt32BE(0)
       seen.codes.push(code)
       if (code === 10) seen.mechanisms = body.subarray(4).toString('utf8').split('\0').filter(Boolean)
+      onRequest?.(code, seen)
       if (code === 0) return stop()
     }
   }

@@ -15,6 +15,7 @@ import {
   type AuthRequests,
 } from './auth-request.js'
 import type { Secret } from '../secrets/secret.js'
+import { judgeAuthRequest, type AuthPolicy, type AuthPolicyError } from './auth-policy.js'
 
 export type PgClient = pg.Client
 
@@ -50,6 +51,8 @@ export interface StartupOptions {
   applicationName?: string
   /** libpq's options, sent in the startup packet as libpq sends it (Neon's `endpoint=…`). */
   options?: string
+  /** require_auth and channel_binding (default prefer: SCRAM-SHA-256-PLUS whenever TLS and the server offer it). */
+  policy?: AuthPolicy
 }
 
 /** The application_name the startup packet carries when the settings give none. */
@@ -70,6 +73,9 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   socket.resume()
   const PgClient = await pgClientClass()
   let passwordSent = false
+  const tls = 'getPeerCertificate' in socket
+  // Set by the watcher when a request is not allowed: the socket is closed and no answer is written.
+  let refused: AuthPolicyError | null = null
   const client = new PgClient({
     host: opts.host,
     port: opts.port,
@@ -77,12 +83,15 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
     user: opts.user,
     // A function, so node-postgres never looks up PGPASSWORD or pgpass itself: the caller already did.
     password: async () => {
+      if (refused) throw refused
       if (opts.password === undefined) throw new PasswordMissingError()
       passwordSent = true
       return opts.password.reveal()
     },
     ssl: false,
     stream: () => shim,
+    // channel_binding prefer (libpq's default) or require: SCRAM-SHA-256-PLUS when offered over TLS.
+    enableChannelBinding: tls && opts.policy?.channelBinding !== 'disable',
     // The startup packet carries user, database and application_name, and options only when the settings
     // give it (as libpq): poolers (PgBouncer, as Supabase, Neon, Azure and DigitalOcean run it) refuse any
     // parameter they do not track, so the session's bounds are not sent here but with each query (see
@@ -108,13 +117,20 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   // A lost connection answers no more ReadyForQuery: whoever waits sends, and node-postgres refuses.
   connection.on('end', () => settle(false))
   sessionStates.set(client, state)
+  const sasl = () =>
+    (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism ?? null
   let saslMechanism: string | null = null
   connection.on('authenticationSASLContinue', () => {
-    saslMechanism =
-      (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism ?? null
+    saslMechanism = sasl()
   })
-  // Sees the authentication requests before the gate and the parser, which throws on GSSAPI and SSPI.
-  const watch = watchAuthRequests(socket)
+  // Sees the authentication requests before the gate and the parser, which throws on GSSAPI and SSPI,
+  // and judges each against require_auth and channel_binding before node-postgres can answer it.
+  const watch = watchAuthRequests(socket, (code, seen) => {
+    if (refused || !opts.policy) return
+    const finished = seen.codes.slice(0, -1).some((c) => c === 3 || c === 5 || c === 12)
+    refused = judgeAuthRequest(opts.policy, code, seen.mechanisms, { tls, finished, mechanism: sasl() })
+    if (refused) socket.destroy()
+  })
   try {
     // Every byte the server sends passes the wire gate before node-postgres' parser (see wire-gate.ts).
     await bounded(
@@ -126,7 +142,9 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
         onGiveUp: () => socket.destroy(),
       },
     )
+    if (refused) throw refused
   } catch (e) {
+    if (refused) throw refused
     const unanswered = unansweredMethod(watch.seen)
     if (unanswered && !(e instanceof CancelledError)) {
       socket.destroy()
