@@ -1,8 +1,11 @@
 import { useEffect, useState } from 'react'
 import type { RoleScriptResponse } from '../../src-main/contract/index.js'
+import { providerFromHost } from '../../src-main/core/diagnosis/provider.js'
 import { api } from '../bridge.js'
 import { CodeBlock } from '../components/copy-button.js'
 import { Checkbox, ErrorBanner, Field } from '../components/field.js'
+import { HostingChoice } from '../components/hosting-choice.js'
+import { loadDraft } from '../lib/draft.js'
 import { nameList, type RoleOptions } from '../state.js'
 
 /** Step 1: the read-only role's script, regenerated as the options change. */
@@ -18,6 +21,10 @@ export function RoleStep({
 }) {
   const [result, setResult] = useState<RoleScriptResponse | null>(null)
   const [error, setError] = useState<{ message: string; fields: Record<string, string> } | null>(null)
+  // A host the Connection step already holds (the draft) that belongs to a managed provider chooses
+  // "Managed cloud" to begin with; the admin can change it.
+  const [detected] = useState(() => providerFromHost(loadDraft().form.host))
+  const [managed, setManaged] = useState(detected !== null)
   const set = <K extends keyof RoleOptions>(key: K, value: RoleOptions[K]) =>
     onChange({ ...options, [key]: value })
 
@@ -35,6 +42,7 @@ export function RoleStep({
           statementTimeout: options.statementTimeout.trim() || null,
           connectionLimit: limit ? Number(limit) : null,
           generatePassword: options.generatePassword,
+          managed,
         })
         .then((r) => {
           if (!current) return
@@ -53,7 +61,7 @@ export function RoleStep({
       clearTimeout(timer)
     }
     // onScript only reports; the script follows the options.
-  }, [options])
+  }, [options, managed])
 
   const fieldError = (key: string) => error?.fields[key]
   return (
@@ -61,8 +69,10 @@ export function RoleStep({
       <form className="panel" onSubmit={(e) => e.preventDefault()} aria-label="Role options">
         <p className="lead">
           Klairr connects as its own role that can read, and only read. Pick its name and what it may see; the
-          script on the right creates it. Run it in psql as a superuser, connected to the database.
+          script on the right creates it. Run it in psql as{' '}
+          {managed ? 'the provider’s admin role' : 'a superuser'}, connected to the database.
         </p>
+        <HostingChoice managed={managed} onChange={setManaged} detected={detected} />
         <Field id="role-name" label="Role name" error={fieldError('role')}>
           {(p) => (
             <input
@@ -93,8 +103,12 @@ export function RoleStep({
         </Field>
         <Field
           id="role-owners"
-          label="Roles that create tables"
-          hint="Default privileges cover their future tables. Empty: the role running the script."
+          label={managed ? 'Roles that own the tables' : 'Roles that create tables'}
+          hint={
+            managed
+              ? 'Needed on a managed cloud: default privileges are set FOR ROLE each owner, so Klairr sees the tables it creates later; the admin role must belong to it (the script says how).'
+              : 'Default privileges cover their future tables. Empty: the role running the script.'
+          }
           error={fieldError('owners')}
         >
           {(p) => (
@@ -157,7 +171,11 @@ export function RoleStep({
             <CodeBlock
               code={result.script}
               what="role script"
-              label="Role script (run as a superuser)"
+              label={
+                managed
+                  ? 'Role script (run as the provider’s admin role)'
+                  : 'Role script (run as a superuser)'
+              }
               unbroken={result.generatedPassword}
             />
             {result.generatedPassword && (
