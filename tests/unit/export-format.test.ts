@@ -122,6 +122,22 @@ describe('the writer records the functions allowed by name', () => {
   it('none given: an empty list, said explicitly', () => {
     expect(buildExport(settings, report, opts).guard).toEqual({ allowFunctions: [] })
   })
+
+  it('a client certificate: recorded as needed (clientCertificate: true), never the key or its passphrase', async () => {
+    const withCert: ConnectionSettings = {
+      ...settings,
+      sslCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      sslKey: '-----BEGIN PRIVATE KEY-----\nKEY-never-exported\n-----END PRIVATE KEY-----',
+      sslPassword: new Secret('passphrase-never-exported'),
+    }
+    const written = buildExport(withCert, report, opts)
+    expect(written.connector.clientCertificate).toBe(true)
+    const text = JSON.stringify(written)
+    for (const secret of ['KEY-never-exported', 'passphrase-never-exported', 'BEGIN'])
+      expect(text).not.toContain(secret)
+    expect(await parseExport(text)).toMatchObject({ ok: true })
+    expect(buildExport(settings, report, opts).connector).not.toHaveProperty('clientCertificate')
+  })
 })
 
 describe('the export records the managed provider the run recognised', () => {
@@ -673,46 +689,5 @@ describe('oversized fields and files are refused in one line', () => {
     expect(missing.out.stderr).toMatch(
       /^klairr-companion import: cannot read [^\n]*missing\\u\{1B\}\[2J\.json\n$/,
     )
-  })
-})
-
-describe('the export records that a client certificate is needed, never the key', () => {
-  const doc = valid()
-  const settings: ConnectionSettings = {
-    host: 'db.example.com',
-    port: 5432,
-    database: 'analytics',
-    schema: 'public',
-    username: 'klairr_reader',
-    sslMode: 'verify-full',
-    privateNetwork: false,
-    allowWritableRole: false,
-    sslCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
-    sslKey: '-----BEGIN PRIVATE KEY-----\nKEY-never-exported\n-----END PRIVATE KEY-----',
-    sslPassword: new Secret('passphrase-never-exported'),
-  }
-  const report = {
-    verdict: 'ready',
-    cancelled: false,
-    checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
-    server: doc.verification.server,
-    tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP }] },
-  } as unknown as CheckReport
-  const opts = {
-    tool: 'klairr-companion/0.1.0',
-    now: new Date('2026-11-24T10:00:00Z'),
-    acknowledgedBy: 'ana',
-  }
-
-  it('clientCertificate: true, and the file passes import; without one the field is absent', async () => {
-    const written = buildExport(settings, report, opts)
-    expect(written.connector.clientCertificate).toBe(true)
-    const text = JSON.stringify(written)
-    expect(text).not.toContain('KEY-never-exported')
-    expect(text).not.toContain('passphrase-never-exported')
-    expect(text).not.toContain('BEGIN')
-    expect(await parseExport(text)).toMatchObject({ ok: true })
-    const { sslCert: _c, sslKey: _k, sslPassword: _p, ...plain } = settings
-    expect(buildExport(plain, report, opts).connector).not.toHaveProperty('clientCertificate')
   })
 })

@@ -115,6 +115,35 @@ const boolText = (keyword: string, value: string, set: (on: boolean) => void) =>
   set(value === '1')
   return undefined
 }
+type TextSetting =
+  | 'sslRootCert'
+  | 'sslCert'
+  | 'sslKey'
+  | 'service'
+  | 'serviceFile'
+  | 'passFile'
+  | 'options'
+  | 'applicationName'
+  | 'sslCrl'
+/** A text setting, where an empty value is libpq's "not set". */
+const text =
+  (key: TextSetting) =>
+  (v: string, d: Draft): undefined => {
+    if (v !== '') d.settings[key] = v
+    return undefined
+  }
+/** One of a list, or the "KEYWORD must be one of …" line. */
+const choice =
+  <T extends string>(keyword: string, allowed: readonly T[], set: (v: T, d: Draft) => void) =>
+  (v: string, d: Draft): string | undefined => {
+    if (!oneOf<T>(allowed, v)) return notOneOf(keyword, allowed, v)
+    set(v, d)
+    return undefined
+  }
+const PASTE_OR_CHOOSE = 'or choose its file; the app does not open paths typed here.'
+/** The app's rule for a PEM field: text that holds what it should, or the sentence that says so. */
+const pemOnly = (ok: (v: string) => boolean, message: string) => (v: string) =>
+  v === '' || ok(v) ? undefined : message
 /** A keyword refused whatever its value, with why. */
 const always = (why: string) => () => why
 /** Refused unless it is `ok` (libpq's default, or a value with no effect here). */
@@ -211,11 +240,7 @@ export const CONNECTION_FIELDS = [
     form: 'sslMode',
     label: 'SSL mode',
     help: 'require (default), verify-ca, verify-full; disable, allow and prefer only to diagnose',
-    apply: (v, d) => {
-      if (!oneOf<SslMode>(SSL_MODES, v)) return notOneOf('sslmode', SSL_MODES, v)
-      d.settings.sslMode = v
-      return undefined
-    },
+    apply: choice<SslMode>('sslmode', SSL_MODES, (v, d) => (d.settings.sslMode = v)),
   },
   {
     keyword: 'sslrootcert',
@@ -224,11 +249,11 @@ export const CONNECTION_FIELDS = [
     form: 'sslRootCert',
     label: 'Root certificate',
     help: 'CA certificate (PEM), or "system" for the trust store',
-    appRule: (v) =>
-      isRootCertText(v)
-        ? undefined
-        : 'Paste the root certificate’s PEM text (it starts with -----BEGIN CERTIFICATE-----) or choose its file; the app does not open paths typed here. “system” uses this machine’s trust store.',
-    apply: (v, d) => void (v !== '' && (d.settings.sslRootCert = v)),
+    appRule: pemOnly(
+      isRootCertText,
+      `Paste the root certificate’s PEM text (it starts with -----BEGIN CERTIFICATE-----) ${PASTE_OR_CHOOSE} “system” uses this machine’s trust store.`,
+    ),
+    apply: text('sslRootCert'),
   },
   {
     keyword: 'sslcert',
@@ -237,11 +262,11 @@ export const CONNECTION_FIELDS = [
     form: 'sslCert',
     label: 'Client certificate',
     help: 'client certificate (PEM) for servers that ask for one (default: ~/.postgresql/postgresql.crt if it exists)',
-    appRule: (v) =>
-      v === '' || isPemCertificate(v)
-        ? undefined
-        : 'Paste the client certificate’s PEM text (it starts with -----BEGIN CERTIFICATE-----) or choose its file; the app does not open paths typed here.',
-    apply: (v, d) => void (v !== '' && (d.settings.sslCert = v)),
+    appRule: pemOnly(
+      isPemCertificate,
+      `Paste the client certificate’s PEM text (it starts with -----BEGIN CERTIFICATE-----) ${PASTE_OR_CHOOSE}`,
+    ),
+    apply: text('sslCert'),
   },
   {
     keyword: 'sslkey',
@@ -250,11 +275,11 @@ export const CONNECTION_FIELDS = [
     form: 'sslKey',
     label: 'Client key',
     help: 'the client certificate’s private key (PEM; default: ~/.postgresql/postgresql.key)',
-    appRule: (v) =>
-      v === '' || isPemKey(v)
-        ? undefined
-        : 'Paste the client key’s PEM text (it starts with -----BEGIN … PRIVATE KEY-----) or choose its file; the app does not open paths typed here.',
-    apply: (v, d) => void (v !== '' && (d.settings.sslKey = v)),
+    appRule: pemOnly(
+      isPemKey,
+      `Paste the client key’s PEM text (it starts with -----BEGIN … PRIVATE KEY-----) ${PASTE_OR_CHOOSE}`,
+    ),
+    apply: text('sslKey'),
   },
   {
     keyword: 'sslpassword',
@@ -284,21 +309,21 @@ export const CONNECTION_FIELDS = [
     env: 'PGSERVICE',
     label: 'Service',
     help: 'a section of the service file (servicefile, PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf)',
-    apply: (v, d) => void (v !== '' && (d.settings.service = v)),
+    apply: text('service'),
   },
   {
     keyword: 'servicefile',
     env: 'PGSERVICEFILE',
     label: 'Service file',
     help: 'the per-user service file (libpq 18)',
-    apply: (v, d) => void (v !== '' && (d.settings.serviceFile = v)),
+    apply: text('serviceFile'),
   },
   {
     keyword: 'passfile',
     env: 'PGPASSFILE',
     label: 'Password file',
     help: 'the password file (default: ~/.pgpass)',
-    apply: (v, d) => void (v !== '' && (d.settings.passFile = v)),
+    apply: text('passFile'),
   },
   {
     keyword: 'channel_binding',
@@ -341,14 +366,14 @@ export const CONNECTION_FIELDS = [
     env: 'PGOPTIONS',
     label: 'Options',
     help: 'command-line options sent at startup (-c name=value; Neon’s endpoint=…)',
-    apply: (v, d) => void (v !== '' && (d.settings.options = v)),
+    apply: text('options'),
   },
   {
     keyword: 'application_name',
     env: 'PGAPPNAME',
     label: 'Application name',
     help: 'the name the server shows for the session',
-    apply: (v, d) => void (v !== '' && (d.settings.applicationName = v)),
+    apply: text('applicationName'),
   },
   {
     keyword: 'fallback_application_name',
@@ -410,11 +435,11 @@ export const CONNECTION_FIELDS = [
     env: 'PGSSLNEGOTIATION',
     label: 'SSL negotiation',
     help: 'postgres (default) or direct (PostgreSQL 17+: TLS at once, one round trip less)',
-    apply: (v, d) => {
-      if (v !== 'postgres' && v !== 'direct') return notOneOf('sslnegotiation', ['postgres', 'direct'], v)
-      d.settings.sslNegotiation = v
-      return undefined
-    },
+    apply: choice(
+      'sslnegotiation',
+      ['postgres', 'direct'] as const,
+      (v, d) => (d.settings.sslNegotiation = v),
+    ),
   },
   {
     keyword: 'sslcompression',
@@ -445,7 +470,7 @@ export const CONNECTION_FIELDS = [
     env: 'PGSSLCRL',
     label: 'Certificate revocation list',
     help: 'a certificate revocation list (PEM) the server’s certificate is checked against',
-    apply: (v, d) => void (v !== '' && (d.settings.sslCrl = v)),
+    apply: text('sslCrl'),
   },
   {
     keyword: 'sslcrldir',
@@ -553,23 +578,22 @@ export const CONNECTION_FIELDS = [
     env: 'PGTARGETSESSIONATTRS',
     label: 'Target session attributes',
     help: 'which of several hosts to judge: any (default), read-write, read-only, primary, standby, prefer-standby',
-    apply: (v, d) => {
-      if (!oneOf<TargetSessionAttrs>(TARGET_SESSION_ATTRS, v))
-        return notOneOf('target_session_attrs', TARGET_SESSION_ATTRS, v)
-      d.settings.targetSessionAttrs = v
-      return undefined
-    },
+    apply: choice<TargetSessionAttrs>(
+      'target_session_attrs',
+      TARGET_SESSION_ATTRS,
+      (v, d) => (d.settings.targetSessionAttrs = v),
+    ),
   },
   {
     keyword: 'load_balance_hosts',
     env: 'PGLOADBALANCEHOSTS',
     label: 'Load balance hosts',
     help: 'disable (default: in order) or random',
-    apply: (v, d) => {
-      if (v !== 'disable' && v !== 'random') return notOneOf('load_balance_hosts', ['disable', 'random'], v)
-      d.settings.loadBalanceHosts = v === 'random'
-      return undefined
-    },
+    apply: choice(
+      'load_balance_hosts',
+      ['disable', 'random'] as const,
+      (v, d) => (d.settings.loadBalanceHosts = v === 'random'),
+    ),
   },
   {
     keyword: 'scram_client_key',

@@ -87,6 +87,21 @@ function refusalLine(f: FieldSpec, why: string, source: Source): string {
   return `connection option "${f.keyword}"${where} is not supported: ${why}`
 }
 
+/** The connection string's keywords, or its problem (a syntax error, an unknown keyword). */
+function stringOf(
+  input: SettingsInput,
+): { ok: true; conninfo: Conninfo } | { ok: false; problems: FieldProblem[] } {
+  try {
+    return {
+      ok: true,
+      conninfo: input.connectionString ? parseConnectionString(input.connectionString) : {},
+    }
+  } catch (e) {
+    if (e instanceof InputError) return { ok: false, problems: e.problems }
+    throw e
+  }
+}
+
 /** The service named by service= (connection string) or PGSERVICE, and the servicefile= to read it from. */
 export function serviceOf(
   fromString: Conninfo,
@@ -109,13 +124,9 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv = process.env,
   opts: ResolveOptions = {},
 ): Resolved {
-  let fromString: Conninfo = {}
-  try {
-    if (input.connectionString) fromString = parseConnectionString(input.connectionString)
-  } catch (e) {
-    if (e instanceof InputError) return { ok: false, problems: e.problems }
-    throw e
-  }
+  const parsed = stringOf(input)
+  if (!parsed.ok) return parsed
+  const fromString = parsed.conninfo
   const problems: FieldProblem[] = []
   const service = serviceOf(fromString, env)
   if (service && opts.service?.name !== service.name)
@@ -186,13 +197,9 @@ export async function resolveWithService(
   env: NodeJS.ProcessEnv,
   opts: Omit<ResolveOptions, 'service'> & { home?: string } = {},
 ): Promise<Resolved> {
-  let fromString: Conninfo = {}
-  try {
-    if (input.connectionString) fromString = parseConnectionString(input.connectionString)
-  } catch (e) {
-    if (e instanceof InputError) return { ok: false, problems: e.problems }
-    throw e
-  }
+  const parsed = stringOf(input)
+  if (!parsed.ok) return parsed
+  const fromString = parsed.conninfo
   const service = serviceOf(fromString, env)
   if (!service) return resolveSettings(input, env, opts)
   const found = await lookupService(service.name, {
