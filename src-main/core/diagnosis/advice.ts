@@ -93,6 +93,30 @@ const hiddenTables = (c: AdviceContext): string[] | null => {
   return listed.length ? listed : null
 }
 
+/**
+ * The policies that would let the hidden tables and views show rows: a table's for this role; a view's on
+ * the table it reads, for the role it reads as (its owner, or this role for a security_invoker view).
+ * Only names in the shape the server quotes them; the placeholder when there is none.
+ */
+const rlsPolicies = (c: AdviceContext): string[] => {
+  const views = Array.isArray(c.evidence.rlsViews) ? (c.evidence.rlsViews as unknown[]) : []
+  const statements = [
+    ...(hiddenTables(c) ?? []).map((t) => [t, role(c.s)] as const),
+    ...views.flatMap((v) => {
+      const { table, checkedAs, policyApplies } = (v ?? {}) as Record<string, unknown>
+      return typeof table === 'string' &&
+        QUALIFIED.test(table) &&
+        typeof checkedAs === 'string' &&
+        !policyApplies
+        ? [[table, quoteIdent(checkedAs)] as const]
+        : []
+    }),
+  ].map(([t, r]) => `CREATE POLICY klairr_read ON ${t} FOR SELECT TO ${r} USING (true);`)
+  return statements.length
+    ? [...new Set(statements)]
+    : [`CREATE POLICY klairr_read ON <schema.table> FOR SELECT TO ${role(c.s)} USING (true);`]
+}
+
 const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
   ...LIBPQ_ADVICE,
   dns_not_found: (c) => ({
@@ -500,13 +524,12 @@ const TABLE: Record<ReasonCode, (c: AdviceContext) => Advice> = {
       'Add a permissive SELECT policy for the role (or PUBLIC) on each listed table, if Klairr should see those rows (restrictive policies only narrow).',
       'A table the role owns with FORCE ROW LEVEL SECURITY hides rows from its owner too.',
       'Or give the role BYPASSRLS: it then sees every row of every table it can read, whatever the policies say.',
+      'A view reads its tables as its owner, whose policies (or BYPASSRLS) decide what it shows; a security_invoker view reads them as this role. Its policy goes on the table, for that role.',
     ],
     commands: [
       inPsql(
         'A policy that lets the role read every row (narrow USING to what it may see)',
-        (hiddenTables(c) ?? ['<schema.table>'])
-          .map((t) => `CREATE POLICY klairr_read ON ${t} FOR SELECT TO ${role(c.s)} USING (true);`)
-          .join('\n'),
+        rlsPolicies(c).join('\n'),
       ),
     ],
     field: null,
