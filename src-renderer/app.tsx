@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { RoleScriptResponse, VaultState } from '../src-main/contract/index.js'
+import type { RoleScriptResponse, RunChecksResponse, VaultState } from '../src-main/contract/index.js'
 import type { ConnectorRecord } from '../src-main/core/records/connector-records.js'
 import { api, newJobId } from './bridge.js'
 import { ConnectorsList } from './components/connectors-list.js'
@@ -18,6 +18,7 @@ import { STATUS_LABEL, STATUS_MARK, stepStatuses } from './step-status.js'
 
 /** The form as a run tested it, password aside: a run speaks for the form while this stays equal. */
 const formKey = (f: ConnectionForm) => JSON.stringify({ ...f, password: '' })
+const missingPassword = (r: RunChecksResponse) => r.report.checks.some((c) => c.reason === 'password_missing')
 const firstName = (list: string) => list.split(/[,\s]+/).find(Boolean) ?? ''
 
 /** The guided flow: five steps one can move between freely, and the saved connectors beside them. */
@@ -91,18 +92,18 @@ export function App() {
     requestAnimationFrame(() => heading.current?.focus())
   }
 
-  const runTests = async () => {
+  const runTests = async (tested: ConnectionForm = form) => {
     // A new run replaces the one in flight: that one is cancelled, not left running beside it.
     const previous = jobRef.current
     if (previous && run.running) void api.cancel({ jobId: previous })
     const jobId = newJobId()
     jobRef.current = jobId
     setExported(false)
-    setTestedForm(formKey(form))
+    setTestedForm(formKey(tested))
     setFieldErrors({})
     setRun({ jobId, running: true, live: pendingChecks(), response: null, error: null })
     go('test')
-    const r = await api.runChecks({ jobId, connection: form })
+    const r = await api.runChecks({ jobId, connection: tested })
     if (jobRef.current !== jobId) return
     if (!r.ok) {
       setRun({ ...IDLE_RUN, error: r.error.message })
@@ -116,7 +117,12 @@ export function App() {
       r.value.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }]),
     )
     setRun({ jobId, running: false, live, response: r.value, error: null })
-    if (form.connectorId) refreshConnectors()
+    if (tested.connectorId) refreshConnectors()
+    // A saved connector tested again with no password in the vault: ask for it at its field.
+    if (tested.connectorId && !tested.password && missingPassword(r.value)) {
+      setFieldErrors({ password: 'No password is saved for this connector: type it, then run the tests.' })
+      editField('password')
+    }
   }
 
   /** Role → Connection: the role's name, database, first schema and generated password carry over. */
@@ -165,9 +171,9 @@ export function App() {
     requestAnimationFrame(() => document.getElementById(field)?.focus())
   }
 
-  const openConnector = (c: ConnectorRecord) => {
+  const openConnector = (c: ConnectorRecord): ConnectionForm => {
     const s = c.settings
-    setForm({
+    const opened: ConnectionForm = {
       host: s.host,
       port: String(s.port),
       database: s.database,
@@ -179,12 +185,18 @@ export function App() {
       privateNetwork: s.privateNetwork,
       allowWritableRole: s.allowWritableRole,
       connectorId: c.id,
-    })
+    }
+    setForm(opened)
+    setFieldErrors({})
     setAllowFunctions(c.allowFunctions)
     setRun(IDLE_RUN)
     setCarried(null)
     go('connection')
+    return opened
   }
+
+  /** "Test again" from the list: the connector in the Connection step, then its tests (vaulted password). */
+  const testAgain = (c: ConnectorRecord) => void runTests(openConnector(c))
 
   const target = form.host
     ? `${form.username}@${form.host}:${form.port || 5432}/${form.database}`
@@ -247,7 +259,8 @@ export function App() {
             }
             activeId={form.connectorId}
             onOpen={openConnector}
-            onDelete={(c) => void api.deleteConnector({ id: c.id }).then(refreshConnectors)}
+            onTestAgain={testAgain}
+            onChanged={refreshConnectors}
           />
         </nav>
         <main className="content">

@@ -112,6 +112,8 @@ export const REQUESTS = {
   }),
   listConnectors: z.strictObject({}),
   deleteConnector: z.strictObject({ id: text(64).min(1) }),
+  /** Undo of a delete, within its window (UNDO_DELETE_MS): the record and its vaulted password come back. */
+  restoreConnector: z.strictObject({ id: text(64).min(1) }),
   /** The desktop app on Linux without a keyring: store passwords with Electron's built-in key, or not. */
   setVaultConsent: z.strictObject({ acceptBasicText: z.boolean() }),
 } as const satisfies Record<MethodName, z.ZodType>
@@ -201,6 +203,7 @@ export interface Responses {
   exportConnector: ExportResponse
   listConnectors: { connectors: ConnectorRecord[] } & VaultState
   deleteConnector: { deleted: boolean }
+  restoreConnector: { record: ConnectorRecord }
   setVaultConsent: VaultState
 }
 

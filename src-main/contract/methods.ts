@@ -16,6 +16,7 @@ export const METHOD_NAMES = [
   'exportConnector',
   'listConnectors',
   'deleteConnector',
+  'restoreConnector',
   'setVaultConsent',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]

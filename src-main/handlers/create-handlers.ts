@@ -24,6 +24,7 @@ import { roleScript } from '../core/use-cases/role-script.js'
 import { runQuery } from '../core/use-cases/run-query.js'
 import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
 import { failure, type Handlers } from './dispatch.js'
+import { DeletedConnectors } from './deleted-connectors.js'
 import { exportHandler } from './export-handler.js'
 import { Jobs, RecentRuns } from './jobs.js'
 import { settingsFromForm } from './settings-from-form.js'
@@ -60,6 +61,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     const { warning, basicTextConsent } = await vaultChoice
     return { vaultWarning: warning, basicTextConsent }
   }
+  const deleted = new DeletedConnectors(deps.records, vault)
 
   /**
    * The form as settings, with the saved connector's pin and, when the field is empty, its vaulted
@@ -245,15 +247,14 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       return { ok: true, value: { connectors: deps.records.list(), ...(await vaultState()) } }
     },
 
-    async deleteConnector({ id }) {
-      const deleted = deps.records.remove(id)
-      await (await vault()).deletePassword(VAULT_SERVICE, id)
-      return deleted
-        ? { ok: true, value: { deleted } }
-        : failure('not_found', 'There is no saved connector with that id.')
-    },
+    deleteConnector: ({ id }) => deleted.delete(id),
 
-    shutdown: () => jobs.cancelAll(),
+    restoreConnector: ({ id }) => deleted.restore(id),
+
+    shutdown: () => {
+      jobs.cancelAll()
+      deleted.clear()
+    },
   }
 }
 

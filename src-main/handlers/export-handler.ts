@@ -1,5 +1,6 @@
 import type { RequestOf, Responses, Result } from '../contract/index.js'
-import { exportConnector, type FinishedRun } from '../core/use-cases/export-connector.js'
+import { connectorForExport } from '../core/records/connector-records.js'
+import { exportConnector, VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connector.js'
 import type { HandlerDeps } from './create-handlers.js'
 import { allowedFunctions } from './create-handlers.js'
 import { failure } from './dispatch.js'
@@ -7,7 +8,9 @@ import type { RecentRuns } from './jobs.js'
 
 /**
  * Export step: the run main kept (never the renderer's copy of its report), exported by the use case with
- * the certificate the admin approved; the record is saved, the password vaulted, the file offered.
+ * the certificate the admin approved; the record is saved, the password vaulted, the file offered. One
+ * saved connector per target: a re-export of the same `user@host:port/database` and schema updates its
+ * entry (name, run, fingerprint), and any older duplicate of it goes, with its vaulted password.
  */
 export async function exportHandler(
   r: RequestOf<'exportConnector'>,
@@ -16,8 +19,9 @@ export async function exportHandler(
   const run = deps.runs.get(r.runId)
   if (!run) return failure('not_found', 'That test run is no longer kept: run the tests again, then export.')
   const { vault } = await deps.vault
+  const connectorId = connectorForExport(deps.records.list(), run.connectorId, run.settings)
   const outcome = await exportConnector(
-    run,
+    { ...run, connectorId },
     {
       name: r.name,
       acknowledgeWritableRole: r.acknowledgeWritableRole,
@@ -33,5 +37,11 @@ export async function exportHandler(
       saveFile: deps.saveFile,
     },
   )
-  return outcome.ok ? outcome : { ok: false, error: outcome.error }
+  if (!outcome.ok) return { ok: false, error: outcome.error }
+  for (const duplicate of deps.records.withTarget(run.settings)) {
+    if (duplicate.id === outcome.value.record.id) continue
+    deps.records.remove(duplicate.id)
+    await vault.deletePassword(VAULT_SERVICE, duplicate.id)
+  }
+  return outcome
 }

@@ -104,12 +104,52 @@ export class ConnectorRecords {
     this.write([...others, record])
   }
 
+  /** Every saved connector for the same target as `settings` (one, once duplicates from older versions are gone). */
+  withTarget(settings: TargetFields): ConnectorRecord[] {
+    const key = targetKey(settings)
+    return this.read().records.filter((r) => targetKey(r.settings) === key)
+  }
+
   remove(id: string): boolean {
     const records = this.read().records
     const kept = records.filter((r) => r.id !== id)
     this.write(kept)
     return kept.length !== records.length
   }
+}
+
+/** The fields that say what a connector is: the role, the server, the database and the schema it reads. */
+export type TargetFields = Pick<
+  ConnectorRecord['settings'],
+  'username' | 'host' | 'port' | 'database' | 'schema'
+>
+
+/**
+ * A connector's identity: `user@host:port/database` and its schema. One saved connector per target, so a
+ * re-export of the same target updates its entry. Host names compare without case (DNS ignores it).
+ */
+export function targetKey(s: TargetFields): string {
+  return JSON.stringify([s.username, s.host.toLowerCase(), s.port, s.database, s.schema])
+}
+
+/** `user@host:port`, as the list shows it under the connector's name (IPv6 hosts in brackets). */
+export function targetLabel(s: Pick<TargetFields, 'username' | 'host' | 'port'>): string {
+  const host = s.host.includes(':') && !s.host.startsWith('[') ? `[${s.host}]` : s.host
+  return `${s.username}@${host}:${s.port}`
+}
+
+/**
+ * The saved connector an export updates: the run's own when it still has the run's target, else the one
+ * saved for that target, else none (the export makes a new one).
+ */
+export function connectorForExport(
+  saved: readonly ConnectorRecord[],
+  runConnectorId: string | null,
+  settings: TargetFields,
+): string | null {
+  const key = targetKey(settings)
+  const same = saved.filter((r) => targetKey(r.settings) === key)
+  return (same.find((r) => r.id === runConnectorId) ?? same[0])?.id ?? null
 }
 
 /**
