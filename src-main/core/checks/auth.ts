@@ -153,7 +153,13 @@ export async function runAuth(
   try {
     if (!socket) {
       if (!plainAddress) return fail('connection_lost', '')
-      socket = await openTcp(plainAddress, settings.port, stageBound(ctx, 'tcp'), ctx.signal)
+      socket = await openTcp(
+        plainAddress,
+        settings.port,
+        stageBound(ctx, 'tcp'),
+        ctx.signal,
+        settings.keepalives,
+      )
     }
     const session = await startSession(socket, {
       host: settings.host,

@@ -81,7 +81,7 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
   let lastDetail = ''
   for (const a of addresses) {
     try {
-      socket = await openTcp(a.address, port, stageBound(ctx, 'tcp'), ctx.signal)
+      socket = await openTcp(a.address, port, stageBound(ctx, 'tcp'), ctx.signal, ctx.settings.keepalives)
       report.connectedAddress = a.address
       break
     } catch (e) {

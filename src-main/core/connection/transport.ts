@@ -28,14 +28,20 @@ export async function resolveHost(host: string, timeoutMs: number, signal?: Abor
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }))
 }
 
-/** Opens a TCP connection, destroying the socket if the bound or the signal wins. */
+/**
+ * Opens a TCP connection, destroying the socket if the bound or the signal wins. TCP keepalives are on
+ * unless `keepalives.enabled` is false, as libpq's keepalives (default 1) and keepalives_idle (absent:
+ * the system's idle time) set them.
+ */
 export async function openTcp(
   address: string,
   port: number,
   timeoutMs: number,
   signal?: AbortSignal,
+  keepalives: { enabled: boolean; idleSeconds?: number } = { enabled: true },
 ): Promise<Socket> {
   const socket = netConnect({ host: address, port, noDelay: true })
+  socket.setKeepAlive(keepalives.enabled, (keepalives.idleSeconds ?? 0) * 1000)
   const connected = new Promise<Socket>((resolve, reject) => {
     socket.once('connect', () => resolve(socket))
     socket.once('error', reject)

@@ -1,0 +1,65 @@
+import type { ConnectionSettings, HostTarget } from '../connection/settings.js'
+import type { ReasonCode } from './types.js'
+
+/** One host of `host=a,b` as the network check's evidence lists it (`hostsTried`). */
+export interface HostTried {
+  host: string
+  port: number
+  hostaddr?: string
+  /** `judged`; `session_mismatch` (target_session_attrs); or the reason its connection failed. */
+  outcome: 'judged' | 'session_mismatch' | ReasonCode
+  detail: string
+}
+
+/**
+ * The hosts to try, in libpq's order: host/port first, then the others; with load_balance_hosts=random a
+ * random order (fe-connect.c shuffles the host list with Fisher–Yates).
+ */
+export function hostTargets(settings: ConnectionSettings, random: () => number = Math.random): HostTarget[] {
+  const first: HostTarget = {
+    host: settings.host,
+    port: settings.port,
+    ...(settings.hostaddr ? { hostaddr: settings.hostaddr } : {}),
+  }
+  const all = [first, ...(settings.moreHosts ?? [])]
+  if (settings.loadBalanceHosts)
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[all[i], all[j]] = [all[j]!, all[i]!]
+    }
+  return all
+}
+
+/** The settings for one host: its name, port and hostaddr in place of the first host's. */
+export function settingsFor(settings: ConnectionSettings, target: HostTarget): ConnectionSettings {
+  const { hostaddr: _hostaddr, ...rest } = settings
+  return {
+    ...rest,
+    host: target.host,
+    port: target.port,
+    ...(target.hostaddr ? { hostaddr: target.hostaddr } : {}),
+  }
+}
+
+/** `host:port`, with brackets for an IPv6 literal. */
+export function hostPort(t: { host: string; port: number }): string {
+  return `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`
+}
+
+/**
+ * Whether libpq goes on to the next host after this failure: when the server could not be reached or
+ * did not answer in time (connect_timeout). A failure once a PostgreSQL server answered (TLS, the login)
+ * ends the attempt, as libpq's docs say: "If a connection is established successfully, but authentication
+ * fails, the remaining hosts in the list are not tried."
+ */
+export function triesNextHost(reason: ReasonCode | null): boolean {
+  return (
+    reason === 'dns_not_found' ||
+    reason === 'dns_timeout' ||
+    reason === 'tcp_refused' ||
+    reason === 'tcp_timeout' ||
+    reason === 'tcp_unreachable' ||
+    reason === 'server_timeout' ||
+    reason === 'startup_timeout'
+  )
+}
