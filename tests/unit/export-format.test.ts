@@ -11,8 +11,9 @@ import { EXPORT_MAX_BYTES, parseExport } from '../../src-main/core/export/valida
 import { UNSAFE_CHARACTERS } from '../../src-main/core/printable.js'
 import { buildExport, EXPORT_SCHEMA } from '../../src-main/core/export/export-document.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
-import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 import { detectProvider, PROVIDER_IDS } from '../../src-main/core/diagnosis/provider.js'
+import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import { exampleSettings } from '../support/example-settings.js'
 import { fakeIo } from '../support/fake-io.js'
 
 // A loosely typed document: the tests break it on purpose.
@@ -33,16 +34,8 @@ const check = (id: string) => ({
 function valid(): Doc {
   return {
     format: 'klairr.connector.postgresql/v1',
-    connector: {
-      host: 'db.example.com',
-      port: 5432,
-      database: 'analytics',
-      schema: 'public',
-      username: 'klairr_reader',
-      sslMode: 'verify-full',
-      privateNetwork: false,
-      allowWritableRole: false,
-    },
+    // The connector's fields are the settings' own, password aside.
+    connector: { ...exampleSettings() },
     guard: { allowFunctions: ['public.my_fn', '"Sales"."NetTotal"', 'public."select"'] },
     verification: {
       at: '2026-11-24T10:00:00.000Z',
@@ -79,25 +72,22 @@ describe('the published schema', () => {
   })
 })
 
-describe('the writer records the functions allowed by name', () => {
-  const settings: ConnectionSettings = {
-    host: 'db.example.com',
-    port: 5432,
-    database: 'analytics',
-    schema: 'public',
-    username: 'klairr_reader',
-    sslMode: 'verify-full',
-    privateNetwork: false,
-    allowWritableRole: false,
-  }
+/** A finished run as the writer takes it: every check passed, TLS 1.3, the provider given. */
+function passedRun(provider: CheckReport['provider'] = null): CheckReport {
   const doc = valid()
-  const report = {
+  return {
     verdict: 'ready',
     cancelled: false,
     checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
     server: doc.verification.server,
-    tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP }] },
+    tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP, issuer: 'CN=x' }] },
+    provider,
   } as unknown as CheckReport
+}
+
+describe('the writer records the functions allowed by name', () => {
+  const settings = exampleSettings()
+  const report = passedRun()
   const opts = {
     tool: 'klairr-companion/0.1.0',
     now: new Date('2026-11-24T10:00:00Z'),
@@ -141,26 +131,8 @@ describe('the writer records the functions allowed by name', () => {
 })
 
 describe('the export records the managed provider the run recognised', () => {
-  const settings: ConnectionSettings = {
-    host: 'db1.abcdefghijkl.us-east-1.rds.amazonaws.com',
-    port: 5432,
-    database: 'analytics',
-    schema: 'public',
-    username: 'klairr_reader',
-    sslMode: 'verify-full',
-    privateNetwork: false,
-    allowWritableRole: false,
-  }
-  const doc = valid()
-  const reportWith = (provider: CheckReport['provider']) =>
-    ({
-      verdict: 'ready',
-      cancelled: false,
-      checks: doc.verification.checks.map((c: Doc) => ({ ...c, evidence: {} })),
-      server: doc.verification.server,
-      tls: { protocol: 'TLSv1.3', chain: [{ fingerprint256: FP, issuer: 'CN=x' }] },
-      provider,
-    }) as unknown as CheckReport
+  const settings = exampleSettings({ host: 'db1.abcdefghijkl.us-east-1.rds.amazonaws.com' })
+  const reportWith = passedRun
   const opts = {
     tool: 'klairr-companion/0.1.0',
     now: new Date('2026-11-24T10:00:00Z'),

@@ -2,19 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src-main/core/diagnosis/advice.js'
 import { footer } from '../../src-main/cli/render-report.js'
 import type { CheckReport, CheckResult, ReasonCode } from '../../src-main/core/checks/types.js'
-import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 import { PROVIDER_IDS } from '../../src-main/core/diagnosis/provider.js'
+import { exampleSettings } from '../support/example-settings.js'
 
-const at = (host: string): Omit<ConnectionSettings, 'password'> => ({
-  host,
-  port: 5432,
-  database: 'analytics',
-  schema: 'public',
-  username: 'klairr_reader',
-  sslMode: 'verify-full',
-  privateNetwork: false,
-  allowWritableRole: false,
-})
+const at = (host: string) => exampleSettings({ host })
 const RDS = 'db1.abcdefghijkl.us-east-1.rds.amazonaws.com'
 const AZURE = 'mydemoserver.postgres.database.azure.com'
 const SUPABASE_POOLER = 'aws-0-eu-central-1.pooler.supabase.com'

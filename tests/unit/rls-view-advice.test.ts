@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src-main/core/diagnosis/advice.js'
-import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
+import { exampleSettings } from '../support/example-settings.js'
 
-const settings: ConnectionSettings = {
-  host: 'db.example.com',
-  port: 5432,
-  database: 'analytics',
-  schema: 'public',
-  username: 'klairr_reader',
-  sslMode: 'verify-full',
-  privateNetwork: false,
-  allowWritableRole: false,
-}
+const settings = exampleSettings()
 
 const policies = (evidence: Record<string, unknown>) =>
   adviceFor({ reason: 'rls_hides_rows', evidence }, settings)!.commands[0]!.command.split('\n')
