@@ -62,7 +62,7 @@ export const CONNECTION_TABLE = [
 ] as const
 
 const variables = (CONNECTION_FIELDS as readonly FieldSpec[])
-  .filter((f) => f.env && !f.refuse && f.keyword !== 'password')
+  .filter((f) => f.env && f.apply)
   .map((f) => f.env)
 
 /** Where CONNECTION comes from, for the help of every command that connects. */
