@@ -5,6 +5,7 @@ import type { CheckWithAdvice, ConnectionForm } from '../../src-main/contract/in
 import { AuditPanel } from '../components/audit-panel.js'
 import { Evidence } from '../components/evidence.js'
 import { ErrorBanner } from '../components/field.js'
+import { ProviderNote } from '../components/provider-note.js'
 import { TroubleshootingCard } from '../components/troubleshooting-card.js'
 import { CHECKS, VERDICT_TEXT, type LiveCheck, type RunState } from '../run-state.js'
 import type { StepId } from '../state.js'
@@ -195,6 +196,7 @@ export function TestStep({
             )}
           </div>
         )}
+        {report && !run.running && <ProviderNote provider={report.provider} host={connection.host} />}
         {started ? (
           <ol className="checks" aria-live="polite" aria-busy={run.running}>
             {CHECKS.map((c) => (
