@@ -6,7 +6,7 @@ import { EVENT_CHANNEL, type AppEvent } from './contract/index.js'
 import { memoryVault, type VaultChoice } from './core/secrets/vault.js'
 import { createHandlers } from './handlers/create-handlers.js'
 import { bindIpc } from './ipc.js'
-import { appSettings, connectorRecords, desktopVault } from './store/desktop-stores.js'
+import { appSettings, connectorRecords, desktopDrafts, desktopVault } from './store/desktop-stores.js'
 import { appEntry, createMainWindow } from './window.js'
 
 declare const __APP_VERSION__: string
@@ -49,6 +49,7 @@ void app.whenReady().then(() => {
   const settings = appSettings()
   const handlers = createHandlers({
     records: connectorRecords(),
+    drafts: desktopDrafts(),
     // Probed while the window opens (a keyring can be slow to answer). On Linux without a keyring,
     // passwords stay in memory unless the user opts in to Electron's built-in key (remembered).
     vault: openVault(settings.acceptBasicText()),

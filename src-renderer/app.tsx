@@ -13,6 +13,7 @@ import { TestStep } from './steps/test-step.js'
 import { applyTheme, initialTheme, type Theme } from './theme.js'
 import { Brand } from './components/brand.js'
 import { ContinueButton } from './components/continue-button.js'
+import { keepDesktopDraft, restoreDesktopDraft, restoredRun } from './lib/desktop-draft.js'
 import { loadDraft, saveDraft } from './lib/draft.js'
 import { STATUS_LABEL, STATUS_MARK, stepStatuses } from './step-status.js'
 
@@ -31,17 +32,7 @@ export function App() {
   /** The connector's functions allowed by name: the query sandbox uses them, the export records them. */
   const [allowFunctions, setAllowFunctions] = useState<string[]>(draft.allowFunctions)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
-  const [run, setRun] = useState<RunState>(() =>
-    draft.response
-      ? {
-          ...IDLE_RUN,
-          response: draft.response,
-          live: Object.fromEntries(
-            draft.response.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }]),
-          ),
-        }
-      : IDLE_RUN,
-  )
+  const [run, setRun] = useState<RunState>(() => restoredRun(draft.response))
   /** The form as the last run tested it: "Continue to Test" runs again only when it changed. */
   const [testedForm, setTestedForm] = useState<string | null>(draft.response ? formKey(draft.form) : null)
   /** The role script's state, and its generated password: in memory only, never in the draft. */
@@ -62,8 +53,24 @@ export function App() {
 
   useEffect(() => applyTheme(theme), [theme])
   useEffect(() => {
-    if (!run.running) saveDraft({ step, role, form, allowFunctions, response: run.response })
+    if (run.running) return
+    const kept = { step, role, form, allowFunctions, response: run.response }
+    saveDraft(kept)
+    keepDesktopDraft(kept)
   }, [step, role, form, allowFunctions, run])
+  // The desktop app: the draft main kept before the last quit (the tab's storage is gone by then).
+  useEffect(() => {
+    void restoreDesktopDraft().then((d) => {
+      if (!d) return
+      setStep(d.step)
+      setVisited(new Set([d.step]))
+      setRole(d.role)
+      setForm(d.form)
+      setAllowFunctions(d.allowFunctions)
+      setRun(restoredRun(d.response))
+      setTestedForm(d.response ? formKey(d.form) : null)
+    })
+  }, [])
   const refreshConnectors = useCallback(() => {
     void api.listConnectors({}).then((r) => r.ok && setConnectors({ ...r.value, list: r.value.connectors }))
   }, [])

@@ -68,6 +68,25 @@ const statementTimeout = text(32)
  */
 export const LIMITS = { maxRows: 100_000, connectionLimit: 10_000, schemas: 50, owners: 50 } as const
 
+/** The steps of the flow, as the renderer names them. */
+const STEP_IDS = ['role', 'connection', 'test', 'explore', 'export'] as const
+
+/**
+ * What the desktop app keeps of a session across a restart: the step, the Role step's options, the
+ * connection form without its password (main drops any key or passphrase too), the functions allowed by
+ * name, and which run the last answer was (main kept that answer itself).
+ */
+export const desktopDraft = z.strictObject({
+  step: z.enum(STEP_IDS),
+  role: z
+    .record(text(64), z.union([text(4096), z.boolean(), z.null()]))
+    .refine((r) => Object.keys(r).length <= 32, 'at most 32 role options'),
+  form: connectionForm.omit({ password: true }),
+  allowFunctions: z.array(text(MAX_ALLOWED_FUNCTION_TEXT)).max(MAX_ALLOWED_FUNCTIONS),
+  runId: jobId.nullable(),
+})
+export type DesktopDraft = z.infer<typeof desktopDraft>
+
 export const REQUESTS = {
   roleScript: z.strictObject({
     role: scriptName,
@@ -114,6 +133,9 @@ export const REQUESTS = {
   deleteConnector: z.strictObject({ id: text(64).min(1) }),
   /** Undo of a delete, within its window (UNDO_DELETE_MS): the record and its vaulted password come back. */
   restoreConnector: z.strictObject({ id: text(64).min(1) }),
+  /** The desktop app keeps the draft in its store; `serve` keeps it in the tab (saved is false there). */
+  saveDraft: z.strictObject({ draft: desktopDraft }),
+  loadDraft: z.strictObject({}),
   /** The desktop app on Linux without a keyring: store passwords with Electron's built-in key, or not. */
   setVaultConsent: z.strictObject({ acceptBasicText: z.boolean() }),
 } as const satisfies Record<MethodName, z.ZodType>
@@ -204,6 +226,9 @@ export interface Responses {
   listConnectors: { connectors: ConnectorRecord[] } & VaultState
   deleteConnector: { deleted: boolean }
   restoreConnector: { record: ConnectorRecord }
+  saveDraft: { saved: boolean }
+  /** The draft, and the last run's answer when it is the draft's run; nulls when none is kept. */
+  loadDraft: { draft: DesktopDraft | null; response: RunChecksResponse | null }
   setVaultConsent: VaultState
 }
 

@@ -17,6 +17,8 @@ export const METHOD_NAMES = [
   'listConnectors',
   'deleteConnector',
   'restoreConnector',
+  'saveDraft',
+  'loadDraft',
   'setVaultConsent',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]

@@ -25,6 +25,7 @@ import { runQuery } from '../core/use-cases/run-query.js'
 import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
 import { failure, type Handlers } from './dispatch.js'
 import { DeletedConnectors } from './deleted-connectors.js'
+import { Drafts, withDrafts } from './drafts.js'
 import { exportHandler } from './export-handler.js'
 import { Jobs, RecentRuns } from './jobs.js'
 import { settingsFromForm } from './settings-from-form.js'
@@ -47,6 +48,8 @@ export interface HandlerDeps {
   tool: string
   user: string
   timeouts?: Partial<Timeouts>
+  /** The desktop app's store for the draft and the last run; absent in `serve` (the tab keeps them). */
+  drafts?: Drafts
 }
 
 export { VAULT_SERVICE }
@@ -126,7 +129,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     }
   }
 
-  return {
+  return withDrafts(deps.drafts, {
     async roleScript(r) {
       return { ok: true, value: roleScript(r) }
     },
@@ -255,7 +258,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
       jobs.cancelAll()
       deleted.clear()
     },
-  }
+  })
 }
 
 /**

@@ -2,6 +2,7 @@ import { app, safeStorage } from 'electron'
 import Store from 'electron-store'
 import { ConnectorRecords } from '../core/records/connector-records.js'
 import { chooseVault, type KeytarLike, type VaultChoice } from '../core/secrets/vault.js'
+import { Drafts } from '../handlers/drafts.js'
 
 /**
  * The desktop app's side of the records and the vault: electron-store files under the user's data
@@ -13,6 +14,12 @@ export function connectorRecords(): ConnectorRecords {
     accessPropertiesByDotNotation: false,
   })
   return new ConnectorRecords({ get: (k) => store.get(k), set: (k, v) => store.set(k, v) })
+}
+
+/** The draft and the last run across a restart (drafts.ts): never a password, a key or its passphrase. */
+export function desktopDrafts(): Drafts {
+  const store = new Store<Record<string, unknown>>({ name: 'drafts', accessPropertiesByDotNotation: false })
+  return new Drafts({ get: (k) => store.get(k), set: (k, v) => store.set(k, v) })
 }
 
 /** keytar is optional (archived upstream, native): loaded only if present, never bundled. */

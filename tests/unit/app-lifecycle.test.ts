@@ -68,7 +68,13 @@ vi.mock('electron', () => {
 vi.mock('../../src-main/store/desktop-stores.js', async () => {
   const { ConnectorRecords } = await import('../../src-main/core/records/connector-records.js')
   const { memoryVault } = await import('../../src-main/core/secrets/vault.js')
+  const { Drafts } = await import('../../src-main/handlers/drafts.js')
   let stored: unknown
+  const draftFile = new Map<string, unknown>()
+  const draftStore = {
+    get: (k: string) => draftFile.get(k),
+    set: (k: string, v: unknown) => void draftFile.set(k, structuredClone(v)),
+  }
   return {
     connectorRecords: () => new ConnectorRecords({ get: () => stored, set: (_k, v) => void (stored = v) }),
     desktopVault: async (accept: boolean) => ({
@@ -76,6 +82,8 @@ vi.mock('../../src-main/store/desktop-stores.js', async () => {
       warning: accept ? null : 'No desktop keyring was found.',
       basicTextConsent: accept ? 'given' : 'offered',
     }),
+    // One store for the drafts, kept across "restarts" (each call is the app starting again).
+    desktopDrafts: () => new Drafts(draftStore),
     appSettings: () => {
       let accept = false
       return { acceptBasicText: () => accept, setAcceptBasicText: (a: boolean) => void (accept = a) }
@@ -148,5 +156,53 @@ describe('the app’s main module, up to launch', () => {
     expect(state.appEvents.has('activate')).toBe(true)
     state.appEvents.get('window-all-closed')!()
     expect(state.quits).toBe(process.platform === 'darwin' ? 0 : 1)
+  })
+})
+
+describe('the draft across a restart, in main’s store', () => {
+  const own = () => ({ sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } })
+  const draft = {
+    step: 'connection',
+    role: { role: 'klairr_reader', database: 'analytics', generatePassword: false },
+    form: {
+      host: 'db.internal',
+      port: '5432',
+      database: 'analytics',
+      schema: 'public',
+      username: 'klairr_reader',
+      sslMode: 'verify-full',
+      sslRootCert: '',
+      privateNetwork: true,
+      allowWritableRole: false,
+    },
+    allowFunctions: ['public.my_fn'],
+    runId: null,
+  }
+
+  it('keeps the form without its password through the validated invoke channel, and gives it back on start', async () => {
+    const listener = state.invoke.get(INVOKE_CHANNEL)!
+    expect(await listener(own(), 'loadDraft', {})).toEqual({
+      ok: true,
+      value: { draft: null, response: null },
+    })
+    expect(await listener(own(), 'saveDraft', { draft })).toEqual({ ok: true, value: { saved: true } })
+    // What a restarted app reads from the same store.
+    const { desktopDrafts } = await import('../../src-main/store/desktop-stores.js')
+    expect(desktopDrafts().load()).toEqual({ draft, response: null })
+    expect(await listener(own(), 'loadDraft', {})).toEqual({ ok: true, value: { draft, response: null } })
+  })
+
+  it('refuses a draft that carries a password, and answers only its own window', async () => {
+    const listener = state.invoke.get(INVOKE_CHANNEL)!
+    const withPassword = { draft: { ...draft, form: { ...draft.form, password: 'Zq7-draft-pw' } } }
+    expect(await listener(own(), 'saveDraft', withPassword)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    })
+    const foreign = { sender: { id: 99 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
+    expect(await listener(foreign, 'loadDraft', {})).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
   })
 })
