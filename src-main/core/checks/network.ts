@@ -19,7 +19,8 @@ export interface NetworkOutcome {
   report: AddressReport
   /** Open and answered, ready for TLS or startup; null when the check failed. */
   socket: Socket | null
-  sslAnswer: SslAnswer | null
+  /** The answer to SSLRequest; `direct` when sslnegotiation=direct sent none (TLS starts at once). */
+  sslAnswer: SslAnswer | 'direct' | null
 }
 
 const TCP_REASONS: Record<string, ReasonCode> = {
@@ -105,6 +106,37 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
     })
   }
 
+  const dialledText = hostaddr
+    ? `${host} (hostaddr ${hostaddr}, no DNS)`
+    : `${host} → ${addresses.map((a) => a.address).join(', ')}`
+  if (ctx.settings.sslNegotiation === 'direct') {
+    // No SSLRequest: the TLS check's handshake is the first thing sent, and proves the peer is PostgreSQL 17+.
+    const status = report.mismatch ? 'warn' : 'pass'
+    return {
+      result: checkResult(
+        'network',
+        started,
+        ctx.now(),
+        status,
+        `${dialledText}; port ${port} accepted the connection (sslnegotiation=direct: TLS starts at once, without SSLRequest)${report.mismatch ? `; ${report.mismatch}` : '.'}`,
+        {
+          reason: report.mismatch ? 'address_class_mismatch' : null,
+          troubleshooting: report.mismatch ? 'connection_refused' : null,
+          evidence: {
+            ...named,
+            addresses: report.addresses,
+            connectedAddress: report.connectedAddress,
+            sslNegotiation: 'direct',
+            mismatch: report.mismatch,
+          },
+        },
+      ),
+      report,
+      socket,
+      sslAnswer: 'direct',
+    }
+  }
+
   let sslAnswer: SslAnswer
   try {
     sslAnswer = await askForTls(socket, stageBound(ctx, 'startup'), ctx.signal)
@@ -125,10 +157,7 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
     )
   }
   const status = report.mismatch ? 'warn' : 'pass'
-  const dialled = hostaddr
-    ? `${host} (hostaddr ${hostaddr}, no DNS)`
-    : `${host} → ${addresses.map((a) => a.address).join(', ')}`
-  const summary = `${dialled}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
+  const summary = `${dialledText}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
   return {
     result: checkResult('network', started, ctx.now(), status, summary, {
       reason: report.mismatch ? 'address_class_mismatch' : null,

@@ -33,7 +33,14 @@ const VERSION_ERRORS =
 
 const LEGACY_ERRORS = /LEGACY_SIGALG|NO_CIPHERS|NO_SHARED_CIPHER|INSUFFICIENT_SECURITY|HANDSHAKE_FAILURE/
 
-export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer): Promise<TlsOutcome> {
+export async function runTls(
+  ctx: RunContext,
+  socket: Socket,
+  sslAnswer: SslAnswer | 'direct',
+): Promise<TlsOutcome> {
+  // sslnegotiation=direct: no SSLRequest was sent, the server is asked for TLS by the handshake itself.
+  const direct = sslAnswer === 'direct'
+  const answer: SslAnswer = direct ? 'S' : sslAnswer
   const { host, sslMode, sslRootCert } = ctx.settings
   const started = ctx.now()
   const klairrMode = KLAIRR_SSL_MODES.includes(sslMode)
@@ -56,6 +63,20 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     ...(ctx.settings.sslMaxProtocolVersion
       ? { sslMaxProtocolVersion: ctx.settings.sslMaxProtocolVersion }
       : {}),
+  }
+  if (direct && !klairrMode) {
+    socket.destroy()
+    // libpq refuses the combination before connecting (fe-connect.c, pqConnectOptions2).
+    return {
+      result: fail(
+        'tls_disabled',
+        `weak sslmode "${sslMode}" may not be used with sslnegotiation=direct (use "require", "verify-ca", or "verify-full").`,
+        null,
+      ),
+      evidence: null,
+      socket: null,
+      proceed: false,
+    }
   }
   // Diagnostic modes that never start TLS: the probe socket already said S or N; PostgreSQL expects the
   // handshake after S, so a plain session needs a fresh connection, which auth opens.
@@ -104,6 +125,18 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
       proceed: false,
     }
   }
+
+  const directUnsupported = (why: string): TlsOutcome => ({
+    result: fail(
+      'direct_tls_unsupported',
+      `sslnegotiation=direct: ${why}. Direct TLS needs PostgreSQL 17 or newer; use sslnegotiation=postgres for older servers.`,
+      null,
+      { sslNegotiation: 'direct' },
+    ),
+    evidence: null,
+    socket: null,
+    proceed: false,
+  })
 
   let anchors
   let client
@@ -159,6 +192,7 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
         minVersion,
         maxVersion: ctx.settings.sslMaxProtocolVersion,
         crl,
+        alpn: direct,
       },
     )
   } catch (e) {
@@ -203,6 +237,11 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     // old ciphers) at its default security level: that too is a version the two sides cannot share.
     const oldAllowed = minVersion === 'TLSv1' || minVersion === 'TLSv1.1'
     const tooOld = VERSION_ERRORS.test(text) || (oldAllowed && LEGACY_ERRORS.test(text))
+    if (direct && !tooOld)
+      // A server before 17 reads the ClientHello as a startup packet, and closes or answers in plain text.
+      return directUnsupported(
+        `the server ended the TLS handshake (${err.reason ?? err.code ?? err.message})`,
+      )
     return {
       result: fail(
         tooOld ? 'tls_version_unsupported' : 'tls_handshake_error',
@@ -218,6 +257,11 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
     }
   }
 
+  if (direct && tlsSocket.alpnProtocol !== 'postgresql') {
+    // libpq: "direct SSL connection was established without ALPN protocol negotiation extension".
+    tlsSocket.destroy()
+    return directUnsupported('the TLS session was established without ALPN protocol "postgresql"')
+  }
   const judged = judgeTls(tlsSocket, host, sslMode, anchors)
   const what = `${judged.evidence.protocol ?? 'TLS'} (${judged.evidence.cipher ?? 'unknown cipher'})`
   if (!['TLSv1.2', 'TLSv1.3'].includes(judged.evidence.protocol ?? '')) {
@@ -281,7 +325,7 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
         {
           reason: 'cert_expired',
           troubleshooting: 'tls_handshake_failed',
-          evidence: { ...judged.evidence, sslMode },
+          evidence: { ...judged.evidence, sslMode, ...(direct ? { sslNegotiation: 'direct' } : {}) },
         },
       ),
       evidence: judged.evidence,
@@ -291,7 +335,7 @@ export async function runTls(ctx: RunContext, socket: Socket, answer: SslAnswer)
   }
   return {
     result: checkResult('tls', started, ctx.now(), 'pass', `${what}; ${verified}.`, {
-      evidence: { ...judged.evidence, sslMode },
+      evidence: { ...judged.evidence, sslMode, ...(direct ? { sslNegotiation: 'direct' } : {}) },
     }),
     evidence: judged.evidence,
     socket: tlsSocket,
