@@ -8,6 +8,12 @@ import { HostingChoice } from '../components/hosting-choice.js'
 import { loadDraft } from '../lib/draft.js'
 import { nameList, type RoleOptions } from '../state.js'
 
+/**
+ * The admin's explicit Self-hosted / Managed choice for this page's life (the step remounts as the admin
+ * moves between steps); null until they choose, and then the Connection step's host decides.
+ */
+let chosenHosting: boolean | null = null
+
 /** Step 1: the read-only role's script, regenerated as the options change. */
 export function RoleStep({
   options,
@@ -22,9 +28,13 @@ export function RoleStep({
   const [result, setResult] = useState<RoleScriptResponse | null>(null)
   const [error, setError] = useState<{ message: string; fields: Record<string, string> } | null>(null)
   // A host the Connection step already holds (the draft) that belongs to a managed provider chooses
-  // "Managed cloud" to begin with; the admin can change it.
+  // "Managed cloud" to begin with; the admin's own choice holds from then on, across the steps.
   const [detected] = useState(() => providerFromHost(loadDraft().form.host))
-  const [managed, setManaged] = useState(detected !== null)
+  const [managed, setManaged] = useState(() => chosenHosting ?? detected !== null)
+  const chooseHosting = (m: boolean) => {
+    chosenHosting = m
+    setManaged(m)
+  }
   const set = <K extends keyof RoleOptions>(key: K, value: RoleOptions[K]) =>
     onChange({ ...options, [key]: value })
 
@@ -72,7 +82,7 @@ export function RoleStep({
           script on the right creates it. Run it in psql as{' '}
           {managed ? 'the provider’s admin role' : 'a superuser'}, connected to the database.
         </p>
-        <HostingChoice managed={managed} onChange={setManaged} detected={detected} />
+        <HostingChoice managed={managed} onChange={chooseHosting} detected={detected} />
         <Field id="role-name" label="Role name" error={fieldError('role')}>
           {(p) => (
             <input

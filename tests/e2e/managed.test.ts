@@ -100,6 +100,10 @@ describe('managed clouds in the app', () => {
     await expect(page.getByLabel('Self-hosted')).toBeChecked()
     await expect.poll(script).toContain('-- Run as a superuser or a role with CREATEROLE')
     await expect.poll(script).not.toContain('Managed cloud')
+    // The admin's own choice holds across the steps, whatever the host says.
+    await app.step('Connection').click()
+    await app.step('Role').click()
+    await expect(page.getByLabel('Self-hosted')).toBeChecked()
     await page.getByLabel(MANAGED).check()
     await expect.poll(script).toContain('-- Managed cloud')
   })
