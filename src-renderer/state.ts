@@ -40,6 +40,9 @@ export const EMPTY_FORM: ConnectionForm = {
   password: '',
   sslMode: 'require',
   sslRootCert: '',
+  sslCert: '',
+  sslKey: '',
+  sslPassword: '',
   privateNetwork: false,
   allowWritableRole: false,
 }

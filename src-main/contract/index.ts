@@ -38,6 +38,10 @@ export const connectionForm = z.strictObject({
   sslMode: z.enum(SSL_MODES),
   /** PEM text, `system`, or empty for none: never a path (main does not read files the renderer names). */
   sslRootCert: text(ROOT_CERT_TEXT_MAX),
+  /** The client certificate and its key as PEM text (never paths), and the key's passphrase. */
+  sslCert: text(ROOT_CERT_TEXT_MAX).optional(),
+  sslKey: text(ROOT_CERT_TEXT_MAX).optional(),
+  sslPassword: text(1024).optional(),
   privateNetwork: z.boolean(),
   allowWritableRole: z.boolean(),
   /** A saved connector whose vaulted password is used when `password` is empty. */

@@ -9,9 +9,7 @@ type Outcome = { ok: true; settings: ConnectionSettings } | { ok: false; error: 
  * all that counts in the app): core checks every field by the table in fields.ts and names each
  * problem against its field, so there is no second set of rules here.
  */
-export function settingsFromForm(
-  form: ConnectionForm & { sslCert?: string; sslKey?: string; sslPassword?: string },
-): Outcome {
+export function settingsFromForm(form: ConnectionForm): Outcome {
   const blankIsNone = (v: string | undefined) => (v === undefined || v === '' ? undefined : v)
   const r = resolveSettings(
     {

@@ -47,7 +47,7 @@ export function loadDraft(): Draft {
     return {
       step: STEPS.some((s) => s.id === d.step) ? d.step! : 'role',
       role: { ...DEFAULT_ROLE, ...d.role },
-      form: { ...EMPTY_FORM, ...d.form, password: '' },
+      form: { ...EMPTY_FORM, ...d.form, password: '', sslKey: '', sslPassword: '' },
       allowFunctions: Array.isArray(d.allowFunctions)
         ? d.allowFunctions.filter((f) => typeof f === 'string')
         : [],
@@ -60,7 +60,10 @@ export function loadDraft(): Draft {
 
 export function saveDraft(d: Draft): void {
   try {
-    storage()?.setItem(KEY, JSON.stringify({ ...d, form: { ...d.form, password: '' } }))
+    storage()?.setItem(
+      KEY,
+      JSON.stringify({ ...d, form: { ...d.form, password: '', sslKey: '', sslPassword: '' } }),
+    )
   } catch {
     // A full or denied storage only costs the draft.
   }

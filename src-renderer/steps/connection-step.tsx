@@ -2,7 +2,8 @@ import { useState } from 'react'
 import { SSL_MODES } from '../../src-main/core/connection/settings.js'
 import { api } from '../bridge.js'
 import { Checkbox, Field } from '../components/field.js'
-import { RootCertField } from '../components/root-cert-field.js'
+import { PEM_KINDS, PemField, RootCertField } from '../components/root-cert-field.js'
+import { FIELD_LABELS } from '../../src-main/core/diagnosis/field-labels.js'
 import type { ConnectionForm } from '../state.js'
 
 const SSL_HINTS: Record<string, string> = {
@@ -63,7 +64,7 @@ export function ConnectionStep({
         <div className="grid-2">
           <Field
             id="host"
-            label="Host"
+            label={FIELD_LABELS.host}
             error={fieldErrors.host}
             hint="Name or IP address, as Klairr will reach it."
           >
@@ -77,7 +78,7 @@ export function ConnectionStep({
               />
             )}
           </Field>
-          <Field id="port" label="Port" error={fieldErrors.port}>
+          <Field id="port" label={FIELD_LABELS.port} error={fieldErrors.port}>
             {(p) => (
               <input
                 {...p}
@@ -87,7 +88,7 @@ export function ConnectionStep({
               />
             )}
           </Field>
-          <Field id="database" label="Database" error={fieldErrors.database}>
+          <Field id="database" label={FIELD_LABELS.database} error={fieldErrors.database}>
             {(p) => (
               <input
                 {...p}
@@ -97,7 +98,7 @@ export function ConnectionStep({
               />
             )}
           </Field>
-          <Field id="schema" label="Schema" error={fieldErrors.schema}>
+          <Field id="schema" label={FIELD_LABELS.schema} error={fieldErrors.schema}>
             {(p) => (
               <input
                 {...p}
@@ -107,7 +108,7 @@ export function ConnectionStep({
               />
             )}
           </Field>
-          <Field id="username" label="Username" error={fieldErrors.username}>
+          <Field id="username" label={FIELD_LABELS.username} error={fieldErrors.username}>
             {(p) => (
               <input
                 {...p}
@@ -120,7 +121,7 @@ export function ConnectionStep({
           </Field>
           <Field
             id="password"
-            label="Password"
+            label={FIELD_LABELS.password}
             error={fieldErrors.password}
             hint={
               form.connectorId && !form.password
@@ -139,7 +140,12 @@ export function ConnectionStep({
             )}
           </Field>
         </div>
-        <Field id="sslMode" label="SSL mode" error={fieldErrors.sslMode} hint={SSL_HINTS[form.sslMode]}>
+        <Field
+          id="sslMode"
+          label={FIELD_LABELS.sslMode}
+          error={fieldErrors.sslMode}
+          hint={SSL_HINTS[form.sslMode]}
+        >
           {(p) => (
             <select
               {...p}
@@ -159,16 +165,47 @@ export function ConnectionStep({
           onChange={(v) => set('sslRootCert', v)}
           error={fieldErrors.sslRootCert}
         />
+        <details className="client-cert" open={Boolean(form.sslCert || form.sslKey)}>
+          <summary>Client certificate (only if the server asks for one)</summary>
+          <PemField
+            kind={PEM_KINDS.sslCert}
+            value={form.sslCert ?? ''}
+            onChange={(v) => set('sslCert', v)}
+            error={fieldErrors.sslCert}
+          />
+          <PemField
+            kind={PEM_KINDS.sslKey}
+            value={form.sslKey ?? ''}
+            onChange={(v) => set('sslKey', v)}
+            error={fieldErrors.sslKey}
+          />
+          <Field
+            id="sslPassword"
+            label={FIELD_LABELS.sslPassword}
+            error={fieldErrors.sslPassword}
+            hint="Only for an encrypted key. Kept in memory only, like the password."
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="password"
+                value={form.sslPassword ?? ''}
+                onChange={(e) => set('sslPassword', e.target.value)}
+                autoComplete="off"
+              />
+            )}
+          </Field>
+        </details>
         <Checkbox
           id="privateNetwork"
-          label="Host is on a private network"
+          label={FIELD_LABELS.privateNetwork}
           hint="Klairr reaches it through a private link or tunnel, not the internet."
           checked={form.privateNetwork}
           onChange={(v) => set('privateNetwork', v)}
         />
         <Checkbox
           id="allowWritableRole"
-          label="Allow writable role"
+          label={FIELD_LABELS.allowWritableRole}
           hint="Only if you accept that the role can change data; export then records who accepted it."
           checked={form.allowWritableRole}
           onChange={(v) => set('allowWritableRole', v)}
