@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import { adviceFor } from '../../src-main/core/diagnosis/advice.js'
+import { parseRequireAuth } from '../../src-main/core/connection/auth-policy.js'
 import { AUTH_ROLES, startAuthMethodsServer, type AuthMethodsServer } from '../lab/auth-methods.js'
 import { startFakeTlsPg, type FakeTlsPg } from '../lab/fake-tls-pg.js'
 import { LAB_PASSWORD } from '../lab/seed.js'
@@ -179,5 +180,29 @@ describe('require_auth', () => {
     const report = await check(reader({ requireAuth: 'scram-sha-256,!md5' }))
     expect(auth(report)).toMatchObject({ status: 'fail', reason: 'auth_method_not_allowed' })
     expect(auth(report).summary).toMatch(/cannot be mixed with non-negative methods/)
+  })
+})
+
+describe('require_auth as libpq parses it', () => {
+  it.each([
+    ['scram-sha-256', [10, 11, 12], true],
+    ['password,md5', [3, 5], true],
+    ['none', [], false],
+    ['md5,none', [5], false],
+    ['!md5', [3, 7, 8, 9, 10, 11, 12], false],
+    ['!md5,!none', [3, 7, 8, 9, 10, 11, 12], true],
+  ] as const)('%s allows %j (an exchange required: %s)', (text, codes, required) => {
+    const parsed = parseRequireAuth(text)
+    if (typeof parsed === 'string') throw new Error(parsed)
+    expect([...parsed.allowed].sort((a, b) => a - b)).toEqual(codes)
+    expect(parsed.authRequired).toBe(required)
+  })
+
+  it.each([
+    ['scram-sha-256,!md5', /cannot be mixed/],
+    ['md5,md5', /more than once/],
+    ['kerberos', /invalid require_auth value: "kerberos"/],
+  ])('%s is refused: %s', (text, message) => {
+    expect(parseRequireAuth(text)).toMatch(message)
   })
 })
