@@ -24,15 +24,13 @@ function expectOneLineNoPassword(report: CheckReport): void {
   expect(JSON.stringify(report)).not.toContain(LAB_PASSWORD)
 }
 
+/** The wrongHost server (its certificate names db.wrong.example) dialled at 127.0.0.1 under verify-full. */
+const throughAddress = (host: string) =>
+  reader(18, 'wrongHost', { host, hostaddr: '127.0.0.1', sslMode: 'verify-full', sslRootCert: lab().caCert })
+
 describe('hostaddr: the address dialled; host the name verified and sent as SNI', () => {
   it('verify-full passes on a certificate for another name when host names it and hostaddr dials 127.0.0.1', async () => {
-    const settings = reader(18, 'wrongHost', {
-      host: 'db.wrong.example',
-      hostaddr: '127.0.0.1',
-      sslMode: 'verify-full',
-      sslRootCert: lab().caCert,
-    })
-    const report = await check(settings)
+    const report = await check(throughAddress('db.wrong.example'))
     expect(statusLine(report), report.checks[1]?.summary).toBe('PPPPPP')
     expect(report.checks[0]?.evidence).toMatchObject({
       hostaddr: '127.0.0.1',
@@ -44,13 +42,7 @@ describe('hostaddr: the address dialled; host the name verified and sent as SNI'
   })
 
   it('the same server with host=localhost fails verify-full with cert_hostname_mismatch', async () => {
-    const settings = reader(18, 'wrongHost', {
-      host: 'localhost',
-      hostaddr: '127.0.0.1',
-      sslMode: 'verify-full',
-      sslRootCert: lab().caCert,
-    })
-    const report = await check(settings)
+    const report = await check(throughAddress('localhost'))
     expect(statusLine(report)).toBe('PF----')
     expect(report.checks[1]).toMatchObject({ reason: 'cert_hostname_mismatch' })
     expect(report.checks[1]?.summary).toMatch(/localhost/)

@@ -109,33 +109,36 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
   const dialledText = hostaddr
     ? `${host} (hostaddr ${hostaddr}, no DNS)`
     : `${host} → ${addresses.map((a) => a.address).join(', ')}`
-  if (ctx.settings.sslNegotiation === 'direct') {
-    // No SSLRequest: the TLS check's handshake is the first thing sent, and proves the peer is PostgreSQL 17+.
-    const status = report.mismatch ? 'warn' : 'pass'
-    return {
-      result: checkResult(
-        'network',
-        started,
-        ctx.now(),
-        status,
-        `${dialledText}; port ${port} accepted the connection (sslnegotiation=direct: TLS starts at once, without SSLRequest)${report.mismatch ? `; ${report.mismatch}` : '.'}`,
-        {
-          reason: report.mismatch ? 'address_class_mismatch' : null,
-          troubleshooting: report.mismatch ? 'connection_refused' : null,
-          evidence: {
-            ...named,
-            addresses: report.addresses,
-            connectedAddress: report.connectedAddress,
-            sslNegotiation: 'direct',
-            mismatch: report.mismatch,
-          },
+  const passed = (what: string, answer: SslAnswer | 'direct', evidence: Record<string, unknown>) => ({
+    result: checkResult(
+      'network',
+      started,
+      ctx.now(),
+      report.mismatch ? 'warn' : 'pass',
+      `${dialledText}; port ${port} ${what}${report.mismatch ? `; ${report.mismatch}` : '.'}`,
+      {
+        reason: report.mismatch ? 'address_class_mismatch' : null,
+        troubleshooting: report.mismatch ? 'connection_refused' : null,
+        evidence: {
+          ...named,
+          addresses: report.addresses,
+          connectedAddress: report.connectedAddress,
+          ...evidence,
+          mismatch: report.mismatch,
         },
-      ),
-      report,
-      socket,
-      sslAnswer: 'direct',
-    }
-  }
+      },
+    ),
+    report,
+    socket,
+    sslAnswer: answer,
+  })
+  if (ctx.settings.sslNegotiation === 'direct')
+    // No SSLRequest: the TLS check's handshake is the first thing sent, and proves the peer is PostgreSQL 17+.
+    return passed(
+      'accepted the connection (sslnegotiation=direct: TLS starts at once, without SSLRequest)',
+      'direct',
+      { sslNegotiation: 'direct' },
+    )
 
   let sslAnswer: SslAnswer
   try {
@@ -156,22 +159,5 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
       { ...named, answer: first },
     )
   }
-  const status = report.mismatch ? 'warn' : 'pass'
-  const summary = `${dialledText}; port ${port} answered as PostgreSQL${report.mismatch ? `; ${report.mismatch}` : '.'}`
-  return {
-    result: checkResult('network', started, ctx.now(), status, summary, {
-      reason: report.mismatch ? 'address_class_mismatch' : null,
-      troubleshooting: report.mismatch ? 'connection_refused' : null,
-      evidence: {
-        ...named,
-        addresses: report.addresses,
-        connectedAddress: report.connectedAddress,
-        serverOffersTls: sslAnswer === 'S',
-        mismatch: report.mismatch,
-      },
-    }),
-    report,
-    socket,
-    sslAnswer,
-  }
+  return passed('answered as PostgreSQL', sslAnswer, { serverOffersTls: sslAnswer === 'S' })
 }
