@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../../src-main/core/checks/connect.js'
 import { boundedQuery, closeSession } from '../../src-main/core/connection/pg-session.js'
@@ -112,5 +114,35 @@ describe('connect_timeout', () => {
   it('a healthy server passes well within connect_timeout=2', async () => {
     const report = await check(reader({ connectTimeoutSeconds: 2 }))
     expect(statusLine(report)).toBe('PPPPPP')
+  })
+})
+
+describe('keepalives and keepalives_idle', () => {
+  /** The kernel's keepalive timer on this end of a session's connection, as `ss` shows it ('' when none). */
+  async function keepaliveTimer(settings: ConnectionSettings): Promise<string> {
+    const connected = await connect(settings, { timeouts: FAST })
+    if (!connected.ok) throw new Error(connected.failure.summary)
+    try {
+      const stream = (connected.session.client as unknown as { connection: { stream: Socket } }).connection
+        .stream
+      const out = execFileSync(
+        'ss',
+        ['-tnoH', 'state', 'established', 'src', `127.0.0.1:${stream.localPort}`],
+        {
+          encoding: 'utf8',
+        },
+      )
+      return /timer:\((keepalive,[^,]+)/.exec(out)?.[1] ?? ''
+    } finally {
+      await closeSession(connected.session.client)
+    }
+  }
+
+  it('are on by default, as libpq (the system’s idle time); keepalives_idle sets the idle time; keepalives=0 turns them off', async () => {
+    expect(await keepaliveTimer(reader())).toMatch(/^keepalive,/)
+    expect(await keepaliveTimer(reader({ keepalives: { enabled: true, idleSeconds: 42 } }))).toMatch(
+      /^keepalive,(4[0-2]sec|4[0-2]\.\d+sec)$/,
+    )
+    expect(await keepaliveTimer(reader({ keepalives: { enabled: false } }))).toBe('')
   })
 })
