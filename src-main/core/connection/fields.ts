@@ -330,11 +330,11 @@ export const CONNECTION_FIELDS = [
     env: 'PGCHANNELBINDING',
     label: 'Channel binding',
     help: 'prefer (default), require (SCRAM-SHA-256-PLUS or fail) or disable',
-    apply: (v, d) => {
-      if (!oneOf<ChannelBinding>(CHANNEL_BINDINGS, v)) return notOneOf('channel_binding', CHANNEL_BINDINGS, v)
-      d.settings.channelBinding = v
-      return undefined
-    },
+    apply: choice<ChannelBinding>(
+      'channel_binding',
+      CHANNEL_BINDINGS,
+      (v, d) => (d.settings.channelBinding = v),
+    ),
   },
   {
     keyword: 'connect_timeout',
