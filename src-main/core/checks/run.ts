@@ -132,7 +132,8 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     )
     for (const c of report.checks) if (!results.has(c.id)) emit({ type: 'check_finished', result: c })
     report.verdict = verdictOf(report.checks)
-    report.provider = detectProvider(settings.host, report.tls)
+    // Of several hosts (host=a,b), the one judged.
+    report.provider = detectProvider(report.network?.host ?? settings.host, report.tls)
     return { report: redactDeep(report, secretsOf(settings)), snapshot }
   }
 }
