@@ -34,6 +34,8 @@ describe('auth failures map by SQLSTATE, then by PostgreSQL’s wording', () => 
     [{ code: '42501', message: 'permission denied for database d' }, 'connect_privilege_missing'],
     [{ code: '53300', message: 'too many connections for role "x"' }, 'too_many_connections'],
     [{ code: '57P03', message: 'the database system is starting up' }, 'server_starting'],
+    [{ code: '08P01', message: 'unsupported startup parameter: options' }, 'startup_parameter_refused'],
+    [{ code: '08P01', message: 'invalid startup packet layout' }, 'auth_error'],
     [{ code: 'XX000', message: 'something else' }, 'auth_error'],
   ])('%j → %s', (error, reason) => {
     expect(authReason(error)).toBe(reason)
