@@ -4,7 +4,8 @@
  *  (b) introspecting 10,000 tables × 20 columns vs the raw catalog query through psql, and peak memory;
  *  (c) time to fail on a refused and on a hung port with the default bounds, vs psql;
  *  (d) a capped query over 5 million rows vs psql with LIMIT; (e) validate-sql --batch throughput;
- *  (f) the full check through a 50 and a 100 ms RTT proxy vs psql, as times and round trips.
+ *  (f) the full check through a 50 and a 100 ms RTT proxy vs psql, as times and round trips;
+ *  (g) a sandbox query on the warm session through the same proxy vs psql's second query in one session.
  */
 import { randomBytes } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
@@ -20,6 +21,7 @@ import { LAB_DATABASE } from '../lab/seed.js'
 import { interleaved, median, percentile, findPsql, runOnce, timeProcess } from './measure.js'
 import { benchQueryCap, benchValidate } from './sql-bench.js'
 import { benchLatency } from './latency-bench.js'
+import { benchWarm } from './warm-bench.js'
 import { benchSeed, WIDE_COLUMNS, WIDE_TABLES, wideTablesSql } from './seed.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -155,6 +157,9 @@ try {
       runs: Math.min(RUNS, 5),
       say,
     })),
+  )
+  rows.push(
+    ...(await benchWarm({ port: Number(port), psql: PSQL, env, password, runs: Math.min(RUNS, 9), say })),
   )
 
   say('Creating 10,000 tables × 20 columns (about a minute)…')
