@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConnectionSettings } from '../../src-main/core/connection/settings.js'
 import type { CheckReport } from '../../src-main/core/checks/types.js'
 import { adviceFor } from '../../src-main/core/diagnosis/advice.js'
+import { psqlArgv } from '../../src-main/core/diagnosis/advice-parts.js'
 import { revocationList } from '../lab/certs.js'
 import { startFakeTlsPg, type FakeTlsPg } from '../lab/fake-tls-pg.js'
 import { LAB_PASSWORD } from '../lab/seed.js'
@@ -42,11 +43,18 @@ describe('hostaddr: the address dialled; host the name verified and sent as SNI'
   })
 
   it('the same server with host=localhost fails verify-full with cert_hostname_mismatch', async () => {
-    const report = await check(throughAddress('localhost'))
+    const settings = throughAddress('localhost')
+    const report = await check(settings)
     expect(statusLine(report)).toBe('PF----')
     expect(report.checks[1]).toMatchObject({ reason: 'cert_hostname_mismatch' })
     expect(report.checks[1]?.summary).toMatch(/localhost/)
     expectOneLineNoPassword(report)
+    // The advice reproduces the same connection: the address dialled, the name sent and verified.
+    const commands = adviceFor(report.checks[1]!, settings)!
+      .commands.map((c) => c.command)
+      .join('\n')
+    expect(commands).toContain(`-connect 127.0.0.1:${settings.port} -servername localhost`)
+    expect(psqlArgv(settings)[1]).toMatch(/^host=localhost hostaddr=127\.0\.0\.1 port=\d+ /)
   })
 
   it('a hostaddr that is not an IP address fails without DNS', async () => {

@@ -60,16 +60,41 @@ export const backslash = (command: string, name: string, arg: string) =>
     ? `-- ${command} is not shown: the name holds a line break, which would end the command early.`
     : `${command} ${arg}`
 
+/** The wire keywords the settings give beyond the form's, so that psql reproduces the same connection. */
+function libpqKeywords(s: Settings): Record<string, string | number> {
+  const k: Record<string, string | number | undefined> = {
+    sslcrl: s.sslCrl && !s.sslCrl.includes('-----BEGIN') ? s.sslCrl : undefined,
+    sslsni: s.sslSni === false ? 0 : undefined,
+    ssl_min_protocol_version: s.sslMinProtocolVersion,
+    ssl_max_protocol_version: s.sslMaxProtocolVersion,
+    sslnegotiation: s.sslNegotiation === 'direct' ? 'direct' : undefined,
+    channel_binding: s.channelBinding,
+    require_auth: s.requireAuth,
+    target_session_attrs: s.targetSessionAttrs,
+    load_balance_hosts: s.loadBalanceHosts ? 'random' : undefined,
+    connect_timeout: s.connectTimeoutSeconds || undefined,
+    options: s.options,
+  }
+  return Object.fromEntries(
+    Object.entries(k).filter((e): e is [string, string | number] => e[1] !== undefined),
+  )
+}
+
 /** The connection as one libpq keyword/value argument; never with a password. */
 function conninfo(s: Settings, over: Partial<Record<string, string | number>> = {}): string {
   const root = s.sslRootCert && !s.sslRootCert.includes('-----BEGIN') ? { sslrootcert: s.sslRootCert } : {}
+  const more = s.moreHosts ?? []
   const parts = {
-    host: s.host,
-    port: s.port,
+    host: [s.host, ...more.map((h) => h.host)].join(','),
+    ...(s.hostaddr || more.some((h) => h.hostaddr)
+      ? { hostaddr: [s.hostaddr ?? '', ...more.map((h) => h.hostaddr ?? '')].join(',') }
+      : {}),
+    port: [s.port, ...more.map((h) => h.port)].join(','),
     dbname: s.database,
     user: s.username,
     sslmode: s.sslMode,
     ...root,
+    ...libpqKeywords(s),
     ...over,
   }
   return conninfoString(parts as Record<string, string | number>)
@@ -82,11 +107,13 @@ export const psqlArgv = (s: Settings, over: Partial<Record<string, string | numb
 
 /** `openssl s_client` against the server's STARTTLS, with no input so it ends after the handshake. */
 export function opensslArgv(
-  s: Pick<Settings, 'host' | 'port'>,
+  s: Pick<Settings, 'host' | 'port' | 'hostaddr'>,
   extra: string[] = [],
   showCerts = true,
 ): string[] {
-  const hostPort = `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`
+  // hostaddr is dialled, host named in SNI, as libpq does.
+  const dialled = s.hostaddr ?? s.host
+  const hostPort = `${dialled.includes(':') ? `[${dialled}]` : dialled}:${s.port}`
   return [
     'openssl',
     's_client',
