@@ -12,8 +12,20 @@ const KIND_TEXT: Record<string, string> = {
 
 const ROW_HEIGHT = 34
 
-/** The relations the role can see, filtered as one types; only the visible rows exist in the page. */
-export function SchemaExplorer({ schema, relations }: { schema: string; relations: SchemaRelation[] }) {
+/**
+ * The relations the role can see, filtered as one types; only the visible rows exist in the page. A
+ * selected relation shows its columns, and "Preview rows" hands its first rows' query to the sandbox.
+ */
+export function SchemaExplorer({
+  schema,
+  relations,
+  onPreview,
+}: {
+  schema: string
+  relations: SchemaRelation[]
+  /** Runs the relation's preview (its readable columns) through the sandbox. */
+  onPreview?: (relation: string, columns: string[]) => void
+}) {
   const [filter, setFilter] = useState('')
   const [selected, setSelected] = useState<SchemaRelation | null>(null)
   const deferred = useDeferredValue(filter)
@@ -117,6 +129,31 @@ export function SchemaExplorer({ schema, relations }: { schema: string; relation
             <h4>
               {schema}.{selected.name} <span className="muted small">{KIND_TEXT[selected.kind]}</span>
             </h4>
+            {onPreview && (
+              <div className="preview-action">
+                <button
+                  type="button"
+                  className="button small"
+                  disabled={columns.length === 0}
+                  aria-describedby={columns.length === 0 ? 'preview-none' : undefined}
+                  onClick={() =>
+                    onPreview(
+                      selected.name,
+                      columns.map(([name]) => name),
+                    )
+                  }
+                >
+                  Preview rows
+                </button>
+                {columns.length === 0 ? (
+                  <span className="muted small" id="preview-none">
+                    The role can read none of its columns.
+                  </span>
+                ) : (
+                  <span className="muted small">The first 20, through the guard and read-only.</span>
+                )}
+              </div>
+            )}
             <table className="grid">
               <thead>
                 <tr>
