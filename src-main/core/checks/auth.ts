@@ -12,6 +12,8 @@ import { AuthPolicyError } from '../connection/auth-policy.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
 import { boundText, stageBound, type RunContext } from './context.js'
 import { checkResult } from './result.js'
+import { timedLogin } from './auth-stages.js'
+import { recordQueries, timed } from './stages.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
 export interface AuthOutcome {
@@ -153,27 +155,35 @@ export async function runAuth(
   try {
     if (!socket) {
       if (!plainAddress) return fail('connection_lost', '')
-      socket = await openTcp(
+      const tcp = openTcp(
         plainAddress,
         settings.port,
         stageBound(ctx, 'tcp'),
         ctx.signal,
         settings.keepalives,
       )
+      socket = await timed(ctx.stages, 'auth', 'tcp connect', tcp)
     }
-    const session = await startSession(socket, {
-      host: settings.host,
-      port: settings.port,
-      database: settings.database,
-      user: settings.username,
-      password: settings.password,
-      timeouts: { ...timeouts, startup: stageBound(ctx, 'startup') },
-      signal: ctx.signal,
-      onAuthRequests: (requests) => (seen = requests),
-      applicationName: settings.applicationName,
-      options: settings.options,
-      policy: { requireAuth: settings.requireAuth, channelBinding: settings.channelBinding },
-    })
+    // Its first await comes before anything is sent, and the watcher sees every chunk after.
+    const session = await timedLogin(
+      socket,
+      ctx.stages,
+      startSession(socket, {
+        host: settings.host,
+        port: settings.port,
+        database: settings.database,
+        user: settings.username,
+        password: settings.password,
+        timeouts: { ...timeouts, startup: stageBound(ctx, 'startup') },
+        signal: ctx.signal,
+        onAuthRequests: (requests) => (seen = requests),
+        applicationName: settings.applicationName,
+        options: settings.options,
+        policy: { requireAuth: settings.requireAuth, channelBinding: settings.channelBinding },
+        firstQuery: ctx.firstQuery,
+      }),
+    )
+    recordQueries(session.client, ctx.stages)
     const versionString = session.parameters.server_version ?? ''
     const major = Number.parseInt(versionString, 10)
     const supported = !(major < 12)

@@ -45,6 +45,7 @@ interface Attempt {
  */
 async function attempt(ctx: RunContext, hooks: ChainHooks): Promise<Attempt> {
   hooks.start?.('network')
+  ctx.stages?.attempt(hostPort(ctx.settings))
   // Runs once the TCP connect and the SSLRequest are under way, while the server forks a backend.
   setImmediate(warmUp)
   const net = await runNetwork(ctx)

@@ -1,4 +1,5 @@
 import type { ConnectionSettings, Timeouts } from '../connection/settings.js'
+import type { StageRecorder } from './stages.js'
 
 /** What every check receives: values in, side effects (clock, cancel) as parameters. */
 export interface RunContext {
@@ -16,6 +17,10 @@ export interface RunContext {
    * startup together in place of their own bounds, as libpq's connect_timeout bounds each attempt.
    */
   attemptDeadline?: number
+  /** The run's first query batch, sent with the login's last message (StartupOptions.firstQuery). */
+  firstQuery?: string
+  /** Records each stage's wall time for the report's waterfall (`timings`); absent outside a run. */
+  stages?: StageRecorder
 }
 
 /** The bound for one stage of connection establishment: its own, or what connect_timeout leaves of the attempt. */

@@ -12,6 +12,7 @@ import { CancelledError, StepTimeoutError } from '../time.js'
 import { boundText, stageBound, type RunContext } from './context.js'
 import { isIP } from 'node:net'
 import { checkResult } from './result.js'
+import { timed } from './stages.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
 export interface NetworkOutcome {
@@ -64,7 +65,12 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
     return fail('dns_not_found', `hostaddr ${hostaddr} is not a numeric IP address.`, named)
   let addresses: Address[]
   try {
-    addresses = await resolveHost(hostaddr ?? host, ctx.timeouts.dns, ctx.signal)
+    addresses = await timed(
+      ctx.stages,
+      'network',
+      'dns',
+      resolveHost(hostaddr ?? host, ctx.timeouts.dns, ctx.signal),
+    )
   } catch (e) {
     if (e instanceof CancelledError) throw e
     if (e instanceof StepTimeoutError || (e as NodeJS.ErrnoException).code === 'EAI_AGAIN')
@@ -82,7 +88,8 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
   let lastDetail = ''
   for (const a of addresses) {
     try {
-      socket = await openTcp(a.address, port, stageBound(ctx, 'tcp'), ctx.signal, ctx.settings.keepalives)
+      const tcp = openTcp(a.address, port, stageBound(ctx, 'tcp'), ctx.signal, ctx.settings.keepalives)
+      socket = await timed(ctx.stages, 'network', 'tcp connect', tcp)
       report.connectedAddress = a.address
       break
     } catch (e) {
@@ -142,7 +149,12 @@ export async function runNetwork(ctx: RunContext): Promise<NetworkOutcome> {
 
   let sslAnswer: SslAnswer
   try {
-    sslAnswer = await askForTls(socket, stageBound(ctx, 'startup'), ctx.signal)
+    sslAnswer = await timed(
+      ctx.stages,
+      'network',
+      'sslrequest',
+      askForTls(socket, stageBound(ctx, 'startup'), ctx.signal),
+    )
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e

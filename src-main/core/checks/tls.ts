@@ -17,6 +17,7 @@ import type { TlsEvidence } from '../connection/tls-evidence.js'
 import { CancelledError, StepTimeoutError } from '../time.js'
 import { boundText, stageBound, type RunContext } from './context.js'
 import { checkResult } from './result.js'
+import { timed } from './stages.js'
 import type { CheckResult, ReasonCode } from './types.js'
 
 export interface TlsOutcome {
@@ -179,7 +180,7 @@ export async function runTls(
 
   let tlsSocket: TLSSocket
   try {
-    tlsSocket = await upgradeToTls(
+    const handshake = upgradeToTls(
       socket,
       host,
       anchors,
@@ -195,6 +196,7 @@ export async function runTls(
         alpn: direct,
       },
     )
+    tlsSocket = await timed(ctx.stages, 'tls', 'tls handshake', handshake)
   } catch (e) {
     socket.destroy()
     if (e instanceof CancelledError) throw e

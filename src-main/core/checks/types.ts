@@ -1,6 +1,7 @@
 import type { AddressReport } from '../diagnosis/address-class.js'
 import type { TlsEvidence } from '../connection/tls-evidence.js'
 import type { ProviderFinding } from '../diagnosis/provider.js'
+import type { Timings } from './stages.js'
 
 export const CHECK_IDS = ['network', 'tls', 'auth', 'read_access', 'write_probe', 'introspection'] as const
 export type CheckId = (typeof CHECK_IDS)[number]
@@ -124,6 +125,8 @@ export interface CheckReport {
   /** The managed service the host belongs to, when its name or certificate says so; null otherwise. */
   provider: ProviderFinding | null
   cancelled: boolean
+  /** The waterfall of the run's stages and the estimated RTT (stages.ts); absent in reports made before it. */
+  timings?: Timings
 }
 
 export type ProgressEvent =
