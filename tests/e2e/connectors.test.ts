@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest'
 import { portOf } from '../integration/helpers.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { AppPage } from './app-page.js'
+import { fillLabConnection } from './lab-connection.js'
 import { launchChromium } from './browser.js'
 import { horizontalOverflow } from './layout-check.js'
 import { startServeProcess, type ServeProcess } from './serve-process.js'
@@ -66,14 +67,7 @@ async function expectListHolds(where: string): Promise<void> {
 
 describe('saved connectors', () => {
   it('a re-export of the same target updates its one entry', async () => {
-    await app.fillConnection({
-      host: '127.0.0.1',
-      port: String(portOf(18)),
-      database: LAB_DATABASE,
-      username: 'klairr_reader',
-      password: LAB_PASSWORD,
-    })
-    await page.getByLabel('Host is on a private network').check()
+    await fillLabConnection(app, LAB_DATABASE)
     await exportAs('Lab analytics')
     await expect(entries()).toHaveCount(1)
     await expect(entries().first().locator('.connector-name')).toHaveText('Lab analytics')

@@ -2,10 +2,9 @@ import AxeBuilder from '@axe-core/playwright'
 import { expect } from '@playwright/test'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { portOf } from '../integration/helpers.js'
 import { asSuperuser } from '../integration/superuser.js'
-import { LAB_PASSWORD } from '../lab/seed.js'
 import { AppPage } from './app-page.js'
+import { fillLabConnection } from './lab-connection.js'
 import { launchChromium } from './browser.js'
 import { horizontalOverflow } from './layout-check.js'
 import { startServeProcess, type ServeProcess } from './serve-process.js'
@@ -78,14 +77,7 @@ describe.each([
     page = await (await browser.newContext({ viewport: { width, height } })).newPage()
     await page.goto(serve.url)
     app = new AppPage(page)
-    await app.fillConnection({
-      host: '127.0.0.1',
-      port: String(portOf(18)),
-      database: DATABASE,
-      username: 'klairr_reader',
-      password: LAB_PASSWORD,
-    })
-    await page.getByLabel('Host is on a private network').check()
+    await fillLabConnection(app, DATABASE)
     await app.runTests()
     await expect(app.verdict).toHaveText(/^Ready/)
     await app.step('Explore').click()

@@ -2,22 +2,14 @@ import { describe, expect, it } from 'vitest'
 import type { RunChecksResponse } from '../../src-main/contract/index.js'
 import { dispatch } from '../../src-main/handlers/dispatch.js'
 import { Drafts } from '../../src-main/handlers/drafts.js'
+import { memoryStore } from '../support/memory-store.js'
 import { testHandlers } from '../support/test-handlers.js'
 import { labForm } from './helpers.js'
 import { LAB_PASSWORD } from '../lab/seed.js'
 
-/** The desktop app's store, shared by the app before and after a restart. */
-function memoryStore() {
-  const file = new Map<string, unknown>()
-  return {
-    get: (k: string) => file.get(k),
-    set: (k: string, v: unknown) => void file.set(k, structuredClone(v)),
-    file,
-  }
-}
-
 describe('the draft across a desktop restart, through the handlers', () => {
   it('the form without its password and the last run come back after a restart', async () => {
+    // The desktop app's store, the same before and after the restart.
     const store = memoryStore()
     const before = testHandlers({ drafts: new Drafts(store) })
     const form = labForm(18)

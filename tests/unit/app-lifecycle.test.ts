@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { INVOKE_CHANNEL } from '../../src-main/contract/index.js'
+import { SAMPLE_DRAFT } from '../support/draft-fixture.js'
 
 // The Electron binary cannot run here: stand-ins for app, BrowserWindow, ipcMain and dialog record what
 // the app's main module does with them, and the stores are in memory. Everything else is the real code.
@@ -161,23 +162,7 @@ describe('the app’s main module, up to launch', () => {
 
 describe('the draft across a restart, in main’s store', () => {
   const own = () => ({ sender: { id: 41 }, senderFrame: { url: state.windows[0]!.url, parent: null } })
-  const draft = {
-    step: 'connection',
-    role: { role: 'klairr_reader', database: 'analytics', generatePassword: false },
-    form: {
-      host: 'db.internal',
-      port: '5432',
-      database: 'analytics',
-      schema: 'public',
-      username: 'klairr_reader',
-      sslMode: 'verify-full',
-      sslRootCert: '',
-      privateNetwork: true,
-      allowWritableRole: false,
-    },
-    allowFunctions: ['public.my_fn'],
-    runId: null,
-  }
+  const draft = SAMPLE_DRAFT
 
   it('keeps the form without its password through the validated invoke channel, and gives it back on start', async () => {
     const listener = state.invoke.get(INVOKE_CHANNEL)!

@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { DesktopDraft, RunChecksResponse } from '../../src-main/contract/index.js'
 import { Drafts } from '../../src-main/handlers/drafts.js'
+import { SAMPLE_DRAFT } from '../support/draft-fixture.js'
+import { memoryStore } from '../support/memory-store.js'
 
-function memoryStore() {
-  const file = new Map<string, unknown>()
-  return {
-    get: (k: string) => file.get(k),
-    set: (k: string, v: unknown) => void file.set(k, structuredClone(v)),
-    file,
-  }
-}
-
-const draft: DesktopDraft = {
-  step: 'test',
-  role: { role: 'klairr_reader', database: 'analytics', schemas: 'public', generatePassword: true },
-  form: {
-    host: 'db.internal',
-    port: '5432',
-    database: 'analytics',
-    schema: 'public',
-    username: 'klairr_reader',
-    sslMode: 'require',
-    sslRootCert: '',
-    privateNetwork: false,
-    allowWritableRole: false,
-  },
-  allowFunctions: [],
-  runId: 'run-0000001',
-}
+const draft: DesktopDraft = { ...SAMPLE_DRAFT, step: 'test', runId: 'run-0000001' }
 
 const response = (runId: string) =>
   ({
