@@ -18,6 +18,7 @@ import {
 } from './connection-options.js'
 import type { Io } from './io.js'
 import { checkLine, footer, header } from './render-report.js'
+import { slowNotes, waterfall } from './render-timings.js'
 import { UsageError } from './usage-error.js'
 
 declare const __APP_VERSION__: string
@@ -25,6 +26,11 @@ declare const __APP_VERSION__: string
 const OPTIONS = [
   ...CONNECTION_TABLE,
   { flag: 'json', type: 'boolean', help: 'print one JSON object instead of the table' },
+  {
+    flag: 'timings',
+    type: 'boolean',
+    help: 'after the tests, print how long each stage took (DNS, TCP, SSLRequest, TLS, each login exchange, each query batch) as a chart, with the estimated round-trip time; --json always includes them',
+  },
   {
     flag: 'report',
     type: 'string',
@@ -79,10 +85,10 @@ export async function checkCommand(io: Io): Promise<number> {
     }
     const json = Boolean(values.json)
     const connection = await connectionOrExit(io, values, positionals, { prompt: !json })
-    return connection === 130 ? 130 : { ...connection, json, reportFile: report }
+    return connection === 130 ? 130 : { ...connection, json, reportFile: report, timings: values.timings }
   })
   if (typeof parsed === 'number') return parsed
-  const { settings, timeouts, json, reportFile } = parsed
+  const { settings, timeouts, json, reportFile, timings } = parsed
   const { password: _password, ...shown } = settings
   const style = { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }
   if (!json) io.stdout.write(header(shown))
@@ -97,7 +103,16 @@ export async function checkCommand(io: Io): Promise<number> {
   )
   const secrets = secretsOf(settings)
   if (json) io.stdout.write(redactText(reportJson(report), secrets) + '\n')
-  else io.stdout.write(redactText(footer(report, shown, style), secrets))
+  else {
+    // The waterfall after the check lines; without --timings, only what a slow link means.
+    const t = report.timings
+    const stages = t
+      ? timings
+        ? waterfall(t, style)
+        : slowNotes(t).join('\n') + (t.notes.length ? '\n' : '')
+      : ''
+    io.stdout.write(redactText(stages + footer(report, shown, style), secrets))
+  }
   const status = report.cancelled
     ? 130
     : report.checks.some((c) => c.status === 'fail' || c.status === 'skip')

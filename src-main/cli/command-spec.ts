@@ -70,7 +70,7 @@ const WIDTH = 80
 const COLUMN = 28
 
 /** Words wrapped to lines of at most `room` characters, every line after the first indented by `indent`. */
-function wrap(text: string, room: number, indent: number): string {
+export function wrap(text: string, room: number, indent: number): string {
   const lines: string[] = []
   let line = ''
   for (const word of text.split(/\s+/).filter(Boolean)) {
