@@ -6,6 +6,7 @@ import { AuditPanel } from '../components/audit-panel.js'
 import { Evidence } from '../components/evidence.js'
 import { ErrorBanner } from '../components/field.js'
 import { ProviderNote } from '../components/provider-note.js'
+import { Timeline } from '../components/timeline.js'
 import { TroubleshootingCard } from '../components/troubleshooting-card.js'
 import { CHECKS, VERDICT_TEXT, type LiveCheck, type RunState } from '../run-state.js'
 import type { StepId } from '../state.js'
@@ -228,6 +229,7 @@ export function TestStep({
           <Evidence data={report.tls} label="TLS: protocol, cipher, certificate chain" />
         </div>
       )}
+      {report?.timings && !run.running && <Timeline timings={report.timings} />}
     </div>
   )
 }
