@@ -41,12 +41,12 @@ describe.each(SIZES)('the waterfall at $label', (size) => {
   beforeAll(async () => {
     const serve = await startServeProcess()
     serves.push(serve)
-    const context = await browser.newContext({
-      viewport: { width: size.width, height: size.height },
-      deviceScaleFactor: size.scale,
+    const { width, height, scale } = size
+    page = await browser.newPage({
+      viewport: { width, height },
+      deviceScaleFactor: scale,
       colorScheme: 'light',
     })
-    page = await context.newPage()
     await page.goto(serve.url)
     app = new AppPage(page)
   }, 60_000)

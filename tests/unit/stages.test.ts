@@ -7,18 +7,21 @@ function clock(start = 1000) {
   return { now: () => now, advance: (ms: number) => (now += ms) }
 }
 
+/** One network stage that lasts `ms` on the test's clock. */
+function span(r: StageRecorder, c: ReturnType<typeof clock>, name: string, ms: number): void {
+  const end = r.begin(name, 'network')
+  c.advance(ms)
+  end()
+}
+
 describe('the stage recorder', () => {
   it('records each stage from the run’s start, with its check, host and attempt, in order of start', async () => {
     const c = clock()
     const r = new StageRecorder(c.now)
     r.attempt('db.internal:5432')
     c.advance(2)
-    const dns = r.begin('dns', 'network')
-    c.advance(3)
-    dns()
-    const tcp = r.begin('tcp connect', 'network')
-    c.advance(40)
-    tcp()
+    span(r, c, 'dns', 3)
+    span(r, c, 'tcp connect', 40)
     r.check = 'read_access'
     let resolve!: (v: number) => void
     const work = timedQuery({}, Promise.resolve(1)) // an unrecorded client: passed through untouched
@@ -71,12 +74,8 @@ describe('the stage recorder', () => {
       timed(r, 'network', 'tcp connect', (c.advance(900), Promise.reject(new Error('refused')))),
     ).rejects.toThrow('refused')
     r.attempt('b:5432')
-    const tcp = r.begin('tcp connect', 'network')
-    c.advance(1)
-    tcp()
-    const ssl = r.begin('sslrequest', 'network')
-    c.advance(60.04)
-    ssl()
+    span(r, c, 'tcp connect', 1)
+    span(r, c, 'sslrequest', 60.04)
     const t = r.timings()
     expect(t.rttMs).toBe(60)
     expect(t.rttFrom).toBe('ssl_request')
