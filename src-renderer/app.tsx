@@ -233,31 +233,34 @@ export function App() {
         </button>
       </header>
       <div className="layout">
-        <nav className="sidebar" aria-label="Steps">
-          <ol className="steps">
-            {STEPS.map((s, i) => (
-              <li key={s.id}>
-                <button
-                  type="button"
-                  className={`step-link ${statuses[s.id]}${s.id === step ? ' current' : ''}`}
-                  aria-current={s.id === step ? 'step' : undefined}
-                  onClick={() => go(s.id)}
-                >
-                  <span className="step-number" aria-hidden="true">
-                    {i + 1}
-                  </span>
-                  <span className="step-text">
-                    <span className="step-title">{s.title}</span>
-                    <span className="step-hint">{s.hint}</span>
-                  </span>
-                  <span className={`step-status ${statuses[s.id]}`} title={STATUS_LABEL[statuses[s.id]]}>
-                    <span aria-hidden="true">{STATUS_MARK[statuses[s.id]]}</span>
-                    <span className="offscreen">, {STATUS_LABEL[statuses[s.id]]}</span>
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ol>
+        <div className="sidebar">
+          <nav aria-label="Steps">
+            <ol className="steps">
+              {STEPS.map((s, i) => (
+                <li key={s.id}>
+                  <button
+                    type="button"
+                    className={`step-link ${statuses[s.id]}${s.id === step ? ' current' : ''}`}
+                    aria-current={s.id === step ? 'step' : undefined}
+                    onClick={() => go(s.id)}
+                  >
+                    <span className="step-number" aria-hidden="true">
+                      {i + 1}
+                    </span>
+                    <span className="step-text">
+                      <span className="step-title">{s.title}</span>
+                      <span className="step-hint">{s.hint}</span>
+                    </span>
+                    <span className={`step-status ${statuses[s.id]}`} title={STATUS_LABEL[statuses[s.id]]}>
+                      <span aria-hidden="true">{STATUS_MARK[statuses[s.id]]}</span>
+                      <span className="offscreen">, {STATUS_LABEL[statuses[s.id]]}</span>
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </nav>
+          {/* Beside the steps, not among them: the saved connectors are not a step to go to. */}
           <ConnectorsList
             connectors={connectors.list}
             vault={connectors}
@@ -269,7 +272,7 @@ export function App() {
             onTestAgain={testAgain}
             onChanged={refreshConnectors}
           />
-        </nav>
+        </div>
         <main className="content">
           <h1 ref={heading} tabIndex={-1}>
             {STEPS.indexOf(current) + 1}. {current.title}

@@ -103,10 +103,8 @@ export function ConnectorsList({
                   ×
                 </button>
                 <div className="connector-meta">
-                  <span className={`badge ${c.lastRun?.verdict ?? 'none'}`}>
-                    <span className="offscreen">Last run: </span>
-                    {verdict}
-                  </span>
+                  <span className="offscreen">Last run:</span>
+                  <span className={`badge ${c.lastRun?.verdict ?? 'none'}`}>{verdict}</span>
                   <button
                     type="button"
                     className="link connector-again"

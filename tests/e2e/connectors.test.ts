@@ -51,7 +51,7 @@ async function exportAs(name: string): Promise<void> {
 
 /** Nothing in the sidebar sticks out or scrolls sideways, and the page has no horizontal overflow. */
 async function expectListHolds(where: string): Promise<void> {
-  const sidebar = await page.locator('nav.sidebar').evaluate((el) => ({
+  const sidebar = await page.locator('.sidebar').evaluate((el) => ({
     scrollLeft: el.scrollLeft,
     overflow: el.scrollWidth - el.clientWidth,
   }))
