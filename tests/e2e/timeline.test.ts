@@ -42,11 +42,9 @@ describe.each(SIZES)('the waterfall at $label', (size) => {
     const serve = await startServeProcess()
     serves.push(serve)
     const { width, height, scale } = size
-    page = await browser.newPage({
-      viewport: { width, height },
-      deviceScaleFactor: scale,
-      colorScheme: 'light',
-    })
+    // A context of its own (axe needs one), at the size's viewport and scale.
+    const options = { viewport: { width, height }, deviceScaleFactor: scale, colorScheme: 'light' } as const
+    page = await (await browser.newContext(options)).newPage()
     await page.goto(serve.url)
     app = new AppPage(page)
   }, 60_000)
