@@ -33,7 +33,7 @@ export function slowLinkNotes(t: Pick<Timings, 'rttMs' | 'stages'>): SlowNote[] 
     const trips = judged.filter((s) => CONNECTING.has(s.check) && s.name !== 'dns').length + 1
     notes.push({
       code: 'slow_link',
-      text: `The link is slow: about ${ms(rtt)} per round trip. Each Klairr question on a new connection costs at least ${trips} round trips (TCP, TLS, login, the query), roughly ${ms(trips * rtt)} before the query runs; on a session kept open, one round trip (${ms(rtt)}).`,
+      text: `The link is slow: about ${ms(rtt)} per round trip. Each Klairr question on a new connection waits about ${trips} round trips (connecting, TLS, logging in, and the query itself), roughly ${ms(trips * rtt)} before its answer comes back; on a session kept open, one round trip (${ms(rtt)}).`,
     })
   }
   const over = (s: Stage, rtts: number, floor: number) =>
