@@ -77,7 +77,7 @@ const STEP_IDS = ['role', 'connection', 'test', 'explore', 'export'] as const
 
 /**
  * What the desktop app keeps of a session across a restart: the step, the Role step's options, the
- * connection form without its password (main drops any key or passphrase too), the functions allowed by
+ * connection form without its password, client key or key passphrase, the functions allowed by
  * name, and which run the last answer was (main kept that answer itself).
  */
 export const desktopDraft = z.strictObject({
@@ -85,7 +85,7 @@ export const desktopDraft = z.strictObject({
   role: z
     .record(text(64), z.union([text(4096), z.boolean(), z.null()]))
     .refine((r) => Object.keys(r).length <= 32, 'at most 32 role options'),
-  form: connectionForm.omit({ password: true }),
+  form: connectionForm.omit({ password: true, sslKey: true, sslPassword: true }),
   allowFunctions: z.array(text(MAX_ALLOWED_FUNCTION_TEXT)).max(MAX_ALLOWED_FUNCTIONS),
   runId: jobId.nullable(),
 })

@@ -16,7 +16,9 @@ export function restoredRun(response: Draft['response']): RunState {
   return {
     ...IDLE_RUN,
     response,
-    live: Object.fromEntries(response.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }])),
+    live: Object.fromEntries(
+      response.report.checks.map((c) => [c.id, { state: 'done' as const, result: c }]),
+    ),
   }
 }
 
@@ -37,14 +39,14 @@ export async function restoreDesktopDraft(): Promise<Draft | null> {
 }
 
 /**
- * Hands the draft to main (debounced: typing does not write a file per key). Never the password: the
- * contract refuses a form that carries one, and main drops any client key or passphrase.
+ * Hands the draft to main (debounced: typing does not write a file per key). Never the password, the
+ * client key or its passphrase: the contract refuses a form that carries one.
  */
 export function keepDesktopDraft(d: Draft): void {
   if (!inDesktop || !restored) return
   clearTimeout(pending)
   pending = setTimeout(() => {
-    const { password: _password, ...form } = d.form
+    const { password: _password, sslKey: _key, sslPassword: _passphrase, ...form } = d.form
     void api.saveDraft({
       draft: {
         step: d.step,

@@ -179,11 +179,13 @@ describe('the draft across a restart, in main’s store', () => {
 
   it('refuses a draft that carries a password, and answers only its own window', async () => {
     const listener = state.invoke.get(INVOKE_CHANNEL)!
-    const withPassword = { draft: { ...draft, form: { ...draft.form, password: 'Zq7-draft-pw' } } }
-    expect(await listener(own(), 'saveDraft', withPassword)).toMatchObject({
-      ok: false,
-      error: { code: 'invalid_request' },
-    })
+    for (const secret of ['password', 'sslKey', 'sslPassword']) {
+      const withSecret = { draft: { ...draft, form: { ...draft.form, [secret]: 'Zq7-draft-secret' } } }
+      expect(await listener(own(), 'saveDraft', withSecret)).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      })
+    }
     const foreign = { sender: { id: 99 }, senderFrame: { url: state.windows[0]!.url, parent: null } }
     expect(await listener(foreign, 'loadDraft', {})).toMatchObject({
       ok: false,
