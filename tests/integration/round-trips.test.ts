@@ -5,7 +5,9 @@ import { conninfoString } from '../../src-main/core/sql-ident.js'
 import { startLatencyProxy, type LatencyProxy } from '../lab/latency-proxy.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
 import { runCli } from './cli-run.js'
-import { labArgs, portOf } from './helpers.js'
+import { runChecks } from '../../src-main/core/checks/run.js'
+import type { CheckId } from '../../src-main/core/checks/types.js'
+import { labArgs, labSettings, portOf } from './helpers.js'
 
 // Over a VPN a check's cost is its round trips, not its CPU. These count them through the lab's
 // latency proxy (50 ms: flights are counted, not timed), beside psql on the same server in the
@@ -32,7 +34,34 @@ async function psqlRoundTrips(...sql: string[]): Promise<number> {
   return proxy.roundTrips()
 }
 
+/** The client's flights so far on the proxy's one connection (its TCP handshake counted as the first). */
+const tripsSoFar = () => proxy.roundTrips()
+
+/** Round trips each check's stage took, as the proxy counted them when the next stage began. */
+async function stageTrips(over: Parameters<typeof labSettings>[2] = {}): Promise<Record<string, number>> {
+  proxy.reset()
+  const marks: [CheckId | 'end', number][] = []
+  const { report } = await runChecks(
+    labSettings(18, 'main', { username: 'klairr_reader', ...over, port: proxy.port }),
+    { onProgress: (e) => e.type === 'check_started' && marks.push([e.id, tripsSoFar()]) },
+  )
+  expect(report.verdict).toBe('ready')
+  marks.push(['end', tripsSoFar()])
+  const out: Record<string, number> = {}
+  for (const [i, [id, at]] of marks.entries()) if (i + 1 < marks.length) out[id] = marks[i + 1]![1] - at
+  return out
+}
+
 describe('round trips through the latency proxy', () => {
+  it('where the round trips of a healthy check go, stage by stage', async () => {
+    const stages = await stageTrips()
+    process.stderr.write(`round trips per stage: ${JSON.stringify(stages)}\n`)
+    // TCP and the SSLRequest; TLS 1.3's one flight; the startup (with TLS's Finished), SCRAM's first
+    // message, its last with the catalog and introspection batch. Then one batch for the reads and the
+    // write probe, and the Terminate that waits for nothing.
+    expect(stages).toEqual({ network: 2, tls: 1, auth: 3, read_access: 1, write_probe: 0, introspection: 1 })
+  })
+
   it('the proxy counts a connection and each flight: psql connecting and running SELECT 1', async () => {
     const psql = await psqlRoundTrips('SELECT 1')
     expect(proxy.connections()).toHaveLength(1)
@@ -42,7 +71,7 @@ describe('round trips through the latency proxy', () => {
     expect(psql).toBeLessThanOrEqual(9)
   })
 
-  it('a healthy full check: its round trips beside psql’s connect and SELECT 1 (may not regress)', async () => {
+  it('a healthy full check needs no more round trips than psql’s connect and SELECT 1 (may not regress)', async () => {
     const psql = await psqlRoundTrips('SELECT 1')
     proxy.reset()
     const r = await runCli(
@@ -55,13 +84,34 @@ describe('round trips through the latency proxy', () => {
     const check = proxy.roundTrips()
     expect(proxy.connections()).toHaveLength(1)
     process.stderr.write(`round trips: check ${check}, psql connect + SELECT 1 ${psql}\n`)
-    // Issue 16 sets the target at psql's count; until the pipelining lands, no more than today's.
-    expect(check).toBeLessThanOrEqual(psql + CHECK_EXTRA_ROUND_TRIPS)
+    expect(check).toBeLessThanOrEqual(psql)
   })
-})
 
-/**
- * Measured when the proxy was added: 12 against psql's 8 (read access, the write probe and
- * introspection each wait for their answer). Issue 16's target is 0.
- */
-const CHECK_EXTRA_ROUND_TRIPS = 4
+  it.each([17, 18])(
+    'with sslnegotiation=direct on PostgreSQL %i the SSLRequest’s round trip goes: one fewer than psql’s',
+    async (major) => {
+      const psql = await psqlRoundTrips('SELECT 1')
+      const direct = await startLatencyProxy({ targetPort: portOf(major), rttMs: 50 })
+      try {
+        const r = await runCli(
+          [
+            'check',
+            'sslnegotiation=direct sslmode=require',
+            ...labArgs(direct.port),
+            '--username',
+            'klairr_reader',
+            '--password-stdin',
+            '--json',
+          ],
+          { stdin: LAB_PASSWORD },
+        )
+        expect(JSON.parse(r.stdout).verdict).toBe('ready')
+        const check = direct.roundTrips()
+        process.stderr.write(`round trips on ${major}: check with direct TLS ${check}, psql ${psql}\n`)
+        expect(check).toBeLessThanOrEqual(psql - 1)
+      } finally {
+        await direct.close()
+      }
+    },
+  )
+})

@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { boundedQuery, type PgClient } from '../connection/pg-session.js'
 import { catalogSql } from './catalog-sql.js'
 import type { WritePathRow } from './write-paths.js'
@@ -83,13 +84,20 @@ interface FactsRow {
   reads: [string, string, string, ForeignServer | null][] | null
 }
 
+/** catalogSql as one part of a batch: its two statements (the facts, the write paths). */
+export const catalogPart = (schema: string) => ({ sql: catalogSql(schema), statements: 2 })
+
 export async function readCatalog(
   client: PgClient,
   schema: string,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<CatalogFacts> {
-  const [factsResult, pathsResult] = await boundedQuery(client, catalogSql(schema), timeoutMs, signal)
+  return catalogFacts(await boundedQuery(client, catalogSql(schema), timeoutMs, signal))
+}
+
+/** The facts from catalogSql's two results. */
+export function catalogFacts([factsResult, pathsResult]: pg.QueryResult[]): CatalogFacts {
   const row = factsResult?.rows[0] as FactsRow | undefined
   if (!row || !pathsResult) throw new Error('catalog query returned no rows')
   return {

@@ -65,9 +65,27 @@ export async function runIntrospection(
   client: PgClient,
 ): Promise<{ result: CheckResult; snapshot: SchemaSnapshot }> {
   const started = ctx.now()
+  const [res] = await boundedQuery<Row>(
+    client,
+    introspectionSql(ctx.settings.schema),
+    ctx.timeouts.query,
+    ctx.signal,
+  )
+  return judgeIntrospection(ctx, res?.rows ?? [], started)
+}
+
+/** introspectionSql as one part of a batch. */
+export const introspectionPart = (schema: string) => ({ sql: introspectionSql(schema), statements: 1 })
+
+/** The introspection check from introspectionSql's rows. */
+export function judgeIntrospection(
+  ctx: RunContext,
+  rows: readonly unknown[],
+  started: number,
+  ended = ctx.now(),
+): { result: CheckResult; snapshot: SchemaSnapshot } {
   const { schema } = ctx.settings
-  const [res] = await boundedQuery<Row>(client, introspectionSql(schema), ctx.timeouts.query, ctx.signal)
-  const relations: RelationInfo[] = (res?.rows ?? []).map((r) => ({
+  const relations: RelationInfo[] = (rows as Row[]).map((r) => ({
     name: r.name,
     kind: KINDS[r.kind] ?? 'table',
     partition: r.partition,
@@ -102,7 +120,7 @@ export async function runIntrospection(
       ? checkResult(
           'introspection',
           started,
-          ctx.now(),
+          ended,
           'fail',
           `Introspection of "${schema}" returned 0 tables: the role sees nothing there.`,
           {
@@ -114,7 +132,7 @@ export async function runIntrospection(
       : checkResult(
           'introspection',
           started,
-          ctx.now(),
+          ended,
           'pass',
           `${plural(relations.length, 'relation')} (${plural(counts.table + counts.partitioned_table, 'table')}, ${plural(counts.view, 'view')}, ${plural(counts.materialized_view, 'materialized view')}, ${plural(counts.foreign_table, 'foreign table')}) with ${plural(columns, 'readable column')} in "${schema}"${partitions ? ` (${plural(partitions, 'partition')} folded under their parents)` : ''}.`,
 

@@ -39,47 +39,32 @@ const unique = (xs: string[]) => [...new Set(xs)]
 const list = (names: string[], total: number) =>
   `${names.slice(0, 5).join(', ')}${total > 5 ? ` and ${total - 5} more` : ''}`
 
+/** The reads the check will make, and the foreign tables it leaves unread. */
+export interface ReadPlan {
+  reads: ReadProbe[]
+  /** The relation the check stands on (the first read), or null when nothing can be read. */
+  target: string | null
+  hasForeign: boolean
+  notProbed: NotProbed[]
+}
+
+/** What the reads came to: the target's error, and the other reads the server refused. */
+export interface ReadOutcome {
+  readError: PgError | null
+  failedReads: FailedRead[]
+  /** The plan's notProbed, and foreign tables left unread after their server timed out for another. */
+  notProbed: NotProbed[]
+}
+
 /**
- * Opens the probes' read-only transaction and proves real reads (`SELECT <readable columns> … LIMIT 0`):
- * one table the catalog says is readable, then the readable views and foreign tables, whose owners' rights,
- * invokers' rights or user mappings only a read can judge. All in one message; only when one fails is
- * each read again on its own, to name it. Leaves the transaction open for the write probe, which ends it.
+ * The reads that prove SELECT (`SELECT <readable columns> … LIMIT 0`): one table the catalog says is
+ * readable, then the readable views and foreign tables, whose owners' rights, invokers' rights or user
+ * mappings only a read can judge. Foreign tables whose connection cannot be bounded are not read (and
+ * said so); the others are read with a bound of their own, so that one whose server never answers is
+ * named, not waited on.
  */
-export async function runReadAccess(
-  ctx: RunContext,
-  client: PgClient,
-  facts: CatalogFacts,
-  started: number,
-): Promise<CheckResult> {
-  const { schema } = ctx.settings
+export function planReads(ctx: RunContext, facts: CatalogFacts): ReadPlan {
   const { timeouts } = ctx
-  // Views over tables with row-level security: what they show is decided by the role they read as.
-  const hiddenViews = unique(facts.viewRls.filter((v) => !v.policyApplies).map((v) => v.view))
-  const filteredViews = unique(facts.viewRls.filter((v) => v.policyApplies).map((v) => v.view)).filter(
-    (v) => !hiddenViews.includes(v),
-  )
-  const rlsHiddenCount = facts.rlsHiddenCount + hiddenViews.length
-  const rlsFiltered = [...facts.rlsFiltered, ...filteredViews]
-  const base = {
-    schema,
-    relations: facts.relations,
-    readable: facts.readable,
-    bypassRls: facts.bypassRls,
-    rlsFiltered,
-    ...(facts.viewRls.length ? { rlsViews: facts.viewRls } : {}),
-  }
-  const done = (
-    status: CheckResult['status'],
-    summary: string,
-    opts: Parameters<typeof checkResult>[5] = {},
-  ) =>
-    checkResult('read_access', started, ctx.now(), status, summary, {
-      ...opts,
-      evidence: { ...base, ...opts.evidence },
-    })
-  const query = (sql: string) => boundedQuery(client, sql, timeouts.query, ctx.signal)
-  // Foreign tables whose connection cannot be bounded are not read (and said so); the others are read
-  // with a bound of their own, so that one whose server never answers is named, not waited on.
   const notProbed: NotProbed[] = []
   const foreignMs = foreignReadBoundMs(timeouts.query)
   const candidates: ReadProbe[] = facts.reads.length
@@ -105,73 +90,118 @@ export async function runReadAccess(
       )
   }
   // The first read is the one the check stands on: the catalog's target unless it could not be read.
-  const target = reads[0]?.relation ?? null
-  const hasForeign = reads.some((r) => r.foreign)
+  return { reads, target: reads[0]?.relation ?? null, hasForeign: reads.some((r) => r.foreign), notProbed }
+}
 
+/** The plan's reads as one part of a batch (a foreign table's read is three statements, with its bound). */
+export function readsPart(plan: ReadPlan): { sql: string; statements: number } {
+  return {
+    sql: plan.reads.map((r) => r.sql).join(';\n'),
+    statements: plan.reads.reduce((n, r) => n + (r.foreign ? 3 : 1), 0),
+  }
+}
+
+/**
+ * After the batched reads failed with `first`: opens the probes' read-only transaction (left open for the
+ * write probe, which ends it) and names what failed. A lock is waited out once, never again per read: the
+ * target is reported locked; so is a timeout when no foreign table was read (a foreign server that never
+ * answers times out on its own bound). Anything else: one read failed, and a multi-statement message does
+ * not say which, so each is read again on its own, until one waits on a lock (the rest then stay
+ * unproven). A foreign server that timed out is not tried again for its other tables.
+ */
+export async function proveReadsAgain(
+  ctx: RunContext,
+  client: PgClient,
+  plan: ReadPlan,
+  first: PgError,
+): Promise<ReadOutcome> {
+  const { timeouts } = ctx
+  const query = (sql: string) => boundedQuery(client, sql, timeouts.query, ctx.signal)
+  const { reads } = plan
+  const notProbed = [...plan.notProbed]
+  const foreignMs = foreignReadBoundMs(timeouts.query)
   let readError: PgError | null = null
   const failedReads: FailedRead[] = []
-  try {
-    await query(
-      probeTransactionSql(
-        timeouts.query,
-        timeouts.lock,
-        target,
-        reads.map((r) => r.sql),
-      ),
-    )
-  } catch (e) {
-    const first = e as PgError
-    if (!first.code) throw e
-    if (!target) {
-      await query('ROLLBACK')
-      throw e
-    }
-    // A lock is waited out once, never again per read: the target is reported locked; so is a timeout
-    // when no foreign table was read (a foreign server that never answers times out on its own bound).
-    // Anything else: one read failed, and a multi-statement message does not say which, so each is
-    // read again on its own, until one waits on a lock (the rest then stay unproven). A foreign server
-    // that timed out is not tried again for its other tables.
-    let rollback = true
-    const afterRollback = (sql: string) =>
-      query(rollback ? `ROLLBACK TO SAVEPOINT klairr_read${sql ? `; ${sql}` : ''}` : sql)
-    const silent = new Set<string>()
-    if (isWait(first) && !(isTimeout(first) && hasForeign)) readError = first
-    else
-      for (const [i, read] of reads.entries()) {
-        if (read.foreign && silent.has(read.foreign.server)) {
-          notProbed.push({
+  await query(`${probeTransactionSql(timeouts.query, timeouts.lock, null, [])}; SAVEPOINT klairr_read`)
+  let rollback = false
+  const afterRollback = (sql: string) =>
+    query(rollback ? `ROLLBACK TO SAVEPOINT klairr_read${sql ? `; ${sql}` : ''}` : sql)
+  const silent = new Set<string>()
+  if (isWait(first) && !(isTimeout(first) && plan.hasForeign)) readError = first
+  else
+    for (const [i, read] of reads.entries()) {
+      if (read.foreign && silent.has(read.foreign.server)) {
+        notProbed.push({
+          relation: read.relation,
+          name: read.name,
+          server: read.foreign.server,
+          reason: `not probed: server ${read.foreign.server} did not answer within ${foreignMs} ms for another table`,
+        })
+        continue
+      }
+      try {
+        await afterRollback(read.sql)
+        rollback = false
+      } catch (again) {
+        const err = again as PgError
+        if (!err.code) throw again
+        rollback = true
+        if (i === 0) readError = err
+        else
+          failedReads.push({
             relation: read.relation,
             name: read.name,
-            server: read.foreign.server,
-            reason: `not probed: server ${read.foreign.server} did not answer within ${foreignMs} ms for another table`,
+            sqlstate: err.code,
+            message:
+              read.foreign && isTimeout(err)
+                ? `server ${read.foreign.server} did not answer within ${foreignMs} ms (${err.message ?? 'statement timeout'})`
+                : (err.message ?? ''),
+            detail: err.detail ?? null,
           })
-          continue
-        }
-        try {
-          await afterRollback(read.sql)
-          rollback = false
-        } catch (again) {
-          const err = again as PgError
-          if (!err.code) throw again
-          rollback = true
-          if (i === 0) readError = err
-          else
-            failedReads.push({
-              relation: read.relation,
-              name: read.name,
-              sqlstate: err.code,
-              message:
-                read.foreign && isTimeout(err)
-                  ? `server ${read.foreign.server} did not answer within ${foreignMs} ms (${err.message ?? 'statement timeout'})`
-                  : (err.message ?? ''),
-              detail: err.detail ?? null,
-            })
-          if (read.foreign && isTimeout(err) && i > 0) silent.add(read.foreign.server)
-          else if (isWait(err)) break
-        }
+        if (read.foreign && isTimeout(err) && i > 0) silent.add(read.foreign.server)
+        else if (isWait(err)) break
       }
-    if (rollback) await afterRollback('')
+    }
+  if (rollback) await afterRollback('')
+  return { readError, failedReads, notProbed }
+}
+
+/** The read check from the catalog's facts and what the reads came to. */
+export function judgeReadAccess(
+  ctx: RunContext,
+  facts: CatalogFacts,
+  plan: ReadPlan,
+  outcome: ReadOutcome,
+  started: number,
+): CheckResult {
+  const { schema } = ctx.settings
+  const { timeouts } = ctx
+  const { reads, target } = plan
+  const { readError, failedReads, notProbed } = outcome
+  // Views over tables with row-level security: what they show is decided by the role they read as.
+  const hiddenViews = unique(facts.viewRls.filter((v) => !v.policyApplies).map((v) => v.view))
+  const filteredViews = unique(facts.viewRls.filter((v) => v.policyApplies).map((v) => v.view)).filter(
+    (v) => !hiddenViews.includes(v),
+  )
+  const rlsHiddenCount = facts.rlsHiddenCount + hiddenViews.length
+  const rlsFiltered = [...facts.rlsFiltered, ...filteredViews]
+  const base = {
+    schema,
+    relations: facts.relations,
+    readable: facts.readable,
+    bypassRls: facts.bypassRls,
+    rlsFiltered,
+    ...(facts.viewRls.length ? { rlsViews: facts.viewRls } : {}),
   }
+  const done = (
+    status: CheckResult['status'],
+    summary: string,
+    opts: Parameters<typeof checkResult>[5] = {},
+  ) =>
+    checkResult('read_access', started, ctx.now(), status, summary, {
+      ...opts,
+      evidence: { ...base, ...opts.evidence },
+    })
 
   if (!facts.schemaExists) {
     return done('fail', `Schema "${schema}" does not exist in this database.`, {

@@ -4,11 +4,12 @@ import { redactDeep, secretsOf } from '../redact.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
 import { CancelledError } from '../time.js'
 import { detectProvider } from '../diagnosis/provider.js'
-import { readCatalog } from './catalog.js'
+import { BatchFailure, batchText, sendBatch } from './batch.js'
+import { catalogFacts, catalogPart, readCatalog, type CatalogFacts } from './catalog.js'
 import { connectChain } from './connect.js'
 import type { RunContext } from './context.js'
-import { runIntrospection, type SchemaSnapshot } from './introspection.js'
-import { runReadAccess } from './read-access.js'
+import { introspectionPart, judgeIntrospection, type SchemaSnapshot } from './introspection.js'
+import { CheckFailure, runReadAndWrite } from './read-write-batch.js'
 import { checkResult, skipped } from './result.js'
 import {
   CHECK_IDS,
@@ -19,7 +20,6 @@ import {
   type ReasonCode,
   type Verdict,
 } from './types.js'
-import { runWriteProbe } from './write-probe.js'
 
 export interface RunOptions {
   timeouts?: Partial<Timeouts>
@@ -53,6 +53,10 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     now: opts.now ?? (() => performance.now()),
     pinnedCertificateSha256: opts.pinnedCertificateSha256,
   }
+  // The catalog and introspection need nothing from each other: one batch, sent with the login's last
+  // message (startSession's firstQuery), so it costs no round trip of its own.
+  const firstBatch = [catalogPart(settings.schema), introspectionPart(settings.schema)]
+  ctx.firstQuery = batchText(firstBatch)
   const results = new Map<CheckId, CheckResult>()
   const report: CheckReport = {
     verdict: 'blocked',
@@ -90,19 +94,43 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
 
     start('read_access')
     const readStarted = ctx.now()
-    const facts = await readCatalog(session.client, settings.schema, ctx.timeouts.query, ctx.signal)
+    let facts: CatalogFacts
+    let introRows: readonly unknown[] = []
+    let introError: unknown = null
+    let introEnded = readStarted
+    try {
+      const [catalog, intro] = await sendBatch(session.client, firstBatch, ctx.timeouts.query, ctx.signal)
+      introEnded = ctx.now()
+      facts = catalogFacts(catalog!)
+      introRows = intro?.[0]?.rows ?? []
+    } catch (e) {
+      // The catalog's failure is the read check's, as a lost connection or a timeout is; introspection's
+      // own error is its own, reported in its turn, after the catalog is read again alone.
+      if (!(e instanceof BatchFailure)) throw e
+      if (e.part === 0 || !(e.error as { code?: string }).code) throw e.error
+      introError = e.error
+      facts = await readCatalog(session.client, settings.schema, ctx.timeouts.query, ctx.signal)
+    }
     report.server = facts.server
-    finish(await runReadAccess(ctx, session.client, facts, readStarted))
-
+    const { read, write } = await runReadAndWrite(ctx, session.client, facts, readStarted)
+    finish(read)
     start('write_probe')
-    finish(await runWriteProbe(ctx, session.client, facts))
+    finish(write)
 
     start('introspection')
-    const intro = await runIntrospection(ctx, session.client)
+    if (introError) throw introError
+    const intro = judgeIntrospection(ctx, introRows, readStarted, introEnded)
     snapshot = intro.snapshot
     finish(intro.result)
     return seal()
-  } catch (e) {
+  } catch (caught) {
+    let e = caught
+    if (e instanceof CheckFailure) {
+      for (const r of e.finished) finish(r)
+      if (e.check !== current) start(e.check)
+      e = e.error
+    }
+    if (e instanceof BatchFailure) e = e.error
     if (session) destroyClient(session.client)
     session = null
     if (e instanceof CancelledError) {

@@ -26,9 +26,35 @@ export function summarize(findings: WriteFinding[]): string[] {
   })
 }
 
+/** What the planned write came to: permitted, or the server's refusal sorted by its SQLSTATE. */
+export interface ProbeRun {
+  outcome: ProbeOutcome
+  /** `SQLSTATE: message` when the server refused. */
+  error: string | null
+}
+
+/** The probe's run from the error it raised (or null: it was permitted); throws on anything but a server error. */
+export function probeRunOf(e: unknown): ProbeRun {
+  if (e === null) return { outcome: 'permitted', error: null }
+  const err = e as PgError
+  if (!err.code) throw e
+  const outcome: ProbeOutcome =
+    err.code === '42501'
+      ? 'denied'
+      : err.code === '55P03'
+        ? 'blocked_by_lock'
+        : err.code === '57014'
+          ? 'timeout'
+          : 'error'
+  return { outcome, error: `${err.code}: ${err.message}` }
+}
+
+/** The statement the probe plans for these facts, or null when there is nothing to plan a write on. */
+export const probeOf = (facts: CatalogFacts) => probeStatement(facts.writePaths, facts.probeTarget)
+
 /**
- * Judges from the catalog every way the role could write, then confirms by planning a zero-row write in
- * the read-only transaction `runReadAccess` opened, and always rolls that transaction back.
+ * Confirms by planning a zero-row write in the read-only transaction the read check left open (when the
+ * batched probe could not run: see read-write-batch.ts), and always rolls that transaction back.
  */
 export async function runWriteProbe(
   ctx: RunContext,
@@ -36,34 +62,35 @@ export async function runWriteProbe(
   facts: CatalogFacts,
 ): Promise<CheckResult> {
   const started = ctx.now()
-  const { settings, timeouts } = ctx
-  const findings = toFindings(facts.writePaths)
-  const probe = probeStatement(facts.writePaths, facts.probeTarget)
-  let outcome: ProbeOutcome = 'not_run'
-  let probeError: string | null = null
+  const probe = probeOf(facts)
+  let run: ProbeRun = { outcome: 'not_run', error: null }
   try {
     if (probe) {
       try {
-        await boundedQuery(client, probe.sql, timeouts.query, ctx.signal)
-        outcome = 'permitted'
+        await boundedQuery(client, probe.sql, ctx.timeouts.query, ctx.signal)
+        run = probeRunOf(null)
       } catch (e) {
-        const err = e as PgError
-        if (!err.code) throw e
-        probeError = `${err.code}: ${err.message}`
-        outcome =
-          err.code === '42501'
-            ? 'denied'
-            : err.code === '55P03'
-              ? 'blocked_by_lock'
-              : err.code === '57014'
-                ? 'timeout'
-                : 'error'
+        run = probeRunOf(e)
       }
     }
   } finally {
     // Never COMMIT: the transaction is read only and ends here whatever happened.
-    await boundedQuery(client, 'ROLLBACK', timeouts.query, ctx.signal)
+    await boundedQuery(client, 'ROLLBACK', ctx.timeouts.query, ctx.signal)
   }
+  return judgeWriteProbe(ctx, facts, run, started)
+}
+
+/** Judges from the catalog every way the role could write, with what the planned write came to. */
+export function judgeWriteProbe(
+  ctx: RunContext,
+  facts: CatalogFacts,
+  run: ProbeRun,
+  started: number,
+): CheckResult {
+  const { settings } = ctx
+  const findings = toFindings(facts.writePaths)
+  const probe = probeOf(facts)
+  const { outcome, error: probeError } = run
   if (outcome === 'permitted' && probe && !findings.some((f) => f.writable && f.object === probe.target)) {
     findings.push({
       kind: 'probe',

@@ -6,6 +6,7 @@ import type { TLSSocket } from 'node:tls'
 import { bounded, CancelledError } from '../time.js'
 import type { Timeouts } from './settings.js'
 import { installGate } from './wire-gate.js'
+import { queueWithLogin } from './early-query.js'
 import {
   AuthMethodUnsupportedError,
   completedMethod,
@@ -53,6 +54,11 @@ export interface StartupOptions {
   options?: string
   /** require_auth and channel_binding (default prefer: SCRAM-SHA-256-PLUS whenever TLS and the server offer it). */
   policy?: AuthPolicy
+  /**
+   * The session's first query batch, sent in the same flight as the last authentication message (see
+   * early-query.ts); boundedQuery with the same text then returns its answer instead of sending it.
+   */
+  firstQuery?: string
 }
 
 /** The application_name the startup packet carries when the settings give none. */
@@ -117,6 +123,11 @@ export async function startSession(socket: Socket, opts: StartupOptions): Promis
   // A lost connection answers no more ReadyForQuery: whoever waits sends, and node-postgres refuses.
   connection.on('end', () => settle(false))
   sessionStates.set(client, state)
+  if (opts.firstQuery)
+    firstQueries.set(client, {
+      text: opts.firstQuery,
+      result: queueWithLogin(client, `${state.boundsSql};\n${opts.firstQuery}`),
+    })
   const sasl = () =>
     (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism ?? null
   let saslMechanism: string | null = null
@@ -182,8 +193,17 @@ interface SessionState {
 
 const sessionStates = new WeakMap<PgClient, SessionState>()
 
+/** startSession's firstQuery, sent with the login (its bounds in front), until boundedQuery takes it. */
+const firstQueries = new WeakMap<PgClient, { text: string; result: Promise<unknown> }>()
+
 /** Statements in boundsSql: their results are dropped from what boundedQuery returns. */
-const BOUNDS_STATEMENTS = 3
+export const BOUNDS_STATEMENTS = 3
+
+/** Whether boundedQuery, called now, puts the bounds in front of its text (the session is idle, nothing pending). */
+export function boundsPrefixed(client: PgClient): boolean {
+  const state = sessionStates.get(client)
+  return Boolean(state && state.idle && !state.busy)
+}
 
 /**
  * Server-side bounds for one transaction. SET LOCAL, never a session-level SET: behind a pooler in
@@ -212,6 +232,12 @@ export async function boundedQuery<R extends pg.QueryResultRow = pg.QueryResultR
   const state = sessionStates.get(client)
   let prefixed = false
   const send = async () => {
+    const first = firstQueries.get(client)
+    if (first?.text === text) {
+      firstQueries.delete(client)
+      prefixed = true
+      return first.result as Promise<pg.QueryResult<R>>
+    }
     if (state?.busy) await new Promise<void>((wake) => state.waiters.push(wake))
     prefixed = state?.idle ?? false
     if (state) state.busy = true

@@ -138,6 +138,14 @@ export class PinMismatchError extends Error {
   }
 }
 
+/**
+ * The key exchange groups offered, P-256 first: a TLS 1.3 client sends a key share for its first group
+ * only (OpenSSL 3.0), and PostgreSQL before 18 accepts prime256v1 alone by default (ssl_ecdh_curve), so
+ * Node's default (X25519 first) costs a HelloRetryRequest, a second round trip, on 12–17. 18's default
+ * (ssl_groups, X25519:prime256v1) takes the P-256 share at once too. The others stay offered.
+ */
+const KEY_SHARE_GROUPS = 'P-256:X25519:P-384:P-521'
+
 /** What libpq's TLS keywords change in the handshake (fe-secure-openssl.c, initialize_SSL and open_client_SSL). */
 export interface TlsDialOptions {
   /** sslsni (default on): the host name sent as SNI; libpq never sends an IP address. */
@@ -195,6 +203,7 @@ export async function upgradeToTls(
     ...(dial.maxVersion ? { maxVersion: dial.maxVersion } : {}),
     ...(dial.crl ? { crl: dial.crl } : {}),
     ...(dial.alpn ? { ALPNProtocols: ['postgresql'] } : {}),
+    ecdhCurve: KEY_SHARE_GROUPS,
     // Judged by judgeTls per sslmode, as libpq does; never by Node's defaults.
     rejectUnauthorized: false,
     ...(client ? { cert: client.cert, key: client.key, passphrase: client.passphrase?.reveal() ?? '' } : {}),
