@@ -7,6 +7,7 @@ import { bounded, CancelledError } from '../time.js'
 import type { Timeouts } from './settings.js'
 import { installGate } from './wire-gate.js'
 import { queueWithLogin } from './early-query.js'
+import { timedQuery } from '../checks/stages.js'
 import {
   AuthMethodUnsupportedError,
   completedMethod,
@@ -243,12 +244,9 @@ export async function boundedQuery<R extends pg.QueryResultRow = pg.QueryResultR
     if (state) state.busy = true
     return client.query<R>(prefixed ? `${state?.boundsSql};\n${text}` : text)
   }
-  const result = await bounded(send(), {
-    step: 'query',
-    timeoutMs,
-    signal,
-    onGiveUp: () => destroyClient(client),
-  })
+  // A run's waterfall times each batch here (stages.ts), the one place every check's queries go through.
+  const sent = bounded(send(), { step: 'query', timeoutMs, signal, onGiveUp: () => destroyClient(client) })
+  const result = await timedQuery(client, sent)
   const results = Array.isArray(result) ? (result as pg.QueryResult<R>[]) : [result]
   return prefixed ? results.slice(BOUNDS_STATEMENTS) : results
 }
