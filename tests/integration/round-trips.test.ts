@@ -46,6 +46,8 @@ async function stageTrips(over: Parameters<typeof labSettings>[2] = {}): Promise
     { onProgress: (e) => e.type === 'check_started' && marks.push([e.id, tripsSoFar()]) },
   )
   expect(report.verdict).toBe('ready')
+  // The run does not wait for the server's close after its Terminate: give it the loopback's moment.
+  await new Promise((resolve) => setTimeout(resolve, 30))
   marks.push(['end', tripsSoFar()])
   const out: Record<string, number> = {}
   for (const [i, [id, at]] of marks.entries()) if (i + 1 < marks.length) out[id] = marks[i + 1]![1] - at

@@ -26,7 +26,9 @@ export const batchText = (parts: readonly BatchPart[]) => parts.map((p) => p.sql
  * Sends several checks' statements as one simple Query: one round trip where each would cost its own. The
  * server runs them in order and stops at the first error; the statements completed before it (counted
  * from the CommandComplete messages as they arrive) say whose statement failed, so each check keeps its
- * own outcome. Returns each part's results; throws a BatchFailure naming the part.
+ * own outcome. Returns each part's results; throws a BatchFailure naming the part. A batch that left
+ * with the login (startSession's firstQuery) may have completed statements before this call counts
+ * them: its failure's part is then only a lower bound.
  */
 export async function sendBatch(
   client: PgClient,

@@ -1,4 +1,5 @@
-import { closeSession, destroyClient, type Session } from '../connection/pg-session.js'
+import { terminateSession } from '../connection/end-session.js'
+import { destroyClient, type Session } from '../connection/pg-session.js'
 import { DEFAULT_TIMEOUTS, type ConnectionSettings, type Timeouts } from '../connection/settings.js'
 import { redactDeep, secretsOf } from '../redact.js'
 import { classifyPgFailure } from '../connection/pg-failure.js'
@@ -8,7 +9,12 @@ import { BatchFailure, batchText, sendBatch } from './batch.js'
 import { catalogFacts, catalogPart, readCatalog, type CatalogFacts } from './catalog.js'
 import { connectChain } from './connect.js'
 import type { RunContext } from './context.js'
-import { introspectionPart, judgeIntrospection, type SchemaSnapshot } from './introspection.js'
+import {
+  introspectionPart,
+  judgeIntrospection,
+  runIntrospection,
+  type SchemaSnapshot,
+} from './introspection.js'
 import { CheckFailure, runReadAndWrite } from './read-write-batch.js'
 import { checkResult, skipped } from './result.js'
 import {
@@ -96,7 +102,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     const readStarted = ctx.now()
     let facts: CatalogFacts
     let introRows: readonly unknown[] = []
-    let introError: unknown = null
+    let introAlone = false
     let introEnded = readStarted
     try {
       const [catalog, intro] = await sendBatch(session.client, firstBatch, ctx.timeouts.query, ctx.signal)
@@ -104,11 +110,12 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
       facts = catalogFacts(catalog!)
       introRows = intro?.[0]?.rows ?? []
     } catch (e) {
-      // The catalog's failure is the read check's, as a lost connection or a timeout is; introspection's
-      // own error is its own, reported in its turn, after the catalog is read again alone.
+      // A lost connection or a timeout is the read check's, as the catalog's was alone. A server error
+      // is told apart by asking again, each alone in its turn: the batch left with the login, so its
+      // statements may have completed before anyone counted them (see sendBatch).
       if (!(e instanceof BatchFailure)) throw e
-      if (e.part === 0 || !(e.error as { code?: string }).code) throw e.error
-      introError = e.error
+      if (!(e.error as { code?: string }).code) throw e.error
+      introAlone = true
       facts = await readCatalog(session.client, settings.schema, ctx.timeouts.query, ctx.signal)
     }
     report.server = facts.server
@@ -118,8 +125,9 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     finish(write)
 
     start('introspection')
-    if (introError) throw introError
-    const intro = judgeIntrospection(ctx, introRows, readStarted, introEnded)
+    const intro = introAlone
+      ? await runIntrospection(ctx, session.client)
+      : judgeIntrospection(ctx, introRows, readStarted, introEnded)
     snapshot = intro.snapshot
     finish(intro.result)
     return seal()
@@ -149,7 +157,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     )
     return seal()
   } finally {
-    if (session) await closeSession(session.client)
+    if (session) await terminateSession(session.client)
   }
 
   function seal(): RunOutput {
