@@ -17,6 +17,7 @@ import {
 } from './introspection.js'
 import { CheckFailure, runReadAndWrite } from './read-write-batch.js'
 import { checkResult, skipped } from './result.js'
+import { StageRecorder } from './stages.js'
 import {
   CHECK_IDS,
   type CheckId,
@@ -59,6 +60,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     now: opts.now ?? (() => performance.now()),
     pinnedCertificateSha256: opts.pinnedCertificateSha256,
   }
+  const stages = (ctx.stages = new StageRecorder())
   // The catalog and introspection need nothing from each other: one batch, sent with the login's last
   // message (startSession's firstQuery), so it costs no round trip of its own.
   const firstBatch = [catalogPart(settings.schema), introspectionPart(settings.schema)]
@@ -83,7 +85,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
   let current: CheckId = 'network'
   let currentStarted = ctx.now()
   const start = (id: CheckId) => {
-    current = id
+    current = stages.check = id
     currentStarted = ctx.now()
     emit({ type: 'check_started', id })
   }
@@ -170,6 +172,7 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     report.verdict = verdictOf(report.checks)
     // Of several hosts (host=a,b), the one judged.
     report.provider = detectProvider(report.network?.host ?? settings.host, report.tls)
+    report.timings = stages.timings()
     return { report: redactDeep(report, secretsOf(settings)), snapshot }
   }
 }
