@@ -105,7 +105,7 @@ describe('klairr-companion check: runs', () => {
     })
     expect(r.code).toBe(1)
     const report = JSON.parse(r.stdout)
-    expect(Object.keys(report)).toEqual(['verdict', 'checks', 'server', 'tls', 'network'])
+    expect(Object.keys(report)).toEqual(['verdict', 'checks', 'server', 'tls', 'network', 'timings'])
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
       'network',
       'tls',
