@@ -62,9 +62,12 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
   }
   const stages = (ctx.stages = new StageRecorder())
   // The catalog and introspection need nothing from each other: one batch, sent with the login's last
-  // message (startSession's firstQuery), so it costs no round trip of its own.
+  // message (startSession's firstQuery), so it costs no round trip of its own. Not when the admin asked
+  // libpq to judge the login itself (require_auth, channel_binding=require): then nothing is sent before
+  // the server has proven itself, as libpq would, at the cost of that round trip.
   const firstBatch = [catalogPart(settings.schema), introspectionPart(settings.schema)]
-  ctx.firstQuery = batchText(firstBatch)
+  if (settings.requireAuth === undefined && settings.channelBinding !== 'require')
+    ctx.firstQuery = batchText(firstBatch)
   const results = new Map<CheckId, CheckResult>()
   const report: CheckReport = {
     verdict: 'blocked',
