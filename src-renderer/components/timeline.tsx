@@ -77,6 +77,11 @@ export function Timeline({ timings }: { timings: Timings }) {
           })}
         </tbody>
       </table>
+      {stages.some((s) => !s.ok) && (
+        <p className="muted small">
+          A striped bar ended in an error: the write probe’s refused write is one, as it should be.
+        </p>
+      )}
     </section>
   )
 }
