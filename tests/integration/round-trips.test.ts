@@ -64,6 +64,15 @@ describe('round trips through the latency proxy', () => {
     expect(stages).toEqual({ network: 2, tls: 1, auth: 3, read_access: 1, write_probe: 0, introspection: 1 })
   })
 
+  it('with channel_binding=require (or require_auth) nothing leaves before the login is verified: one round trip more', async () => {
+    const sum = (stages: Record<string, number>) => Object.values(stages).reduce((a, b) => a + b, 0)
+    const healthy = sum(await stageTrips())
+    const bound = await stageTrips({ connectionString: 'channel_binding=require' })
+    expect(bound.auth).toBe(3)
+    expect(sum(bound)).toBe(healthy + 1)
+    expect(sum(await stageTrips({ connectionString: 'require_auth=scram-sha-256' }))).toBe(healthy + 1)
+  })
+
   it('the proxy counts a connection and each flight: psql connecting and running SELECT 1', async () => {
     const psql = await psqlRoundTrips('SELECT 1')
     expect(proxy.connections()).toHaveLength(1)
