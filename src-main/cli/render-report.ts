@@ -1,6 +1,6 @@
 import type { ConnectionSettings } from '../core/connection/settings.js'
 import type { CheckReport, CheckResult, CheckStatus } from '../core/checks/types.js'
-import { adviceFor } from '../core/diagnosis/advice.js'
+import { adviceInReport } from '../core/diagnosis/report-advice.js'
 import { FIELD_LABELS } from '../core/diagnosis/field-labels.js'
 import { printable, printableLines } from '../core/printable.js'
 
@@ -71,7 +71,7 @@ export function footer(
   if (todo.length) {
     out.push('', 'What to do')
     for (const c of todo) {
-      const advice = adviceFor(c, settings, { provider: report.provider?.id ?? null })
+      const advice = adviceInReport(c, settings, report)
       if (!advice) continue
       out.push(
         '',

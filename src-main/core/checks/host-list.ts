@@ -1,6 +1,9 @@
 import type { ConnectionSettings, HostTarget } from '../connection/settings.js'
 import type { ReasonCode } from './types.js'
 
+/** The settings' fields that name the hosts to try. */
+type HostFields = Pick<ConnectionSettings, 'host' | 'port' | 'hostaddr' | 'moreHosts' | 'loadBalanceHosts'>
+
 /** One host of `host=a,b` as the network check's evidence lists it (`hostsTried`). */
 export interface HostTried {
   host: string
@@ -15,7 +18,7 @@ export interface HostTried {
  * The hosts to try, in libpq's order: host/port first, then the others; with load_balance_hosts=random a
  * random order (fe-connect.c shuffles the host list with Fisher–Yates).
  */
-export function hostTargets(settings: ConnectionSettings, random: () => number = Math.random): HostTarget[] {
+export function hostTargets(settings: HostFields, random: () => number = Math.random): HostTarget[] {
   const first: HostTarget = {
     host: settings.host,
     port: settings.port,
@@ -31,14 +34,14 @@ export function hostTargets(settings: ConnectionSettings, random: () => number =
 }
 
 /** The settings for one host: its name, port and hostaddr in place of the first host's. */
-export function settingsFor(settings: ConnectionSettings, target: HostTarget): ConnectionSettings {
+export function settingsFor<S extends HostFields>(settings: S, target: HostTarget): S {
   const { hostaddr: _hostaddr, ...rest } = settings
   return {
     ...rest,
     host: target.host,
     port: target.port,
     ...(target.hostaddr ? { hostaddr: target.hostaddr } : {}),
-  }
+  } as S
 }
 
 /** `host:port`, with brackets for an IPv6 literal. */
@@ -62,4 +65,17 @@ export function triesNextHost(reason: ReasonCode | null): boolean {
     reason === 'server_timeout' ||
     reason === 'startup_timeout'
   )
+}
+
+/**
+ * The settings as the host a run ended on (the network report's host and port): of several hosts, the
+ * one judged, or the one whose failure ended the walk. Advice names that host, not the first one given.
+ */
+export function settingsOfHostUsed<S extends HostFields>(
+  settings: S,
+  used: { host: string; port: number } | null | undefined,
+): S {
+  if (!used || (used.host === settings.host && used.port === settings.port)) return settings
+  const target = hostTargets(settings, () => 0).find((t) => t.host === used.host && t.port === used.port)
+  return target ? settingsFor(settings, target) : settings
 }

@@ -1,6 +1,7 @@
 import type { CheckReport, CheckResult, CheckStatus, Verdict } from '../checks/types.js'
 import type { ConnectionSettings } from '../connection/settings.js'
-import { adviceFor, type AdviceCommand } from '../diagnosis/advice.js'
+import type { AdviceCommand } from '../diagnosis/advice.js'
+import { adviceInReport } from '../diagnosis/report-advice.js'
 import { FIELD_LABELS } from '../diagnosis/field-labels.js'
 import { GUIDE_TITLES } from '../diagnosis/guide-titles.js'
 import { printableLines } from '../printable.js'
@@ -73,7 +74,7 @@ function overview(checks: CheckResult[]): string[] {
 
 function adviceLines(c: CheckResult, s: Target, report: CheckReport): string[] {
   if (c.status !== 'fail' && c.status !== 'warn') return []
-  const advice = adviceFor(c, s, { provider: report.provider?.id ?? null })
+  const advice = adviceInReport(c, s, report)
   if (!advice) return []
   const out = ['', `**What it means:** ${inline(advice.meaning.replace(/\s*\n\s*/g, ' '))}`]
   if (advice.steps.length)

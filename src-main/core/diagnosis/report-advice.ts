@@ -1,0 +1,16 @@
+import { settingsOfHostUsed } from '../checks/host-list.js'
+import type { CheckReport, CheckResult } from '../checks/types.js'
+import { adviceFor, type Advice } from './advice.js'
+import type { Settings } from './advice-parts.js'
+
+/**
+ * A reported check's advice, for the host the run ended on (of several hosts, the one judged) and the
+ * provider the run recognised: what every view of a finished report shows.
+ */
+export function adviceInReport(
+  c: CheckResult,
+  settings: Settings,
+  report: Pick<CheckReport, 'network' | 'provider'>,
+): Advice | null {
+  return adviceFor(c, settingsOfHostUsed(settings, report.network), { provider: report.provider?.id ?? null })
+}
