@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { ApiError, AppEvent, ConnectionForm, SchemaRelation } from '../contract/index.js'
 import { InputError, parseConnectionString } from '../core/connection/conninfo.js'
-import {
-  isSslMode,
-  sslModeAtLeast,
-  type ConnectionSettings,
-  type Timeouts,
-} from '../core/connection/settings.js'
+import { formFieldsFromConninfo } from '../core/connection/fields.js'
+import { sslModeAtLeast, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import { runChecks, type RunOutput } from '../core/checks/run.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { VaultChoice } from '../core/secrets/vault.js'
@@ -136,22 +132,10 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
 
     async parseConnectionString({ text }) {
       try {
-        const c = parseConnectionString(text.trim())
-        const fields: Partial<Omit<ConnectionForm, 'connectorId'>> = {}
-        if (c.host !== undefined) fields.host = c.host
-        if (c.port !== undefined) fields.port = c.port
-        if (c.dbname !== undefined) fields.database = c.dbname
-        if (c.user !== undefined) fields.username = c.user
-        if (c.password !== undefined) fields.password = c.password
-        if (c.sslrootcert !== undefined) fields.sslRootCert = c.sslrootcert
-        if (c.sslmode !== undefined) {
-          if (!isSslMode(c.sslmode))
-            return failure('invalid_request', `sslmode "${c.sslmode}" is not one libpq knows.`, {
-              text: 'Unknown sslmode.',
-            })
-          fields.sslMode = c.sslmode
-        }
-        return { ok: true, value: { fields } }
+        // The form's fields, read by the fields table: what the form cannot hold is refused, not dropped.
+        const read = formFieldsFromConninfo(parseConnectionString(text.trim()))
+        if (!read.ok) return failure('invalid_request', read.message, { text: read.message })
+        return { ok: true, value: { fields: read.fields as Partial<Omit<ConnectionForm, 'connectorId'>> } }
       } catch (e) {
         if (e instanceof InputError) return failure('invalid_request', e.message, { text: e.message })
         throw e
