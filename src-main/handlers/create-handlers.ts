@@ -19,6 +19,7 @@ import { VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connec
 import { roleScript } from '../core/use-cases/role-script.js'
 import { runQuery } from '../core/use-cases/run-query.js'
 import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
+import { settingsFingerprint, WarmSession } from '../core/use-cases/warm-session.js'
 import { failure, type Handlers } from './dispatch.js'
 import { DeletedConnectors } from './deleted-connectors.js'
 import { Drafts, withDrafts } from './drafts.js'
@@ -46,6 +47,8 @@ export interface HandlerDeps {
   timeouts?: Partial<Timeouts>
   /** The desktop app's store for the draft and the last run; absent in `serve` (the tab keeps them). */
   drafts?: Drafts
+  /** Tests only: how long the sandbox's kept session may sit unused (warm-session.ts; a minute). */
+  warmIdleMs?: number
 }
 
 export { VAULT_SERVICE }
@@ -54,6 +57,7 @@ export { VAULT_SERVICE }
 export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void } {
   const jobs = new Jobs()
   const runs = new RecentRuns<FinishedRun>()
+  const warm = new WarmSession({ idleMs: deps.warmIdleMs })
   let vaultChoice = deps.vault
   const vault = async () => (await vaultChoice).vault
   const vaultState = async () => {
@@ -143,8 +147,10 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async runChecks({ jobId, connection }) {
+      warm.forget()
       const ran = await asJob(jobId, connection, async (settings, env) => ({
         settings,
+        key: settingsFingerprint(settings, env.pinnedCertificateSha256),
         output: await runChecks(settings, {
           ...env,
           onProgress: (event) =>
@@ -156,7 +162,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
         }),
       }))
       if (!ran.ok) return ran
-      const { settings, output } = ran.value
+      const { settings, key, output } = ran.value
+      // The sandbox may keep a session for exactly these settings and pin (warm-session.ts).
+      if (!output.report.cancelled && output.report.verdict !== 'blocked') warm.verified(key)
       runs.add(jobId, { settings, report: output.report, connectorId: connection.connectorId ?? null })
       if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, settings, output)
       const schema = output.snapshot && {
@@ -185,7 +193,9 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     },
 
     async cancel({ jobId }) {
-      return { ok: true, value: { cancelled: jobs.cancel(jobId) } }
+      const cancelled = jobs.cancel(jobId)
+      if (cancelled) warm.close()
+      return { ok: true, value: { cancelled } }
     },
 
     async validateSql({ sql, maxRows, allowFunctions }) {
@@ -201,7 +211,12 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
 
     async runQuery({ jobId, connection, sql, maxRows, allowFunctions }) {
       const input = { sql, maxRows, allowFunctions: allowedFunctions(allowFunctions) }
-      return asJob(jobId, connection, (settings, env) => runQuery(settings, input, env))
+      return asJob(jobId, connection, (settings, env) =>
+        runQuery(settings, input, {
+          ...env,
+          warm: { sessions: warm, key: settingsFingerprint(settings, env.pinnedCertificateSha256) },
+        }),
+      )
     },
 
     async checkAllowedFunction({ text }) {
@@ -241,6 +256,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     shutdown: () => {
       jobs.cancelAll()
       deleted.clear()
+      warm.forget()
     },
   })
 }
