@@ -14,6 +14,7 @@ import {
   parseAllowedFunction,
 } from '../core/sql/allowed-functions.js'
 import type { QueryOutcome } from '../core/sql/executor.js'
+import type { ShareableReport } from '../core/report/shareable-report.js'
 import type { ConnectorRecord } from '../core/records/connector-records.js'
 import type { VaultBackend, VaultChoice } from '../core/secrets/vault.js'
 
@@ -173,6 +174,8 @@ export interface RunChecksResponse {
   runId: string
   report: Omit<CheckReport, 'checks'> & { checks: CheckWithAdvice[] }
   schema: { name: string; relations: SchemaRelation[] } | null
+  /** The run as a report to share (Markdown and JSON, no secret in them), rendered once in main. */
+  share: ShareableReport
 }
 
 export type ValidateSqlResponse =

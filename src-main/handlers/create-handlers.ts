@@ -4,6 +4,7 @@ import { InputError, parseConnectionString } from '../core/connection/conninfo.j
 import { formFieldsFromConninfo } from '../core/connection/fields.js'
 import { sslModeAtLeast, type ConnectionSettings, type Timeouts } from '../core/connection/settings.js'
 import { runChecks, type RunOutput } from '../core/checks/run.js'
+import { shareableReport } from '../core/report/shareable-report.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { VaultChoice } from '../core/secrets/vault.js'
 import { Secret } from '../core/secrets/secret.js'
@@ -188,6 +189,7 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
             ),
           },
           schema,
+          share: shareableReport(output.report, settings, { tool: deps.tool, at: new Date().toISOString() }),
         },
       }
     },

@@ -5,6 +5,7 @@ import type { CheckWithAdvice, ConnectionForm } from '../../src-main/contract/in
 import { AuditPanel } from '../components/audit-panel.js'
 import { Evidence } from '../components/evidence.js'
 import { ErrorBanner } from '../components/field.js'
+import { ReportActions } from '../components/report-actions.js'
 import { ProviderNote } from '../components/provider-note.js'
 import { Timeline } from '../components/timeline.js'
 import { TroubleshootingCard } from '../components/troubleshooting-card.js'
@@ -198,6 +199,7 @@ export function TestStep({
           </div>
         )}
         {report && !run.running && <ProviderNote provider={report.provider} host={connection.host} />}
+        <ReportActions response={run.response} running={run.running} />
         {started ? (
           <ol className="checks" aria-live="polite" aria-busy={run.running}>
             {CHECKS.map((c) => (

@@ -337,9 +337,11 @@ describe('the app’s handlers with weak passwords: what the renderer receives a
     })
     if (!exported.ok) throw new Error(exported.error.message)
     const value = exported.value as { document: string; record: { id: string } }
-    const { runId: _runId, ...response } = out
+    const { runId: _runId, share, ...response } = out
     return {
       report: out.report,
+      // The report to share, Markdown and JSON: searched on its own, as its advice is rendered anew.
+      shared: stable(`${share.markdown}\n${share.json}`),
       // Ids and times differ between any two runs; durations too.
       text: stable(
         JSON.stringify([response, t.events.map(({ jobId: _j, ...e }) => e), value.document]),
@@ -354,6 +356,7 @@ describe('the app’s handlers with weak passwords: what the renderer receives a
     await setPassword(STRONG)
     baseline = await appRun(STRONG)
     expect(baseline.text).not.toContain(STRONG)
+    expect(baseline.shared).not.toContain(STRONG)
   })
 
   it.each(WEAK)('password %j', async (password, weakness) => {
@@ -364,6 +367,11 @@ describe('the app’s handlers with weak passwords: what the renderer receives a
     expect(run.stored).not.toContain(REDACTED)
     expect(tokens(run.stored, password)).toBe(tokens(baseline.stored, password))
     expect(run.text).not.toContain(REDACTED)
+    expect(run.shared).not.toContain(REDACTED)
+    // The report's card for a weak password names the role where a role name belongs, as the advice does.
+    const withoutAdvice = (md: string) =>
+      md.replace(/\*\*What it means:\*\*[^]*?(?=\n<details>|\n### |\n---)/g, '')
+    expect(tokens(withoutAdvice(run.shared), password)).toBe(tokens(withoutAdvice(baseline.shared), password))
     const auth = run.report.checks.find((c) => c.id === 'auth')!
     if (weakness) {
       expect(auth).toMatchObject({
