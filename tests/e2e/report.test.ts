@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs'
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
+import type { Download, Page } from 'playwright-core'
 import { expect } from '@playwright/test'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { CHECK_IDS } from '../../src-main/core/checks/types.js'
-import { portOf } from '../integration/helpers.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
-import { AppPage } from './app-page.js'
-import { launchChromium } from './browser.js'
+import type { AppPage } from './app-page.js'
+import { fillLabConnection } from './lab-connection.js'
 import { horizontalOverflow } from './layout-check.js'
-import { startServeProcess, type ServeProcess } from './serve-process.js'
+import { openServedApp, type ServedApp } from './served-app.js'
 
 /**
  * The Test step's shareable report in Chromium through serve: "Copy report" puts the Markdown on the
@@ -19,31 +18,16 @@ import { startServeProcess, type ServeProcess } from './serve-process.js'
 /** Distinctive, and not the lab's: the server refuses it, and it must be in no report. */
 const WRONG_PASSWORD = 'Xk5!e2e-report-W1tness-4410'
 
-let serve: ServeProcess
-let browser: Browser
-let context: BrowserContext
+let served: ServedApp
 let page: Page
 let app: AppPage
 
 beforeAll(async () => {
-  serve = await startServeProcess()
-  browser = await launchChromium()
-  context = await browser.newContext({
-    viewport: { width: 1280, height: 860 },
-    acceptDownloads: true,
-    colorScheme: 'light',
-  })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.origin })
-  page = await context.newPage()
-  app = new AppPage(page)
-  await page.goto(serve.url)
-  await expect(page.getByRole('navigation', { name: 'Steps' })).toBeVisible()
+  served = await openServedApp({ downloads: true, clipboard: true })
+  ;({ page, app } = served)
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await serve?.stop()
-})
+afterAll(() => served?.close())
 
 const clipboard = () => page.evaluate(() => navigator.clipboard.readText())
 
@@ -78,15 +62,8 @@ describe('the shareable report on the Test step', () => {
   })
 
   it('a passed run: copy and download the same Markdown, and its JSON', async () => {
-    await app.fillConnection({
-      host: '127.0.0.1',
-      port: String(portOf(18)),
-      database: LAB_DATABASE,
-      username: 'klairr_reader',
-      password: LAB_PASSWORD,
-    })
+    await fillLabConnection(app, LAB_DATABASE)
     await page.locator('#sslMode').selectOption('require')
-    await page.getByLabel('Host is on a private network').check()
     await app.step('Test').click()
     await app.runTests()
     await expect(app.verdict).toHaveClass(/ready/)
