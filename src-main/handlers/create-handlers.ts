@@ -20,6 +20,8 @@ import { VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connec
 import { roleScript } from '../core/use-cases/role-script.js'
 import { runQuery } from '../core/use-cases/run-query.js'
 import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
+import { judgedHostOf, settingsOfHostUsed } from '../core/checks/host-list.js'
+import { adviceInReport } from '../core/diagnosis/report-advice.js'
 import { settingsFingerprint, WarmSession } from '../core/use-cases/warm-session.js'
 import { failure, type Handlers } from './dispatch.js'
 import { DeletedConnectors } from './deleted-connectors.js'
@@ -149,23 +151,28 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
 
     async runChecks({ jobId, connection }) {
       warm.forget()
-      const ran = await asJob(jobId, connection, async (settings, env) => ({
-        settings,
-        key: settingsFingerprint(settings, env.pinnedCertificateSha256),
-        output: await runChecks(settings, {
+      const ran = await asJob(jobId, connection, async (settings, env) => {
+        // The sandbox keeps the run's session for exactly these settings and pin (warm-session.ts).
+        const key = settingsFingerprint(settings, env.pinnedCertificateSha256)
+        // Of several hosts, the advice names the one the network check judged.
+        let used: { host: string; port: number } | null = null
+        const output = await runChecks(settings, {
           ...env,
-          onProgress: (event) =>
-            deps.emit(
-              event.type === 'check_finished'
-                ? { jobId, type: 'check_finished', result: withAdvice(event.result, settings) }
-                : { jobId, ...event },
-            ),
-        }),
-      }))
+          keepSession: (session) => warm.adopt(key, session),
+          onProgress: (event) => {
+            if (event.type !== 'check_finished') return deps.emit({ jobId, ...event })
+            if (event.result.id === 'network') used = judgedHostOf(event.result.evidence)
+            deps.emit({
+              jobId,
+              type: 'check_finished',
+              result: withAdvice(event.result, settingsOfHostUsed(settings, used)),
+            })
+          },
+        })
+        return { settings, output }
+      })
       if (!ran.ok) return ran
-      const { settings, key, output } = ran.value
-      // The sandbox may keep a session for exactly these settings and pin (warm-session.ts).
-      if (!output.report.cancelled && output.report.verdict !== 'blocked') warm.verified(key)
+      const { settings, output } = ran.value
       runs.add(jobId, { settings, report: output.report, connectorId: connection.connectorId ?? null })
       if (connection.connectorId) recordVerdict(deps.records, connection.connectorId, settings, output)
       const schema = output.snapshot && {
@@ -184,9 +191,10 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
           runId: jobId,
           report: {
             ...output.report,
-            checks: output.report.checks.map((c) =>
-              withAdvice(c, settings, output.report.provider?.id ?? null),
-            ),
+            checks: output.report.checks.map((c) => ({
+              ...c,
+              advice: adviceInReport(c, settings, output.report),
+            })),
           },
           schema,
           share: shareableReport(output.report, settings, { tool: deps.tool, at: new Date().toISOString() }),

@@ -79,3 +79,11 @@ export function settingsOfHostUsed<S extends HostFields>(
   const target = hostTargets(settings, () => 0).find((t) => t.host === used.host && t.port === used.port)
   return target ? settingsFor(settings, target) : settings
 }
+
+/** The network check's `judgedHost` (several hosts), or null. */
+export function judgedHostOf(evidence: Record<string, unknown>): { host: string; port: number } | null {
+  const judged = evidence.judgedHost as { host?: unknown; port?: unknown } | null | undefined
+  return judged && typeof judged.host === 'string' && typeof judged.port === 'number'
+    ? { host: judged.host, port: judged.port }
+    : null
+}

@@ -17,7 +17,7 @@ import {
 } from './introspection.js'
 import { CheckFailure, runReadAndWrite } from './read-write-batch.js'
 import { checkResult, skipped } from './result.js'
-import { StageRecorder } from './stages.js'
+import { recordQueries, StageRecorder } from './stages.js'
 import {
   CHECK_IDS,
   type CheckId,
@@ -35,6 +35,11 @@ export interface RunOptions {
   now?: () => number
   /** The connector's approved certificate: verified in the TLS upgrade, before anything is sent. */
   pinnedCertificateSha256?: string
+  /**
+   * Offered the run's session when no check failed and the run was not cancelled (the app's warm sandbox,
+   * warm-session.ts): true when it keeps it, and then it is not closed here.
+   */
+  keepSession?: (session: Session) => boolean
 }
 
 export interface RunOutput {
@@ -162,7 +167,11 @@ export async function runChecks(settings: ConnectionSettings, opts: RunOptions =
     )
     return seal()
   } finally {
-    if (session) await terminateSession(session.client)
+    if (session) {
+      const kept = !report.cancelled && report.verdict !== 'blocked' && opts.keepSession?.(session)
+      if (kept) recordQueries(session.client, undefined)
+      else await terminateSession(session.client)
+    }
   }
 
   function seal(): RunOutput {

@@ -123,7 +123,9 @@ const recorders = new WeakMap<object, StageRecorder>()
 
 /** The session's query batches are recorded (see timedQuery) until the recorder is read. */
 export function recordQueries(client: object, recorder: StageRecorder | undefined): void {
+  // Without a recorder: a session that outlives its run (the warm sandbox) records no more.
   if (recorder) recorders.set(client, recorder)
+  else recorders.delete(client)
 }
 
 /** boundedQuery's hook: one query batch on a recorded session, named by the check under way. */

@@ -92,6 +92,17 @@ export class WarmSession {
     this.verifiedKey = key
   }
 
+  /**
+   * The session of the run that verified these settings, kept for the first query: it then costs one
+   * round trip too. False when it is not fit to keep (the caller closes it).
+   */
+  adopt(key: string, session: Session): boolean {
+    this.verified(key)
+    if (this.leased || !usable(session)) return false
+    this.hold(session)
+    return true
+  }
+
   /** Closes the kept session (a cancel); the next query with the verified settings may keep a new one. */
   close(): void {
     this.generation++
