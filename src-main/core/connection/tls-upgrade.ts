@@ -78,7 +78,9 @@ export async function loadClientCertificate(
       s.sslCert ? 'sslcert is given without sslkey' : 'sslkey is given without sslcert',
     )
   const read = async (value: string, what: 'sslcert' | 'sslkey') => {
-    if (looksLikePem(value)) return value
+    // PEM text as pasted (a key's too: `BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`, `BEGIN RSA …`),
+    // never read as a path, whose error would quote it.
+    if (looksLikePem(value) || /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(value)) return value
     try {
       return await readSmallFile(value, { what, ...(signal ? { signal } : {}) })
     } catch (e) {
