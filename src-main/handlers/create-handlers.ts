@@ -7,7 +7,7 @@ import { runChecks, type RunOutput } from '../core/checks/run.js'
 import { shareableReport } from '../core/report/shareable-report.js'
 import type { ConnectorRecords } from '../core/records/connector-records.js'
 import type { VaultChoice } from '../core/secrets/vault.js'
-import { Secret } from '../core/secrets/secret.js'
+import { readConnectorSecrets } from '../core/secrets/connector-secrets.js'
 import { loadGuard, validateSql } from '../core/sql/guard.js'
 import {
   formatAllowedFunction,
@@ -70,11 +70,12 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
   const deleted = new DeletedConnectors(deps.records, vault)
 
   /**
-   * The form as settings, with the saved connector's pin and, when the field is empty, its vaulted
-   * password. The pin holds for every run against the connector's host and port, so the TLS upgrade
-   * closes the connection to any other certificate before anything is sent. The saved password goes
-   * only to the target it was saved for, verified at least as strictly (see `coveredBy`): a weaker
-   * run is refused before it connects.
+   * The form as settings, with the saved connector's pin and, for each field left empty, what its vault
+   * keeps: the password, and the client certificate with its key and passphrase. The pin holds for every
+   * run against the connector's host and port, so the TLS upgrade closes the connection to any other
+   * certificate before anything is sent. The saved secrets go only to the target they were saved for,
+   * verified at least as strictly (see `coveredBy`): a weaker run is refused before it connects. The
+   * saved key goes only with the saved certificate: a certificate typed in the form needs its own key.
    */
   async function settingsFor(
     form: ConnectionForm,
@@ -82,27 +83,43 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
     | { ok: true; settings: ConnectionSettings; pinnedCertificateSha256: string | undefined }
     | { ok: false; error: ApiError }
   > {
-    const resolved = settingsFromForm(form)
+    const record = form.connectorId ? deps.records.get(form.connectorId) : null
+    const savedCert = record?.settings.sslCert
+    const formCert = form.sslCert?.trim() || undefined
+    const wantsKey =
+      savedCert !== undefined && !form.sslKey?.trim() && [undefined, savedCert].includes(formCert)
+    const { sslCert: _cert, ...withoutCert } = form
+    const resolved = settingsFromForm(wantsKey ? withoutCert : form)
     if (!resolved.ok) return resolved
     const { settings } = resolved
-    const record = form.connectorId ? deps.records.get(form.connectorId) : null
     const pinnedCertificateSha256 =
       record?.approvedCertificateSha256 && sameServer(record.settings, settings)
         ? record.approvedCertificateSha256
         : undefined
     const ready = { ok: true as const, settings, pinnedCertificateSha256 }
-    if (!record || settings.password !== undefined || !sameTarget(record.settings, settings)) return ready
+    const wantsPassword = settings.password === undefined
+    if (!record || !(wantsPassword || wantsKey) || !sameTarget(record.settings, settings)) {
+      // Elsewhere, a certificate in the form is the form's own: as typed, it asks for its key.
+      const own = wantsKey && formCert ? settingsFromForm(form) : ready
+      return own.ok ? ready : own
+    }
+    const kept = [wantsPassword && 'password', wantsKey && 'client key'].filter(Boolean).join(' and ')
     const weaker = weakerThan(record.settings, settings)
     if (weaker)
       return failure(
         'refused',
-        `The saved password is kept for ${describeVerification(record.settings)}; this run ${weaker.because}, so it is not sent. Restore the connector’s settings, or type the password to test this way.`,
+        `The saved ${kept} is kept for ${describeVerification(record.settings)}; this run ${weaker.because}, so it is not sent. Restore the connector’s settings, or type the ${kept} to test this way.`,
         {
-          [weaker.field]: `The saved password is kept for ${describeVerification(record.settings)}: restore it, or type the password.`,
+          [weaker.field]: `The saved ${kept} is kept for ${describeVerification(record.settings)}: restore it, or type the ${kept}.`,
         },
       )
-    const stored = await (await vault()).getPassword(VAULT_SERVICE, record.id)
-    if (stored !== null) settings.password = new Secret(stored)
+    const saved = await readConnectorSecrets(await vault(), record.id)
+    if (wantsPassword && saved.password) settings.password = saved.password
+    if (wantsKey && saved.clientKey) {
+      settings.sslCert = savedCert
+      settings.sslKey = saved.clientKey.reveal()
+      if (!settings.sslPassword && saved.clientKeyPassphrase) settings.sslPassword = saved.clientKeyPassphrase
+    }
     return ready
   }
 

@@ -1,20 +1,24 @@
 import type { Responses, Result } from '../contract/index.js'
 import type { ConnectorRecord, ConnectorRecords } from '../core/records/connector-records.js'
 import { UNDO_DELETE_MS } from '../core/records/undo-window.js'
-import { Secret } from '../core/secrets/secret.js'
+import {
+  storeConnectorSecrets,
+  takeConnectorSecrets,
+  type ConnectorSecrets,
+} from '../core/secrets/connector-secrets.js'
 import type { SecretVault } from '../core/secrets/vault.js'
-import { VAULT_SERVICE } from '../core/use-cases/export-connector.js'
 import { failure } from './dispatch.js'
 
 interface Held {
   record: ConnectorRecord
-  password: Secret | null
+  secrets: ConnectorSecrets
   timer: ReturnType<typeof setTimeout>
 }
 
 /**
- * Delete with undo. A delete removes the record and its vault entry at once, so what is stored is what
- * the list shows; main holds both in memory for the undo window only, and "Undo" puts them back. When the
+ * Delete with undo. A delete removes the record and its vault entries (the password, the client key and
+ * its passphrase) at once, so what is stored is what the list shows; main holds them in memory, as
+ * Secrets, for the undo window only, and "Undo" puts them back. When the
  * window passes, or the app quits, they are gone for good.
  */
 export class DeletedConnectors {
@@ -29,14 +33,13 @@ export class DeletedConnectors {
   async delete(id: string): Promise<Result<Responses['deleteConnector']>> {
     const record = this.records.get(id)
     const vault = await this.vault()
-    const stored = await vault.getPassword(VAULT_SERVICE, id)
     const deleted = this.records.remove(id)
-    await vault.deletePassword(VAULT_SERVICE, id)
+    const secrets = await takeConnectorSecrets(vault, id)
     if (!record || !deleted) return failure('not_found', 'There is no saved connector with that id.')
     this.forget(id)
     const timer = setTimeout(() => this.forget(id), this.windowMs)
     timer.unref?.()
-    this.held.set(id, { record, password: stored === null ? null : new Secret(stored), timer })
+    this.held.set(id, { record, secrets, timer })
     return { ok: true, value: { deleted: true } }
   }
 
@@ -45,7 +48,7 @@ export class DeletedConnectors {
     if (!held) return failure('not_found', 'Too late to undo: that connector is deleted for good.')
     this.forget(id)
     this.records.save(held.record)
-    if (held.password) await (await this.vault()).setPassword(VAULT_SERVICE, id, held.password.reveal())
+    await storeConnectorSecrets(await this.vault(), id, held.secrets)
     return { ok: true, value: { record: held.record } }
   }
 

@@ -1,6 +1,7 @@
 import type { RequestOf, Responses, Result } from '../contract/index.js'
 import { connectorForExport } from '../core/records/connector-records.js'
-import { exportConnector, VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connector.js'
+import { takeConnectorSecrets } from '../core/secrets/connector-secrets.js'
+import { exportConnector, type FinishedRun } from '../core/use-cases/export-connector.js'
 import type { HandlerDeps } from './create-handlers.js'
 import { allowedFunctions } from './create-handlers.js'
 import { failure } from './dispatch.js'
@@ -8,9 +9,9 @@ import type { RecentRuns } from './jobs.js'
 
 /**
  * Export step: the run main kept (never the renderer's copy of its report), exported by the use case with
- * the certificate the admin approved; the record is saved, the password vaulted, the file offered. One
- * saved connector per target: a re-export of the same `user@host:port/database` and schema updates its
- * entry (name, run, fingerprint), and any older duplicate of it goes, with its vaulted password.
+ * the certificate the admin approved; the record is saved, the password and client key vaulted, the file
+ * offered. One saved connector per target: a re-export of the same `user@host:port/database` and schema
+ * updates its entry (name, run, fingerprint), and any older duplicate of it goes, with its vaulted secrets.
  */
 export async function exportHandler(
   r: RequestOf<'exportConnector'>,
@@ -41,7 +42,7 @@ export async function exportHandler(
   for (const duplicate of deps.records.withTarget(run.settings)) {
     if (duplicate.id === outcome.value.record.id) continue
     deps.records.remove(duplicate.id)
-    await vault.deletePassword(VAULT_SERVICE, duplicate.id)
+    await takeConnectorSecrets(vault, duplicate.id)
   }
   return outcome
 }

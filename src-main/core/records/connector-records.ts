@@ -2,13 +2,15 @@ import type { ConnectionSettings } from '../connection/settings.js'
 import type { CheckStatus, Verdict } from '../checks/types.js'
 
 /**
- * What the desktop app keeps per connector: settings without the password (that lives in the vault),
- * the last run, the "Allow writable role" acknowledgement and the approved certificate fingerprint.
+ * What the desktop app keeps per connector: settings without the password, the client key or its
+ * passphrase (those live in the vault, connector-secrets.ts), the last run, the "Allow writable role"
+ * acknowledgement and the approved certificate fingerprint. The client certificate (`settings.sslCert`,
+ * public) is kept when the connector needs one; records saved before it have none, and read as such.
  */
 export interface ConnectorRecord {
   id: string
   name: string
-  settings: Omit<ConnectionSettings, 'password'>
+  settings: Omit<ConnectionSettings, 'password' | 'sslKey' | 'sslPassword'>
   lastRun: {
     at: string
     verdict: Verdict
@@ -35,6 +37,13 @@ export interface KeyValueStore {
 }
 
 const STORE_KEY = 'connectors'
+
+/** Settings a record never holds: each is kept in the vault (connector-secrets.ts). */
+const SECRET_SETTINGS = [
+  ['password', 'a password'],
+  ['sslKey', 'a client key'],
+  ['sslPassword', 'a key passphrase'],
+] as const
 
 /**
  * Brings a stored document from any earlier version to the current one. Version 1 (the first release)
@@ -98,8 +107,9 @@ export class ConnectorRecords {
   }
 
   save(record: ConnectorRecord): void {
-    if ('password' in (record.settings as object))
-      throw new Error('a connector record never holds a password: it belongs in the vault')
+    for (const [field, what] of SECRET_SETTINGS)
+      if (field in (record.settings as object))
+        throw new Error(`a connector record never holds ${what}: it belongs in the vault`)
     const others = this.read().records.filter((r) => r.id !== record.id)
     this.write([...others, record])
   }
@@ -153,8 +163,8 @@ export function connectorForExport(
 }
 
 /**
- * The record a verified export leaves behind: its settings, run, acknowledgement, pinned certificate and
- * the functions it allows by name.
+ * The record a verified export leaves behind: its settings, run, acknowledgement, pinned certificate,
+ * the functions it allows by name, and the client certificate the run presented (`sslCert`), if any.
  */
 export function recordFromExport(
   id: string,
@@ -162,6 +172,7 @@ export function recordFromExport(
   doc: {
     connector: Omit<ConnectorRecord['settings'], never> & {
       writableRoleAcknowledgement?: { by: string; at: string }
+      clientCertificate?: true
     }
     guard?: { allowFunctions: string[] }
     verification: {
@@ -171,12 +182,13 @@ export function recordFromExport(
       tls: { certificateSha256: string }
     }
   },
+  sslCert?: string,
 ): ConnectorRecord {
-  const { writableRoleAcknowledgement, ...settings } = doc.connector
+  const { writableRoleAcknowledgement, clientCertificate: _needsOne, ...settings } = doc.connector
   return {
     id,
     name,
-    settings,
+    settings: sslCert === undefined ? settings : { ...settings, sslCert },
     lastRun: {
       at: doc.verification.at,
       verdict: doc.verification.verdict,

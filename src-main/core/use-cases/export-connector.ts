@@ -7,11 +7,12 @@ import { bindingOf, sealSecret } from '../export/seal.js'
 import { parseExport } from '../export/validate-export.js'
 import { recordFromExport, type ConnectorRecord } from '../records/connector-records.js'
 import { redactText, secretsOf } from '../redact.js'
+import { Secret } from '../secrets/secret.js'
+import { storeConnectorSecrets, VAULT_SERVICE } from '../secrets/connector-secrets.js'
 import type { SecretVault } from '../secrets/vault.js'
 import type { AllowedFunction } from '../sql/allowed-functions.js'
 
-/** The vault's service name for connector passwords (account: the connector's id). */
-export const VAULT_SERVICE = 'klairr-companion'
+export { VAULT_SERVICE }
 
 /** A finished run of the setup tests: the report its own process kept, and the settings it ran with. */
 export interface FinishedRun {
@@ -36,7 +37,10 @@ export interface ExportDeps {
   user: string
   now: () => Date
   newId: () => string
-  /** The app: the record is saved and the password put in the vault. The CLI keeps nothing. */
+  /**
+   * The app: the record is saved (with the client certificate, which is public) and the password, the
+   * client key and its passphrase put in the vault. The CLI keeps nothing.
+   */
   keep?: { records: { save(record: ConnectorRecord): void }; vault: SecretVault }
   /** Writes the file and says where (the app's save dialog, the CLI's --out); absent, the text is returned only. */
   saveFile?: (fileName: string, text: string) => Promise<string | null>
@@ -64,7 +68,8 @@ export function exportFileName(name: string): string {
  * The verified connector file from a finished run: refused unless every check passed or warned, the
  * certificate is the one the admin approved, and a writable role was acknowledged. The file must then be
  * what the published schema says (lengths and patterns included) or it is not written. Only then is the
- * record saved, the password vaulted, and the file handed to `saveFile`.
+ * record saved, the password (and any client key with its passphrase) vaulted, and the file handed to
+ * `saveFile`.
  */
 export async function exportConnector(
   run: FinishedRun,
@@ -125,14 +130,18 @@ export async function exportConnector(
     )
   }
   const id = run.connectorId ?? deps.newId()
-  const record = recordFromExport(id, input.name, checked.doc)
+  const record = recordFromExport(id, input.name, checked.doc, settings.sslCert)
   let passwordStored: ExportResponse['passwordStored'] = 'none'
   if (deps.keep) {
     deps.keep.records.save(record)
-    if (settings.password) {
-      await deps.keep.vault.setPassword(VAULT_SERVICE, id, settings.password.reveal())
-      passwordStored = deps.keep.vault.backend
-    }
+    // A run without a client key leaves none behind from an earlier export of this connector.
+    const clientKey = settings.sslKey ? new Secret(settings.sslKey) : null
+    await storeConnectorSecrets(deps.keep.vault, id, {
+      ...(settings.password ? { password: settings.password } : {}),
+      clientKey,
+      clientKeyPassphrase: clientKey ? (settings.sslPassword ?? null) : null,
+    })
+    if (settings.password) passwordStored = deps.keep.vault.backend
   }
   const fileName = exportFileName(input.name)
   const savedTo = deps.saveFile ? await deps.saveFile(fileName, text) : null
