@@ -89,6 +89,14 @@ const fromSaved = (connectorId: string, over: Partial<ConnectionForm> = {}) =>
   form({ connectorId, password: '', sslCert: '', sslKey: '', sslPassword: '', ...over })
 
 const auth = (r: RunChecksResponse): CheckResult => r.report.checks.find((c) => c.id === 'auth')!
+/** The export request the app sends for a run: its certificate approved as the run saw it. */
+const exportOf = (run: RunChecksResponse, name: string) => ({
+  runId: run.runId,
+  name,
+  acknowledgeWritableRole: false,
+  approvedCertificateSha256: run.report.tls!.chain[0]!.fingerprint256,
+})
+
 /** The run's checks in one line, for a failing assertion's message. */
 const said = (r: RunChecksResponse) =>
   r.report.checks.map((c) => `${c.id} ${c.status}: ${c.summary}`).join('; ')
@@ -113,12 +121,7 @@ describe('a saved connector remembers its client certificate', () => {
     const first = await run(form())
     expect(first.report.verdict, said(first)).toBe('ready')
     expect(auth(first).evidence.authMethod).toBe('cert')
-    const exported = await call('exportConnector', {
-      runId: first.runId,
-      name: 'Cert lab',
-      acknowledgeWritableRole: false,
-      approvedCertificateSha256: first.report.tls!.chain[0]!.fingerprint256,
-    })
+    const exported = await call('exportConnector', exportOf(first, 'Cert lab'))
     expect(exported.ok).toBe(true)
     const { record, document } = (
       exported as { ok: true; value: { record: { id: string; settings: object }; document: string } }
@@ -154,12 +157,7 @@ describe('a saved connector remembers its client certificate', () => {
     })
     expect(query).toMatchObject({ ok: true, value: { stage: 'execute', ok: true, rows: [['one']] } })
     // Re-exported from that run, it keeps its key.
-    const reexported = await call('exportConnector', {
-      runId: again.runId,
-      name: 'Cert lab',
-      acknowledgeWritableRole: false,
-      approvedCertificateSha256: again.report.tls!.chain[0]!.fingerprint256,
-    })
+    const reexported = await call('exportConnector', exportOf(again, 'Cert lab'))
     expect(reexported).toMatchObject({ ok: true, value: { record: { id } } })
     expect((await readConnectorSecrets(vault, id)).clientKey?.reveal()).toBe(keyPem.trim())
 
@@ -218,12 +216,7 @@ describe('a saved connector remembers its client certificate', () => {
     })
     const first = (r as { ok: true; value: RunChecksResponse }).value
     expect(first.report.verdict).toBe('ready')
-    const exported = await dispatch(t.handlers, 'exportConnector', {
-      runId: first.runId,
-      name: 'Plain',
-      acknowledgeWritableRole: false,
-      approvedCertificateSha256: first.report.tls!.chain[0]!.fingerprint256,
-    })
+    const exported = await dispatch(t.handlers, 'exportConnector', exportOf(first, 'Plain'))
     const id = (exported as { ok: true; value: { record: { id: string; settings: object } } }).value.record.id
     expect(Object.keys(t.records.get(id)!.settings)).not.toContain('sslCert')
     expect(await readConnectorSecrets(choice.vault, id)).toEqual({
