@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { expect } from '@playwright/test'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { portOf } from '../integration/helpers.js'
 import { AUTH_ROLES, startAuthMethodsServer, type AuthMethodsServer } from '../lab/auth-methods.js'
 import { LAB_DATABASE, LAB_PASSWORD } from '../lab/seed.js'
-import { AppPage } from './app-page.js'
-import { launchChromium } from './browser.js'
+import type { AppPage } from './app-page.js'
 import { horizontalOverflow } from './layout-check.js'
-import { startServeProcess, type ServeProcess } from './serve-process.js'
+import { openServedApp } from './served-app.js'
 
 // Two deployments an admin meets for real (issue 14), through serve in Chromium as the admin fills them
 // in: the lab's PgBouncer in transaction pooling mode in front of PostgreSQL 18 (tests/lab/pgbouncer.ts),
@@ -24,31 +23,15 @@ const CHECK_TITLES = [
   'Schema introspection',
 ]
 
-let browser: Browser
 let certServer: AuthMethodsServer
-const serves: ServeProcess[] = []
 
 beforeAll(async () => {
-  browser = await launchChromium()
   certServer = await startAuthMethodsServer(18)
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
-  for (const s of serves) await s.stop()
   await certServer?.stop()
 })
-
-/** A serve of its own and a fresh context at 1280 px: each deployment starts from an empty form. */
-async function open(): Promise<{ page: Page; app: AppPage }> {
-  const serve = await startServeProcess()
-  serves.push(serve)
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' })
-  const page = await context.newPage()
-  await page.goto(serve.url)
-  await expect(page.getByRole('navigation', { name: 'Steps' })).toBeVisible()
-  return { page, app: new AppPage(page) }
-}
 
 /** No horizontal overflow, a screenshot, axe clean in both themes (with the dark one's screenshot). */
 async function shot(page: Page, app: AppPage, name: string): Promise<void> {
@@ -78,12 +61,14 @@ const authCard = (page: Page) =>
   page.locator('ol.checks > li').filter({ has: page.locator('.check-title', { hasText: 'Authentication' }) })
 
 describe('through PgBouncer in transaction pooling mode, in front of PostgreSQL 18', () => {
+  // A serve and Chromium of its own: the deployment starts from an empty form.
   let page: Page
   let app: AppPage
-
+  let close = async () => {}
   beforeAll(async () => {
-    ;({ page, app } = await open())
+    ;({ page, app, close } = await openServedApp())
   }, 60_000)
+  afterAll(() => close())
 
   it('Connection, then Test: all six checks pass, verdict ready; screenshot, axe clean', async () => {
     await app.fillConnection({
@@ -132,12 +117,14 @@ describe('through PgBouncer in transaction pooling mode, in front of PostgreSQL 
 })
 
 describe('a server whose pg_hba.conf demands a client certificate (hostssl … cert)', () => {
+  // A serve and Chromium of its own: the deployment starts from an empty form.
   let page: Page
   let app: AppPage
-
+  let close = async () => {}
   beforeAll(async () => {
-    ;({ page, app } = await open())
+    ;({ page, app, close } = await openServedApp())
   }, 60_000)
+  afterAll(() => close())
 
   /** The cert role, no password: the server asks for none, the certificate is the login. */
   async function fillCertServer(): Promise<void> {
