@@ -29,7 +29,7 @@ const LETTERS_ONLY = /^\p{L}+$/u
 
 /**
  * The secrets a run's output is swept for: its password and its client key's passphrase (sslpassword),
- * each unless it is the role name.
+ * each unless it is the role name, and a client key given as text.
  * Such a password is printed by design wherever the role name belongs (the report's header, `user=` in
  * every command), so sweeping it hides nothing (the name already gives it away) and breaks every command;
  * it never reaches a string as the password itself (it is a Secret), and the auth check warns about it
@@ -39,12 +39,27 @@ export function secretsOf(settings: {
   username: string
   password?: Secret | undefined
   sslPassword?: Secret | undefined
+  sslKey?: string | undefined
 }): Secret[] {
   const { password, username, sslPassword } = settings
-  return [password, sslPassword].filter((secret): secret is Secret => {
+  const given = [password, sslPassword].filter((secret): secret is Secret => {
     const text = secret?.reveal()
     return Boolean(text) && text !== username
   })
+  return [...given, ...privateKeyLines(settings.sslKey)]
+}
+
+/**
+ * A client key pasted as PEM text (the app's Client key field): each line of its body, so that no
+ * message quoting the key, or part of it, carries it out. A path to a key file is not a secret.
+ */
+function privateKeyLines(sslKey: string | undefined): Secret[] {
+  if (!sslKey?.includes('-----BEGIN')) return []
+  return sslKey
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= LONG && !line.startsWith('-----') && !line.includes(':'))
+    .map((line) => new Secret(line))
 }
 
 /** Replaces each secret (and its URI-encoded form) where the sweep can tell it apart (see above). */

@@ -121,3 +121,24 @@ describe('secretsOf: the secrets a run’s output is swept for', () => {
     )
   })
 })
+
+describe('a client key pasted as PEM text', () => {
+  const body = [
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+    'q1w2e3r4t5y6u7i8o9p0AbCdEfGhIjKlMnOpQrStUvWxYz012345',
+  ]
+  const key = ['-----BEGIN PRIVATE KEY-----', ...body, '-----END PRIVATE KEY-----'].join('\n')
+
+  it('is swept line by line from any message quoting it, whole or in part', () => {
+    const secrets = secretsOf({ username: 'klairr_reader', sslKey: key })
+    const out = redactText(`sslkey ${key} does not exist; second line ${body[1]}`, secrets)
+    for (const line of body) expect(out).not.toContain(line)
+    expect(out).toContain('BEGIN PRIVATE KEY')
+  })
+
+  it('a path to a key file is not a secret', () => {
+    expect(
+      secretsOf({ username: 'klairr_reader', sslKey: '/home/admin/.postgresql/postgresql.key' }),
+    ).toEqual([])
+  })
+})
