@@ -92,6 +92,9 @@ export function ConnectorsList({
                 >
                   <span className="connector-name">{c.name}</span>
                   <span className="connector-target">{target}</span>
+                  {c.settings.sslCert ? (
+                    <span className="connector-target">with a client certificate</span>
+                  ) : null}
                 </button>
                 <button
                   type="button"
