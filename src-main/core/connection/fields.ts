@@ -10,7 +10,7 @@
  * renderer reads the labels from here.
  */
 import { Secret } from '../secrets/secret.js'
-import { isRootCertText } from './root-cert-text.js'
+import { isPemKey, isRootCertText } from './root-cert-text.js'
 import {
   CHANNEL_BINDINGS,
   SSL_MODES,
@@ -109,7 +109,6 @@ export function requireAuthProblem(value: string): string | undefined {
 }
 
 const isPemCertificate = (s: string) => s.includes('-----BEGIN CERTIFICATE-----')
-const isPemKey = (s: string) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s)
 const boolText = (keyword: string, value: string, set: (on: boolean) => void) => {
   if (value !== '0' && value !== '1') return `${keyword} must be 0 or 1, not "${value}"`
   set(value === '1')

@@ -9,5 +9,8 @@ export const ROOT_CERT_TEXT_MAX = 512 * 1024
 
 export const looksLikePem = (s: string) => s.includes('-----BEGIN CERTIFICATE-----')
 
+/** PEM text of a private key: `BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`, `BEGIN RSA PRIVATE KEY`, … */
+export const isPemKey = (s: string) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(s)
+
 /** The field's value is PEM text, `system` or empty (none). */
 export const isRootCertText = (s: string) => s === '' || s === 'system' || looksLikePem(s)

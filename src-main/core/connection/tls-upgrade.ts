@@ -7,7 +7,7 @@ import { tlsModule } from './lazy-modules.js'
 import { peerChain, type CertificateFacts, type TlsEvidence } from './tls-evidence.js'
 import { bounded } from '../time.js'
 import { readSmallFile, SmallFileError } from '../small-file.js'
-import { looksLikePem } from './root-cert-text.js'
+import { isPemKey, looksLikePem } from './root-cert-text.js'
 import type { Secret } from '../secrets/secret.js'
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 
@@ -78,9 +78,8 @@ export async function loadClientCertificate(
       s.sslCert ? 'sslcert is given without sslkey' : 'sslkey is given without sslcert',
     )
   const read = async (value: string, what: 'sslcert' | 'sslkey') => {
-    // PEM text as pasted (a key's too: `BEGIN PRIVATE KEY`, `BEGIN ENCRYPTED PRIVATE KEY`, `BEGIN RSA …`),
-    // never read as a path, whose error would quote it.
-    if (looksLikePem(value) || /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(value)) return value
+    // PEM text as pasted, a key's too: never read as a path, whose error would quote it.
+    if (looksLikePem(value) || isPemKey(value)) return value
     try {
       return await readSmallFile(value, { what, ...(signal ? { signal } : {}) })
     } catch (e) {
