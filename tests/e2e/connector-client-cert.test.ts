@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { expect } from '@playwright/test'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, it } from 'vitest'
@@ -79,7 +80,14 @@ describe('a saved connector with a client certificate', () => {
     expect((await horizontalOverflow(page)).offenders).toEqual([])
     await app.expectAccessible('saved connector with a client certificate')
     const text = await page.evaluate(() => document.body.innerText + JSON.stringify({ ...sessionStorage }))
-    expect(text).not.toContain(PASSPHRASE)
-    expect(text).not.toContain('PRIVATE KEY')
+    // Nor serve's log or the files it keeps (the saved connectors).
+    const kept = readdirSync(serve.dataDir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => readFileSync(join(f.parentPath, f.name), 'utf8'))
+    expect(kept.join('')).toContain('BEGIN CERTIFICATE')
+    for (const where of [text, serve.output(), ...kept]) {
+      expect(where).not.toContain(PASSPHRASE)
+      expect(where).not.toContain('PRIVATE KEY')
+    }
   }, 90_000)
 })
