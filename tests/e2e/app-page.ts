@@ -40,6 +40,17 @@ export class AppPage {
     await expect.poll(() => this.verdict.count(), { timeout: 30_000 }).toBeGreaterThan(0)
   }
 
+  /** Runs the tests on the form as it is, expects Ready, then exports it under `name` (saved connector). */
+  async exportAs(name: string): Promise<void> {
+    await this.runTests()
+    await expect(this.verdict).toHaveText(/^Ready/)
+    await this.step('Export').click()
+    await this.page.locator('#connector-name').fill(name)
+    await this.page.getByLabel(/I compared this fingerprint/).check()
+    await this.page.getByRole('button', { name: 'Save the connector config' }).click()
+    await expect(this.page.locator('.banner.success')).toBeVisible()
+  }
+
   /** axe in both themes, switched through the toggle as a user would: no serious or critical violation. */
   async expectAccessible(where: string, darkShot?: string): Promise<void> {
     for (const theme of ['light', 'dark'] as const) {

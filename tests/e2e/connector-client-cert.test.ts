@@ -1,14 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from '@playwright/test'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { AUTH_ROLES, startAuthMethodsServer, type AuthMethodsServer } from '../lab/auth-methods.js'
 import { LAB_DATABASE } from '../lab/seed.js'
 import { AppPage } from './app-page.js'
-import { launchChromium } from './browser.js'
 import { horizontalOverflow } from './layout-check.js'
-import { startServeProcess, type ServeProcess } from './serve-process.js'
+import { openServedApp, type ServedApp } from './served-app.js'
 
 /**
  * A connector that needs a client certificate, through serve in Chromium: exported with the pasted
@@ -18,23 +17,18 @@ import { startServeProcess, type ServeProcess } from './serve-process.js'
 const PASSPHRASE = 'e2e-Saved-key-PASSPHRASE-7731'
 
 let lab: AuthMethodsServer
-let serve: ServeProcess
-let browser: Browser
+let served: ServedApp
 let page: Page
 let app: AppPage
 
 beforeAll(async () => {
   lab = await startAuthMethodsServer(18)
-  serve = await startServeProcess()
-  browser = await launchChromium()
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage()
-  await page.goto(serve.url)
-  app = new AppPage(page)
+  served = await openServedApp()
+  ;({ page, app } = served)
 }, 90_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await serve?.stop()
+  await served?.close()
   await lab?.stop()
 })
 
@@ -54,13 +48,7 @@ describe('a saved connector with a client certificate', () => {
     await page.locator('#sslCert').fill(readFileSync(cert, 'utf8'))
     await page.locator('#sslKey').fill(readFileSync(key, 'utf8'))
     await page.getByLabel('Key passphrase').fill(PASSPHRASE)
-    await app.runTests()
-    await expect(app.verdict).toHaveText(/^Ready/)
-    await app.step('Export').click()
-    await page.locator('#connector-name').fill('Certificate lab')
-    await page.getByLabel(/I compared this fingerprint/).check()
-    await page.getByRole('button', { name: 'Save the connector config' }).click()
-    await expect(page.locator('.banner.success')).toBeVisible()
+    await app.exportAs('Certificate lab')
     await expect(entries()).toHaveCount(1)
     await expect(entries().first()).toContainText('client certificate')
 
@@ -81,11 +69,11 @@ describe('a saved connector with a client certificate', () => {
     await app.expectAccessible('saved connector with a client certificate')
     const text = await page.evaluate(() => document.body.innerText + JSON.stringify({ ...sessionStorage }))
     // Nor serve's log or the files it keeps (the saved connectors).
-    const kept = readdirSync(serve.dataDir, { recursive: true, withFileTypes: true })
+    const kept = readdirSync(served.serve.dataDir, { recursive: true, withFileTypes: true })
       .filter((f) => f.isFile())
       .map((f) => readFileSync(join(f.parentPath, f.name), 'utf8'))
     expect(kept.join('')).toContain('BEGIN CERTIFICATE')
-    for (const where of [text, serve.output(), ...kept]) {
+    for (const where of [text, served.serve.output(), ...kept]) {
       expect(where).not.toContain(PASSPHRASE)
       expect(where).not.toContain('PRIVATE KEY')
     }
