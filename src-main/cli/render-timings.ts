@@ -1,4 +1,4 @@
-import type { Stage, Timings } from '../core/checks/stages.js'
+import { failedStagesLegend, type Stage, type Timings } from '../core/checks/stages.js'
 import { printable } from '../core/printable.js'
 import { wrap } from './command-spec.js'
 import type { Style } from './render-report.js'
@@ -50,8 +50,8 @@ export function waterfall(t: Timings, style: Style): string {
       `  ${printable(label(s))} ${ms(s.startMs).padStart(NUMBER)} ${ms(s.durationMs).padStart(NUMBER)}  ${bar(s, total, style)}`,
     )
   }
-  if (t.stages.some((s) => !s.ok))
-    out.push('  x: ended in an error (the write probe’s refused write is one, by design)')
+  const legend = failedStagesLegend(t.stages)
+  if (legend) out.push(`  x: ${legend}`)
   out.push(...slowNotes(t))
   return out.join('\n') + '\n'
 }

@@ -1,4 +1,4 @@
-import type { Stage, Timings } from '../../src-main/core/checks/stages.js'
+import { failedStagesLegend, type Stage, type Timings } from '../../src-main/core/checks/stages.js'
 import { CHECKS } from '../run-state.js'
 import './timeline.css'
 
@@ -23,6 +23,7 @@ export function Timeline({ timings }: { timings: Timings }) {
   if (stages.length === 0) return null
   const total = Math.max(1, ...stages.map((s) => s.startMs + s.durationMs))
   const several = new Set(stages.map((s) => s.attempt)).size > 1
+  const legend = failedStagesLegend(stages)
   return (
     <section className="panel timeline" aria-labelledby="timeline-title">
       <h3 id="timeline-title">Where the time went</h3>
@@ -77,11 +78,7 @@ export function Timeline({ timings }: { timings: Timings }) {
           })}
         </tbody>
       </table>
-      {stages.some((s) => !s.ok) && (
-        <p className="muted small">
-          A striped bar ended in an error: the write probe’s refused write is one, as it should be.
-        </p>
-      )}
+      {legend && <p className="muted small">A striped bar {legend}.</p>}
     </section>
   )
 }

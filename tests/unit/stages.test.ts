@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { recordQueries, StageRecorder, timed, timedQuery } from '../../src-main/core/checks/stages.js'
+import {
+  failedStagesLegend,
+  recordQueries,
+  StageRecorder,
+  timed,
+  timedQuery,
+} from '../../src-main/core/checks/stages.js'
 
 /** A clock the test moves by hand. */
 function clock(start = 1000) {
@@ -101,5 +107,15 @@ describe('the stage recorder', () => {
 
   it('without a recorder, timed passes the work through', async () => {
     await expect(timed(undefined, 'tls', 'tls handshake', Promise.resolve('x'))).resolves.toBe('x')
+  })
+})
+
+describe('the legend of stages that ended in an error', () => {
+  const stage = (name: string, ok: boolean) =>
+    ({ name, check: 'auth', startMs: 0, durationMs: 1, host: 'db', attempt: 1, ok }) as never
+  it('names the write probe only when every such stage is a query batch', () => {
+    expect(failedStagesLegend([stage('tcp connect', true)])).toBeNull()
+    expect(failedStagesLegend([stage('query batch', false)])).toContain('write probe')
+    expect(failedStagesLegend([stage('SASL response → error', false)])).toBe('ended in an error')
   })
 })

@@ -133,3 +133,16 @@ export function timedQuery<T>(client: object, work: Promise<T>): Promise<T> {
   const recorder = recorders.get(client)
   return recorder ? recorder.time('query batch', work) : work
 }
+
+/**
+ * What a stage that ended in an error means, for the waterfall's legend: in a healthy run only the write
+ * probe's query batch does (the server refuses the probed write, as it should), so that is said only when
+ * every such stage is a query batch.
+ */
+export function failedStagesLegend(stages: readonly Stage[]): string | null {
+  const failed = stages.filter((s) => !s.ok)
+  if (failed.length === 0) return null
+  return failed.every((s) => s.name === 'query batch')
+    ? 'ended in an error: the write probe’s refused write is one, as it should be'
+    : 'ended in an error'
+}
