@@ -175,7 +175,15 @@ export function App() {
 
   const editField = (field: string) => {
     go('connection')
-    requestAnimationFrame(() => document.getElementById(field)?.focus())
+    // The step may render a frame or two later (after an awaited run, React batches the change): wait
+    // for the field to exist, so that the heading's focus does not win.
+    const focusField = (frames: number) =>
+      requestAnimationFrame(() => {
+        const el = document.getElementById(field)
+        if (el) el.focus()
+        else if (frames > 0) focusField(frames - 1)
+      })
+    focusField(30)
   }
 
   const openConnector = (c: ConnectorRecord): ConnectionForm => {
