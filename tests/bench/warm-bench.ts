@@ -107,8 +107,8 @@ export async function benchWarm(ctx: {
           'round trips ≤ psql’s',
         ],
         [
-          `(g) first sandbox query after the run (opens the session) at ${rttMs} ms RTT vs a psql process connecting and querying`,
-          `${ms(first.ms)}, ${first.trips} round trips`,
+          `(g) first sandbox query after the run (on the run’s own session) at ${rttMs} ms RTT vs a psql process connecting and querying`,
+          `${ms(first.ms)}, ${first.trips} round trip${first.trips === 1 ? '' : 's'}`,
           `psql ${ms(median(connectAndQuery))}, ${oneTrips} round trips`,
           (first.ms / median(connectAndQuery)).toFixed(2) + '×',
           'informational',
