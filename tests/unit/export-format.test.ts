@@ -109,6 +109,14 @@ describe('the writer records the functions allowed by name', () => {
     expect(await parseExport(JSON.stringify(written))).toMatchObject({ ok: true })
   })
 
+  it('a run with several hosts, or with startup options, is not the connection Klairr makes: refused in one line', () => {
+    const several = { ...settings, moreHosts: [{ host: 'replica.example', port: 5432 }] }
+    expect(() => buildExport(several, report, opts)).toThrow(/holds one host, and this run was given 2/)
+    expect(() => buildExport({ ...settings, options: 'endpoint=ep-cool-1' }, report, opts)).toThrow(
+      /sends no startup options/,
+    )
+  })
+
   it('none given: an empty list, said explicitly', () => {
     expect(buildExport(settings, report, opts).guard).toEqual({ allowFunctions: [] })
   })

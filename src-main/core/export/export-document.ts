@@ -97,6 +97,16 @@ export function buildExport(
   ) {
     throw new ExportRefused([`sslmode ${settings.sslMode} is not one Klairr accepts`])
   }
+  // Klairr's connector holds one host and no startup options: a run that needed more did not test the
+  // connection Klairr would make, so it is not exported as if it had.
+  if (settings.moreHosts?.length)
+    throw new ExportRefused([
+      `Klairr's connector holds one host, and this run was given ${settings.moreHosts.length + 1} (host=a,b): run the checks with the one host Klairr should use`,
+    ])
+  if (settings.options)
+    throw new ExportRefused([
+      "Klairr's connector sends no startup options: run the checks without options (a Neon endpoint is chosen by the host name, which Klairr sends as SNI)",
+    ])
   const intro = report.checks.find((c) => c.id === 'introspection')?.evidence as
     { relations?: number; columns?: number } | undefined
   const connector: ExportDocument['connector'] = {
