@@ -17,6 +17,15 @@ export class AppPage {
       .getByRole('button', { name: new RegExp(title) })
   }
 
+  /**
+   * Opens a step and waits for its heading to take the focus (a frame after the click), so that what is
+   * typed next lands in the field the test focuses, not in the heading, as for a person.
+   */
+  async open(title: string): Promise<void> {
+    await this.step(title).click()
+    await expect(this.page.locator('h1')).toBeFocused()
+  }
+
   get verdict(): Locator {
     return this.page.locator('.verdict')
   }

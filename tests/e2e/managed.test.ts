@@ -66,7 +66,7 @@ describe('managed clouds in the app', () => {
   })
 
   it('a provider host in Connection chooses Managed cloud: the CLI’s grants --managed script, FOR ROLE the owner', async () => {
-    await app.step('Connection').click()
+    await app.open('Connection')
     await type('#host', RDS_HOST)
     await app.step('Role').click()
     await expect(page.getByLabel(MANAGED)).toBeChecked()
@@ -109,7 +109,7 @@ describe('managed clouds in the app', () => {
   })
 
   it('Test: the run names the provider it detected from the host name', async () => {
-    await app.step('Connection').click()
+    await app.open('Connection')
     await type('#database', LAB_DATABASE)
     await type('#username', 'klairr_reader')
     await type('#password', 'not-a-real-password')
