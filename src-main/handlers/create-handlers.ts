@@ -20,7 +20,7 @@ import { VAULT_SERVICE, type FinishedRun } from '../core/use-cases/export-connec
 import { roleScript } from '../core/use-cases/role-script.js'
 import { runQuery } from '../core/use-cases/run-query.js'
 import { withAdvice, type UseCaseEnv } from '../core/use-cases/session.js'
-import { judgedHostOf, settingsOfHostUsed } from '../core/checks/host-list.js'
+import { settingsOfHostUsed } from '../core/checks/host-list.js'
 import { adviceInReport } from '../core/diagnosis/report-advice.js'
 import { settingsFingerprint, WarmSession } from '../core/use-cases/warm-session.js'
 import { failure, type Handlers } from './dispatch.js'
@@ -172,17 +172,17 @@ export function createHandlers(deps: HandlerDeps): Handlers & { shutdown(): void
         // The sandbox keeps the run's session for exactly these settings and pin (warm-session.ts).
         const key = settingsFingerprint(settings, env.pinnedCertificateSha256)
         // Of several hosts, the advice names the one the network check judged.
-        let used: { host: string; port: number } | null = null
+        let network: Record<string, unknown> | undefined
         const output = await runChecks(settings, {
           ...env,
           keepSession: (session) => warm.adopt(key, session),
           onProgress: (event) => {
             if (event.type !== 'check_finished') return deps.emit({ jobId, ...event })
-            if (event.result.id === 'network') used = judgedHostOf(event.result.evidence)
+            if (event.result.id === 'network') network = event.result.evidence
             deps.emit({
               jobId,
               type: 'check_finished',
-              result: withAdvice(event.result, settingsOfHostUsed(settings, used)),
+              result: withAdvice(event.result, settingsOfHostUsed(settings, network)),
             })
           },
         })

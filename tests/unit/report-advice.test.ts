@@ -13,12 +13,12 @@ const settings = resolveSettingsOrThrow(
 
 describe('advice for the host the run ended on', () => {
   it('is the first host when the run used it, or when the report has no network part', () => {
-    expect(settingsOfHostUsed(settings, { host: 'first.example', port: 5432 })).toBe(settings)
-    expect(settingsOfHostUsed(settings, null)).toBe(settings)
+    expect(settingsOfHostUsed(settings, { judgedHost: { host: 'first.example', port: 5432 } })).toBe(settings)
+    expect(settingsOfHostUsed(settings, {})).toBe(settings)
   })
 
   it('takes the judged host’s name, port and hostaddr', () => {
-    const used = settingsOfHostUsed(settings, { host: 'second.example', port: 6543 })
+    const used = settingsOfHostUsed(settings, { judgedHost: { host: 'second.example', port: 6543 } })
     expect([used.host, used.port, used.hostaddr]).toEqual(['second.example', 6543, '10.0.0.2'])
   })
 
@@ -26,7 +26,20 @@ describe('advice for the host the run ended on', () => {
     const advice = adviceInReport(
       { id: 'auth', status: 'fail', reason: 'pg_hba_rejected', evidence: {} } as never,
       settings,
-      { network: { host: 'second.example', port: 6543 } as never, provider: null },
+      {
+        checks: [
+          {
+            id: 'network',
+            evidence: {
+              hostsTried: [
+                { host: 'first.example', port: 5432 },
+                { host: 'second.example', port: 6543 },
+              ],
+            },
+          },
+        ] as never,
+        provider: null,
+      },
     )
     const text = JSON.stringify(advice)
     expect(text).toContain('second.example')

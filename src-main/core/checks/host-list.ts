@@ -68,22 +68,25 @@ export function triesNextHost(reason: ReasonCode | null): boolean {
 }
 
 /**
- * The settings as the host a run ended on (the network report's host and port): of several hosts, the
- * one judged, or the one whose failure ended the walk. Advice names that host, not the first one given.
+ * The settings as the host a run ended on, read from the network check's evidence: of several hosts, the
+ * one judged, or else the last one tried (whose failure ended the walk). Advice names that host, not the
+ * first one given; with one host, the settings as they are.
  */
 export function settingsOfHostUsed<S extends HostFields>(
   settings: S,
-  used: { host: string; port: number } | null | undefined,
+  networkEvidence: Record<string, unknown> | undefined,
 ): S {
+  const used = hostUsedOf(networkEvidence ?? {})
   if (!used || (used.host === settings.host && used.port === settings.port)) return settings
   const target = hostTargets(settings, () => 0).find((t) => t.host === used.host && t.port === used.port)
   return target ? settingsFor(settings, target) : settings
 }
 
-/** The network check's `judgedHost` (several hosts), or null. */
-export function judgedHostOf(evidence: Record<string, unknown>): { host: string; port: number } | null {
-  const judged = evidence.judgedHost as { host?: unknown; port?: unknown } | null | undefined
-  return judged && typeof judged.host === 'string' && typeof judged.port === 'number'
-    ? { host: judged.host, port: judged.port }
+function hostUsedOf(evidence: Record<string, unknown>): { host: string; port: number } | null {
+  const tried = evidence.hostsTried as unknown[] | undefined
+  const used = (evidence.judgedHost ?? tried?.[tried.length - 1]) as
+    { host?: unknown; port?: unknown } | null | undefined
+  return used && typeof used.host === 'string' && typeof used.port === 'number'
+    ? { host: used.host, port: used.port }
     : null
 }

@@ -10,7 +10,8 @@ import type { Settings } from './advice-parts.js'
 export function adviceInReport(
   c: CheckResult,
   settings: Settings,
-  report: Pick<CheckReport, 'network' | 'provider'>,
+  report: Pick<CheckReport, 'checks' | 'provider'>,
 ): Advice | null {
-  return adviceFor(c, settingsOfHostUsed(settings, report.network), { provider: report.provider?.id ?? null })
+  const network = report.checks.find((check) => check.id === 'network')?.evidence
+  return adviceFor(c, settingsOfHostUsed(settings, network), { provider: report.provider?.id ?? null })
 }
