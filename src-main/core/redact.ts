@@ -15,6 +15,7 @@
  *   check reports such a password as weak_password instead.
  */
 
+import { isPemKey } from './connection/root-cert-text.js'
 import { REDACTED, Secret } from './secrets/secret.js'
 
 export { REDACTED } from './secrets/secret.js'
@@ -54,7 +55,7 @@ export function secretsOf(settings: {
  * message quoting the key, or part of it, carries it out. A path to a key file is not a secret.
  */
 function privateKeyLines(sslKey: string | undefined): Secret[] {
-  if (!sslKey?.includes('-----BEGIN')) return []
+  if (!sslKey || !isPemKey(sslKey)) return []
   return sslKey
     .split(/\r?\n/)
     .map((line) => line.trim())
