@@ -68,7 +68,7 @@ interface Kept {
 
 /**
  * At most one PostgreSQL session kept between sandbox queries, for the settings a successful setup run
- * verified: the next query costs one round trip instead of a new connection's seven or so (TCP, TLS,
+ * verified, starting with that run's own session: a query costs one round trip instead of a new connection's seven or so (TCP, TLS,
  * SCRAM). Closed after `idleMs` unused, when the server or network ends it, when a query on it fails or is
  * cancelled (the query gives nothing back), when a query comes with other settings, on a cancel (`close`),
  * and on a new run of the checks or quit (`forget`). One query at a time: while it is leased, another query
@@ -86,18 +86,14 @@ export class WarmSession {
     this.idleMs = opts.idleMs ?? WARM_IDLE_MS
   }
 
-  /** A setup run passed with these settings: queries with the same fingerprint may keep their session. */
-  verified(key: string): void {
-    if (key !== this.verifiedKey) this.forget()
-    this.verifiedKey = key
-  }
-
   /**
-   * The session of the run that verified these settings, kept for the first query: it then costs one
-   * round trip too. False when it is not fit to keep (the caller closes it).
+   * A setup run passed with these settings: queries with the same fingerprint may keep their session, and
+   * the run's own session is kept for the first of them (one round trip too). False when it is not fit to
+   * keep (the caller closes it).
    */
   adopt(key: string, session: Session): boolean {
-    this.verified(key)
+    if (key !== this.verifiedKey) this.forget()
+    this.verifiedKey = key
     if (this.leased || !usable(session)) return false
     this.hold(session)
     return true
