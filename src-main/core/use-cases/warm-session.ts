@@ -68,11 +68,12 @@ interface Kept {
 
 /**
  * At most one PostgreSQL session kept between sandbox queries, for the settings a successful setup run
- * verified, starting with that run's own session: a query costs one round trip instead of a new connection's seven or so (TCP, TLS,
- * SCRAM). Closed after `idleMs` unused, when the server or network ends it, when a query on it fails or is
- * cancelled (the query gives nothing back), when a query comes with other settings, on a cancel (`close`),
- * and on a new run of the checks or quit (`forget`). One query at a time: while it is leased, another query
- * opens its own connection, as every query did before (see `lease`).
+ * verified, starting with that run's own session: a query costs one round trip instead of a new
+ * connection's seven or so (TCP, TLS, SCRAM). Closed after `idleMs` unused, when the server or network
+ * ends it, when a query on it fails or is cancelled (the query gives nothing back), when a query comes with
+ * other settings, on a cancel (`close`), and on a new run of the checks or quit (`forget`). One query at a
+ * time: while it is leased, another query opens its own connection, as every query did before (see
+ * `lease`).
  */
 export class WarmSession {
   private verifiedKey: string | null = null
