@@ -93,10 +93,20 @@ export function App() {
     [],
   )
 
-  const go = (id: StepId) => {
+  /**
+   * Opens a step and moves the focus once, when the step has rendered (after an awaited run React may
+   * render it a frame or two later): to the field asked for, else to the step's heading.
+   */
+  const go = (id: StepId, field?: string) => {
     setStep(id)
     setVisited((v) => (v.has(id) ? v : new Set([...v, id])))
-    requestAnimationFrame(() => heading.current?.focus())
+    const focus = (frames: number) =>
+      requestAnimationFrame(() => {
+        const target = field ? document.getElementById(field) : heading.current
+        if (target) target.focus()
+        else if (frames > 0) focus(frames - 1)
+      })
+    focus(30)
   }
 
   const runTests = async (tested: ConnectionForm = form) => {
@@ -173,18 +183,7 @@ export function App() {
       )
   }
 
-  const editField = (field: string) => {
-    go('connection')
-    // The step may render a frame or two later (after an awaited run, React batches the change): wait
-    // for the field to exist, so that the heading's focus does not win.
-    const focusField = (frames: number) =>
-      requestAnimationFrame(() => {
-        const el = document.getElementById(field)
-        if (el) el.focus()
-        else if (frames > 0) focusField(frames - 1)
-      })
-    focusField(30)
-  }
+  const editField = (field: string) => go('connection', field)
 
   const openConnector = (c: ConnectorRecord): ConnectionForm => {
     const s = c.settings
